@@ -1,0 +1,64 @@
+// `fbw` entry: dispatch to a command from the registry; unknown commands get a suggestion.
+import { commands } from './commands/index.js';
+import type { CommandIO } from './command.js';
+import { didYouMean } from '../util/suggest.js';
+
+const EXIT_CODES = `Exit codes:
+  0    success
+  1    the workflow has errors, or a stage failed
+  2    usage error (unknown command or flag, missing argument)
+  130  interrupted (Ctrl-C); committed work is kept and \`fbw run\` resumes it`;
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `fbw — fine-tune, merge and evaluate vision transformers from a small workflow language
+
+Usage: fbw COMMAND [options]   (fbw COMMAND --help for details)
+
+Commands:
+${lines.join('\n')}
+
+Examples:
+  fbw run workflows/quickstart.fbw
+  fbw check my.fbw
+  fbw graph my.fbw --format mermaid
+
+${EXIT_CODES}
+`;
+}
+
+export async function main(argv: readonly string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest[0]) return main([rest[0], '--help'], io);
+    io.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write('fbw 0.1.0\n');
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    const hint = didYouMean(name, commands.map((c) => c.name));
+    io.stderr.write(`fbw: unknown command '${name}'${hint ? ` — did you mean '${hint}'?` : ''}\nRun 'fbw --help' for the list of commands.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(cmd.help.endsWith('\n') ? cmd.help : cmd.help + '\n');
+    return 0;
+  }
+  if (cmd.flags) {
+    for (const a of rest) {
+      if (!a.startsWith('--')) continue;
+      const flag = a.slice(2).split('=')[0]!;
+      if (!cmd.flags.includes(flag)) {
+        const hint = didYouMean(flag, cmd.flags);
+        io.stderr.write(`fbw ${cmd.name}: unknown option '--${flag}'${hint ? ` — did you mean '--${hint}'?` : ''}\nRun 'fbw ${cmd.name} --help' for its options.\n`);
+        return 2;
+      }
+    }
+  }
+  return cmd.run(rest, io);
+}

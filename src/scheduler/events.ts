@@ -1,0 +1,39 @@
+// The one event stream of a run. The journal, the terminal UI and `--json` each
+// subscribe to it; nothing else carries run state. Plain data so it can cross
+// process boundaries (worker -> scheduler) and be written as JSON lines.
+
+/** Progress of a running stage, as reported by the stage itself (from a worker). */
+export interface StageProgress {
+  readonly step: number;
+  readonly total: number;
+  /** optional sub-phase name: 'train', 'eval', 'head', 'task 2/4', ... */
+  readonly phase?: string;
+  readonly loss?: number;
+  readonly accuracy?: number;
+  /** images per second over the last interval */
+  readonly throughput?: number;
+  readonly lr?: number;
+}
+
+interface Base {
+  /** milliseconds since the epoch */
+  readonly t: number;
+  readonly run: string;
+}
+
+export type RunEvent =
+  | (Base & { readonly event: 'run'; readonly file: string; readonly store: string; readonly devices: readonly string[]; readonly backend: string; readonly stages: readonly { readonly id: string; readonly kind: string; readonly label: string; readonly task?: string; readonly inputs: readonly string[] }[] })
+  | (Base & { readonly event: 'queued'; readonly stage: string; readonly key: string })
+  | (Base & { readonly event: 'cached'; readonly stage: string; readonly key: string })
+  | (Base & { readonly event: 'started'; readonly stage: string; readonly key: string; readonly device: string; readonly attempt: number; readonly pid?: number; readonly log: string })
+  | (Base & { readonly event: 'resumed'; readonly stage: string; readonly fromStep: number })
+  | (Base & { readonly event: 'progress'; readonly stage: string } & StageProgress)
+  | (Base & { readonly event: 'checkpointed'; readonly stage: string; readonly step: number })
+  | (Base & { readonly event: 'committed'; readonly stage: string; readonly key: string; readonly seconds: number; readonly metrics?: { readonly [k: string]: number } })
+  | (Base & { readonly event: 'retried'; readonly stage: string; readonly attempt: number; readonly reason: string; readonly delayMs: number })
+  | (Base & { readonly event: 'failed'; readonly stage: string; readonly error: string; readonly log: string; readonly logTail: readonly string[]; readonly replay: string })
+  | (Base & { readonly event: 'skipped'; readonly stage: string; readonly because: string })
+  | (Base & { readonly event: 'interrupted'; readonly stage?: string })
+  | (Base & { readonly event: 'finished'; readonly status: 'ok' | 'failed' | 'interrupted'; readonly report?: string; readonly counts: { readonly done: number; readonly cached: number; readonly failed: number; readonly skipped: number }; readonly seconds: number });
+
+export type RunEventName = RunEvent['event'];
