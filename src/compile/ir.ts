@@ -68,6 +68,19 @@ export interface Stage {
   readonly label: string;
   /** where in the source this stage comes from */
   readonly source?: SourceRef;
+  /** user-declared data sets this stage reads (`dataset d = imagefolder("dir")`), by task name;
+   *  built-in tasks are absent: the data engine knows them by name */
+  readonly datasets?: { readonly [task: string]: DatasetSource };
+  /** `-> save "path"`: after commit, copy the output folder to this absolute path (not part of the key) */
+  readonly saveTo?: string;
+}
+
+/** Where a user-declared data set lives; paths are absolute (resolved against the workflow's folder). */
+export interface DatasetSource {
+  readonly loader: 'imagefolder' | 'parquet';
+  readonly path: string;
+  /** the loader's other resolved parameters (image_column, label_column, train_split, ...) */
+  readonly params: { readonly [k: string]: Json };
 }
 
 export interface Graph {

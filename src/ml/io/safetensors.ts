@@ -2,7 +2,7 @@
 // 8-byte little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}},
 // "__metadata__" (string map), then the raw little-endian data. The reader reads one tensor at
 // a time from disk so merges can stream; nothing here loads a whole file unless asked to.
-import { open, type FileHandle, rename, mkdir } from 'node:fs/promises';
+import { open, type FileHandle, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -144,6 +144,32 @@ export class SafetensorsReader {
     return buf;
   }
 
+  /**
+   * Elements [start, start + count) of one tensor, decoded to float32 into `target` (no
+   * allocation for F32 files: the bytes land in target's memory). Lets merges stream a large
+   * tensor in chunks through reused buffers.
+   */
+  async readInto(name: string, target: Float32Array, start = 0, count?: number): Promise<void> {
+    const i = this.info(name);
+    const total = numel(i.shape);
+    const n = count ?? total - start;
+    if (start < 0 || n < 0 || start + n > total) throw new RangeError(`readInto '${name}': elements [${start}, ${start + n}) outside [0, ${total})`);
+    if (n > target.length) throw new RangeError(`readInto '${name}': ${n} elements do not fit a target of ${target.length}`);
+    const w = BYTES[i.dtype];
+    const pos = this.dataStart + i.begin + start * w;
+    const len = n * w;
+    const bytes = i.dtype === 'F32'
+      ? new Uint8Array(target.buffer, target.byteOffset, len)
+      : new Uint8Array(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(bytes, got, len - got, pos + got);
+      if (bytesRead === 0) throw new SafetensorsError(this.path, `tensor '${name}': short read (file truncated?)`);
+      got += bytesRead;
+    }
+    if (i.dtype !== 'F32') target.set(decodeToF32(bytes, i.dtype, n));
+  }
+
   /** one tensor as float32, whatever its stored dtype */
   async read(name: string): Promise<NamedTensor> {
     const i = this.info(name);
@@ -166,24 +192,37 @@ export class SafetensorsReader {
  * first), data is appended in declaration order. Written to `path.tmp-PID` and renamed on
  * close, so a crash never leaves a truncated file under the final name.
  */
+export interface TensorSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** stored dtype; default F32. Non-F32 tensors are written with writeBytes (raw copy). */
+  readonly dtype?: Dtype;
+}
+
 export class SafetensorsWriter {
   private next = 0;
   private offset = 0;
+  /** bytes of the current tensor already appended by writePart */
+  private partial = 0;
   private constructor(
     readonly path: string,
     private readonly tmp: string,
     private readonly fh: FileHandle,
-    private readonly specs: readonly { name: string; shape: readonly number[] }[],
+    private readonly specs: readonly TensorSpec[],
     private readonly dataStart: number,
+    private readonly begins: ReadonlyMap<string, { begin: number; spec: TensorSpec }>,
   ) {}
 
-  static async create(path: string, specs: readonly { name: string; shape: readonly number[] }[], metadata: Record<string, string> = {}): Promise<SafetensorsWriter> {
+  static async create(path: string, specs: readonly TensorSpec[], metadata: Record<string, string> = {}): Promise<SafetensorsWriter> {
     const header: Record<string, unknown> = {};
+    const begins = new Map<string, { begin: number; spec: TensorSpec }>();
     if (Object.keys(metadata).length) header['__metadata__'] = metadata;
     let off = 0;
     for (const s of specs) {
-      const bytes = numel(s.shape) * 4;
-      header[s.name] = { dtype: 'F32', shape: s.shape, data_offsets: [off, off + bytes] };
+      const dtype = s.dtype ?? 'F32';
+      const bytes = numel(s.shape) * BYTES[dtype];
+      header[s.name] = { dtype, shape: s.shape, data_offsets: [off, off + bytes] };
+      begins.set(s.name, { begin: off, spec: s });
       off += bytes;
     }
     let json = JSON.stringify(header);
@@ -197,7 +236,7 @@ export class SafetensorsWriter {
     lenBuf.writeBigUInt64LE(BigInt(hb.length));
     await fh.write(lenBuf, 0, 8, 0);
     await fh.write(hb, 0, hb.length, 8);
-    return new SafetensorsWriter(path, tmp, fh, specs, 8 + hb.length);
+    return new SafetensorsWriter(path, tmp, fh, specs, 8 + hb.length, begins);
   }
 
   /** append the next tensor (must be the next one declared, with the declared size) */
@@ -205,10 +244,57 @@ export class SafetensorsWriter {
     const s = this.specs[this.next];
     if (!s || s.name !== name) throw new Error(`SafetensorsWriter: expected tensor '${s?.name ?? '(none)'}', got '${name}'`);
     if (data.length !== numel(s.shape)) throw new Error(`SafetensorsWriter: tensor '${name}' has ${data.length} values, shape [${s.shape.join(', ')}] needs ${numel(s.shape)}`);
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    await this.fh.write(bytes, 0, bytes.length, this.dataStart + this.offset);
-    this.offset += bytes.length;
-    this.next++;
+    await this.writePart(name, data);
+  }
+
+  /**
+   * Append the next slice of the current F32 tensor (chunked streaming); moves on to the next
+   * declared tensor once its size is reached. Positions are claimed synchronously, so several
+   * parts may be in flight at once as long as they are issued in order.
+   */
+  writePart(name: string, data: Float32Array): Promise<void> {
+    const s = this.specs[this.next];
+    if (!s || s.name !== name) throw new Error(`SafetensorsWriter: expected tensor '${s?.name ?? '(none)'}', got '${name}'`);
+    if ((s.dtype ?? 'F32') !== 'F32') throw new Error(`SafetensorsWriter: tensor '${name}' is declared ${s.dtype}; write it with writeBytes`);
+    const total = numel(s.shape) * 4;
+    if (this.partial + data.byteLength > total) throw new Error(`SafetensorsWriter: tensor '${name}' gets more than the ${numel(s.shape)} values of shape [${s.shape.join(', ')}]`);
+    return this.append(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
+  }
+
+  /** append the next tensor as raw little-endian bytes of its declared dtype (a verbatim copy) */
+  writeBytes(name: string, bytes: Uint8Array): Promise<void> {
+    const s = this.specs[this.next];
+    if (!s || s.name !== name) throw new Error(`SafetensorsWriter: expected tensor '${s?.name ?? '(none)'}', got '${name}'`);
+    const total = numel(s.shape) * BYTES[s.dtype ?? 'F32'];
+    if (this.partial !== 0 || bytes.byteLength !== total) throw new Error(`SafetensorsWriter: tensor '${name}' needs ${total} bytes, got ${bytes.byteLength}`);
+    return this.append(bytes, total);
+  }
+
+  private async append(bytes: Uint8Array, total: number): Promise<void> {
+    const pos = this.dataStart + this.offset;
+    this.offset += bytes.byteLength;
+    this.partial += bytes.byteLength;
+    if (this.partial === total) { this.next++; this.partial = 0; }
+    let done = 0;
+    while (done < bytes.byteLength) {
+      const { bytesWritten } = await this.fh.write(bytes, done, bytes.byteLength - done, pos + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** overwrite one already-written F32 element (for merges that settle a few values at the end) */
+  async patch(name: string, index: number, value: number): Promise<void> {
+    const b = this.begins.get(name);
+    if (!b || (b.spec.dtype ?? 'F32') !== 'F32' || index < 0 || index >= numel(b.spec.shape)) throw new Error(`SafetensorsWriter: cannot patch element ${index} of '${name}'`);
+    const buf = Buffer.alloc(4);
+    buf.writeFloatLE(value, 0);
+    await this.fh.write(buf, 0, 4, this.dataStart + b.begin + index * 4);
+  }
+
+  /** give up: close and delete the temporary file (nothing appears under the final name) */
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    await unlink(this.tmp).catch(() => undefined);
   }
 
   /** flush, fsync and rename into place */

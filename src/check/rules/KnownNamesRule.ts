@@ -1,0 +1,93 @@
+// Every name resolves: models, data sets, pools and `let` names, defined before use (FBW0101,
+// FBW0102, FBW0103, FBW0110, FBW0116), with a did-you-mean hint built from what is in scope.
+import { error } from '../../diagnostics/diagnostic.js';
+import type { DiagnosticCode } from '../../diagnostics/codes.js';
+import { datasetNames, modelNames, poolNames } from '../../registry/index.js';
+import type * as A from '../../syntax/ast.js';
+import { KEYWORDS } from '../../syntax/tokens.js';
+import { didYouMean } from '../../util/suggest.js';
+import type { CheckContext, Rule } from '../CheckContext.js';
+import type { Lookup, SymbolKind } from '../scope.js';
+
+type Expect = 'model' | 'task' | 'tasks' | 'ref';
+
+const NOUN: { readonly [E in Expect]: string } = { model: 'model', task: 'dataset', tasks: 'pool or dataset', ref: 'name' };
+
+function declared(ctx: CheckContext, kinds: readonly SymbolKind[], at: number): string[] {
+  return ctx.scope.definitions.filter((s) => kinds.includes(s.kind) && s.at < at).map((s) => s.name.text);
+}
+
+function candidates(ctx: CheckContext, expect: Expect, at: number): { names: string[]; datasets: Set<string> } {
+  const ds = [...datasetNames(), ...declared(ctx, ['dataset'], at)];
+  switch (expect) {
+    case 'model': return { names: [...modelNames(), ...declared(ctx, ['model'], at)], datasets: new Set() };
+    case 'task': return { names: ds, datasets: new Set(ds) };
+    case 'tasks': return { names: [...poolNames(), ...declared(ctx, ['pool'], at), ...ds], datasets: new Set(ds) };
+    case 'ref': return { names: [...modelNames(), ...declared(ctx, ['model', 'let'], at), ...KEYWORDS], datasets: new Set() };
+    default: return expect satisfies never;
+  }
+}
+
+function check<T>(ctx: CheckContext, name: A.Name, expect: Expect, at: number, r: Lookup<T>): void {
+  if (r.ok) return;
+  const why = r.why;
+  switch (why.kind) {
+    case 'broken': return;
+    case 'later':
+      ctx.report(error('FBW0110', name.span, `'${name.text}' is used before its definition`, `it is defined at line ${why.symbol.name.span.line}; move that statement above this one`));
+      return;
+    case 'wrong':
+      ctx.report(error('FBW0116', name.span, `'${name.text}' is ${why.actual}, not a ${NOUN[expect]}`, why.symbol ? `it is defined at line ${why.symbol.name.span.line}` : undefined));
+      return;
+    case 'unknown': {
+      const { names, datasets } = candidates(ctx, expect, at);
+      const s = didYouMean(name.text, names);
+      if (s && KEYWORDS.includes(s)) {
+        ctx.report(error('FBW0002', name.span, `unknown keyword '${name.text}'`, `did you mean '${s}'?`));
+        return;
+      }
+      const code: DiagnosticCode = expect === 'model' ? 'FBW0101' : expect === 'task' ? 'FBW0102' : expect === 'tasks' && s !== undefined && datasets.has(s) ? 'FBW0102' : 'FBW0103';
+      const noun = code === 'FBW0102' ? 'dataset' : NOUN[expect];
+      const hint = s ? `did you mean '${s}'?` : expect === 'model' ? `built-in models: ${modelNames().slice(0, 4).join(', ')}; or declare one: model mine = "path/to/snapshot"` : expect === 'ref' ? 'define it first with let or model' : undefined;
+      ctx.report(error(code, name.span, `unknown ${noun} '${name.text}'`, hint));
+      return;
+    }
+    default: why satisfies never;
+  }
+}
+
+function taskList(ctx: CheckContext, list: A.TaskList, at: number): void {
+  if (list.kind === 'ref') check(ctx, list.name, 'tasks', at, ctx.scope.pool(list.name.text, at));
+  else for (const n of list.items) check(ctx, n, 'task', at, ctx.scope.task(n.text, at));
+}
+
+function pipeline(ctx: CheckContext, p: A.Pipeline, at: number): void {
+  const src = p.source;
+  switch (src.kind) {
+    case 'finetune': case 'pretrain':
+      check(ctx, src.model, 'model', at, ctx.scope.model(src.model.text, at));
+      taskList(ctx, src.tasks, at);
+      break;
+    case 'eval':
+      check(ctx, src.model, 'model', at, ctx.scope.model(src.model.text, at, true));
+      taskList(ctx, src.tasks, at);
+      break;
+    case 'ref': check(ctx, src.name, 'ref', at, ctx.scope.ref(src.name.text, at)); break;
+    case 'refs': for (const n of src.names) check(ctx, n, 'ref', at, ctx.scope.ref(n.text, at)); break;
+    default: src satisfies never;
+  }
+  for (const s of p.steps) if (s.kind === 'eval') taskList(ctx, s.tasks, at);
+}
+
+/** FBW0101/0102/0103/0110/0116: unknown, misplaced or not-yet-defined names. */
+export const KnownNamesRule: Rule = (ctx) => {
+  ctx.program.statements.forEach((s, at) => {
+    switch (s.kind) {
+      case 'model': if (s.value.kind === 'builtin') check(ctx, s.value.name, 'model', at, ctx.scope.model(s.value.name.text, at)); break;
+      case 'pool': taskList(ctx, s.tasks, at); break;
+      case 'let': case 'pipeline': pipeline(ctx, s.pipeline, at); break;
+      case 'dataset': case 'report': break;
+      default: s satisfies never;
+    }
+  });
+};

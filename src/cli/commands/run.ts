@@ -1,0 +1,123 @@
+// `fbw run FILE`: plan against the store, run what is not cached on the device slots, stream
+// events to the terminal UI (or plain lines, or --json) and to the run's journal.
+import { parseArgs } from 'node:util';
+import type { Command, CommandIO } from '../command.js';
+import { loadWorkflow } from '../../plan/loadWorkflow.js';
+import { runGraph, type RunGraphResult } from '../../scheduler/runGraph.js';
+import { StoreLocked } from '../../store/lock.js';
+import { DevicesInvalid } from '../../devices/deviceSlots.js';
+import { localExecutor } from '../../devices/localExecutor.js';
+import type { RunEvent } from '../../scheduler/events.js';
+import type { Graph } from '../../compile/ir.js';
+
+/** Pick the renderer as DESIGN.md §7 says: --json, a TTY, or plain lines. */
+export async function makeRenderer(io: CommandIO, json: boolean): Promise<{ onEvent(e: RunEvent): void; close(): Promise<void> }> {
+  const { createRenderer } = await import('../../ui/index.js');
+  const noColor = io.env['NO_COLOR'] !== undefined && io.env['NO_COLOR'] !== '';
+  const mode = json ? 'json' : io.stdout.isTTY ? 'tty' : 'plain';
+  return createRenderer({ mode, out: io.stdout, color: !noColor && mode === 'tty', ...(io.stdout.columns ? { columns: io.stdout.columns } : {}) });
+}
+
+export interface ExecuteOptions {
+  readonly store?: string;
+  readonly devices?: string;
+  readonly keepGoing?: boolean;
+  readonly json?: boolean;
+  readonly wait?: boolean;
+  readonly force?: ReadonlySet<string>;
+  readonly argv: readonly string[];
+}
+
+/** Run a graph from the CLI: Ctrl-C handling, renderer, exit code. Shared by run and replay. */
+export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: CommandIO): Promise<number> {
+  const renderer = await makeRenderer(io, opts.json ?? false);
+  const abort = new AbortController();
+  const executor = localExecutor();
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints === 1) {
+      io.stderr.write('\nfbw: interrupting — running stages checkpoint and stop (Ctrl-C again to stop at once)\n');
+      abort.abort();
+    } else {
+      executor.killAll();
+      io.stderr.write('fbw: stopped at once; committed work is kept, `fbw run` resumes from the last checkpoints\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  let result: RunGraphResult;
+  try {
+    result = await runGraph(graph, {
+      ...(opts.store ? { store: opts.store } : {}),
+      ...(opts.devices ? { devices: opts.devices } : {}),
+      keepGoing: opts.keepGoing ?? false,
+      wait: opts.wait ?? false,
+      onWait: (h) => io.stderr.write(`fbw: waiting for run ${h.run ?? '?'} (pid ${h.pid}) to release the store…\n`),
+      subscribers: [(e) => renderer.onEvent(e)],
+      signal: abort.signal,
+      executor,
+      ...(opts.force ? { force: opts.force } : {}),
+      argv: opts.argv,
+      cwd: io.cwd,
+      env: io.env,
+    });
+  } catch (e) {
+    await renderer.close();
+    if (e instanceof StoreLocked) { io.stderr.write(`fbw run: ${e.message}\n`); return 1; }
+    if (e instanceof DevicesInvalid) { io.stderr.write(`fbw run: ${e.message}\n`); return 2; }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  await renderer.close();
+  return result.status === 'ok' ? 0 : result.status === 'interrupted' ? 130 : 1;
+}
+
+export const run: Command = {
+  name: 'run',
+  summary: 'run a workflow: cached, resumable, in parallel on the device slots',
+  help: `Usage: fbw run FILE [--devices cpu:2,gpu:0] [--keep-going] [--json] [--store DIR] [--wait]
+
+Runs every stage of FILE (.fbw, or a compiled graph .json) that is not already committed in
+the store; committed stages are reused, an interrupted training stage resumes from its last
+checkpoint.
+
+Options:
+  --devices LIST   device slots: cpu:N (N CPU workers), gpu:K (GPU number K); default cpu:<cores>
+  --keep-going     after a failure, let independent branches finish (default: stop launching)
+  --json           print the event stream as JSON lines (last line: {"event":"finished",...})
+  --store DIR      the store (default: .fbw/ beside FILE)
+  --wait           if another run holds the store, wait for it instead of refusing
+
+Ctrl-C stops cleanly: running stages checkpoint, the run ends "interrupted" (exit 130);
+a second Ctrl-C stops at once. Run the same command again to resume.
+
+Examples:
+  fbw run workflows/quickstart.fbw
+  fbw run sweep.fbw --devices cpu:2 --keep-going
+  fbw run sweep.fbw --json | tail -1
+`,
+  flags: ['devices', 'keep-going', 'json', 'store', 'wait'],
+  async run(args, io) {
+    let v: ReturnType<typeof parse>;
+    try { v = parse(args); } catch (e) { io.stderr.write(`fbw run: ${(e as Error).message}\nRun 'fbw run --help' for usage.\n`); return 2; }
+    const file = v.positionals[0];
+    if (!file || v.positionals.length > 1) { io.stderr.write(`fbw run: expected one workflow FILE\nRun 'fbw run --help' for usage.\n`); return 2; }
+    const w = await loadWorkflow(file, io.cwd);
+    if (!w.ok) { io.stderr.write(w.message + '\n'); return w.exitCode; }
+    return executeFromCli(w.graph, {
+      ...(v.values.store ? { store: v.values.store } : {}),
+      ...(v.values.devices ? { devices: v.values.devices } : {}),
+      keepGoing: v.values['keep-going'] ?? false, json: v.values.json ?? false, wait: v.values.wait ?? false,
+      argv: ['run', ...args],
+    }, io);
+  },
+};
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args], allowPositionals: true, strict: true,
+    options: { devices: { type: 'string' }, 'keep-going': { type: 'boolean' }, json: { type: 'boolean' }, store: { type: 'string' }, wait: { type: 'boolean' } },
+  });
+}

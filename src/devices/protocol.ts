@@ -1,0 +1,54 @@
+// The job a worker runs and the messages it exchanges with the scheduler (over the fork IPC
+// channel locally; as JSON lines when a stage runs standalone, e.g. as a SLURM job).
+import type { Stage } from '../compile/ir.js';
+import type { StageProgress } from '../scheduler/events.js';
+
+/** Everything needed to run one stage anywhere: plain JSON. */
+export interface StageJob {
+  readonly run: string;
+  readonly stage: Stage;
+  readonly key: string;
+  readonly attempt: number;
+  /** committed artifact folder of each input, by producing stage id */
+  readonly inputs: { readonly [stageId: string]: string };
+  readonly outDir: string;
+  readonly checkpointDir: string;
+  /** 'cpu', 'gpu:0', or a comma list for a multi-device stage */
+  readonly device: string;
+  readonly logFile: string;
+  /** the workflow's folder, for relative paths in the stage's params */
+  readonly workflowDir: string;
+}
+
+/** A failure as it crosses the process boundary. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  /** worth retrying (resource exhaustion, a crashed worker) rather than a deterministic failure */
+  readonly transient: boolean;
+}
+
+export type ToWorker =
+  | { readonly type: 'run'; readonly job: StageJob }
+  | { readonly type: 'abort' };
+
+export type FromWorker =
+  | { readonly type: 'progress'; readonly progress: StageProgress }
+  | { readonly type: 'checkpointed'; readonly step: number }
+  | { readonly type: 'resumed'; readonly step: number }
+  | { readonly type: 'done'; readonly metrics?: { readonly [k: string]: number } }
+  | { readonly type: 'interrupted'; readonly step: number }
+  | { readonly type: 'error'; readonly error: WireError };
+
+const TRANSIENT_CODES = new Set(['ENOMEM', 'EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
+
+/** Serialise an error; a stage marks an error transient with `transient = true` or an errno code. */
+export function toWire(e: unknown): WireError {
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const transient = (e as { transient?: unknown }).transient === true || (code !== undefined && TRANSIENT_CODES.has(code)) || /out of memory|ENOMEM/i.test(e.message);
+    return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), transient };
+  }
+  return { name: 'Error', message: String(e), transient: false };
+}

@@ -1,0 +1,78 @@
+// Runs one stage job in the current process: builds its StageContext, loads the kind's runner,
+// and reports progress, checkpoints and the outcome through `send`. The fork worker and any
+// standalone entry (a SLURM job) share it, so a stage behaves the same wherever it runs.
+import { appendFileSync, mkdirSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import type { StageContext } from '../stages/contract.js';
+import type { StageProgress } from '../scheduler/events.js';
+import { stageImpl } from '../stages/registry.js';
+import { CHECKPOINT_STATE } from '../plan/planRun.js';
+import { toWire, type FromWorker, type StageJob } from './protocol.js';
+
+const PROGRESS_EVERY_MS = 200;
+
+/** Run `job`; resolves after the final message (done / interrupted / error) was sent. */
+export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, signal: AbortSignal): Promise<void> {
+  mkdirSync(dirname(job.logFile), { recursive: true });
+  const log = (line: string) => appendFileSync(job.logFile, `${new Date().toISOString()} ${line}\n`);
+  process.env['FBW_WORKFLOW_DIR'] = job.workflowDir;
+  let lastSent = 0;
+  let pending: StageProgress | undefined;
+  const flushProgress = () => { if (pending) { send({ type: 'progress', progress: pending }); pending = undefined; lastSent = Date.now(); } };
+  const ctx: StageContext = {
+    stage: job.stage,
+    inputs: job.inputs,
+    outDir: job.outDir,
+    checkpointDir: job.checkpointDir,
+    device: job.device,
+    progress: (p) => {
+      pending = p;
+      if (Date.now() - lastSent >= PROGRESS_EVERY_MS || p.step >= p.total) flushProgress();
+    },
+    checkpointed: (step) => {
+      flushProgress();
+      mkdirSync(job.checkpointDir, { recursive: true });
+      const p = join(job.checkpointDir, CHECKPOINT_STATE);
+      writeFileSync(`${p}.tmp`, JSON.stringify({ step, t: Date.now(), stage: job.stage.id }));
+      renameSync(`${p}.tmp`, p);
+      log(`checkpoint at step ${step}`);
+      send({ type: 'checkpointed', step });
+    },
+    resumed: (step) => { log(`resumed from checkpoint at step ${step}`); send({ type: 'resumed', step }); },
+    log,
+    signal,
+  };
+  log(`stage ${job.stage.id} (${job.stage.kind}/${job.stage.method}) key ${job.key} attempt ${job.attempt} on ${job.device} pid ${process.pid}`);
+  try {
+    const run = await stageImpl(job.stage).load();
+    mkdirSync(job.outDir, { recursive: true });
+    mkdirSync(job.checkpointDir, { recursive: true });
+    await run(ctx);
+    flushProgress();
+    log('done');
+    send({ type: 'done', ...(readMetrics(job.outDir) ? { metrics: readMetrics(job.outDir)! } : {}) });
+  } catch (e) {
+    flushProgress();
+    if (e instanceof Error && e.name === 'StageInterrupted') {
+      const step = (e as Error & { step?: number }).step ?? 0;
+      log(`interrupted at step ${step}`);
+      send({ type: 'interrupted', step });
+      return;
+    }
+    const w = toWire(e);
+    log(`FAILED: ${w.stack ?? `${w.name}: ${w.message}`}`);
+    send({ type: 'error', error: w });
+  }
+}
+
+/** accuracy / loss of an eval stage's metrics.json, for the committed event. */
+function readMetrics(dir: string): { [k: string]: number } | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+    const out: { [k: string]: number } = {};
+    for (const k of ['accuracy', 'loss']) if (typeof m[k] === 'number') out[k] = m[k] as number;
+    return Object.keys(out).length ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,4 @@
+// Public surface of diagnostics/.
+export * from './diagnostic.js';
+export * from './codes.js';
+export * from './formatDiagnostic.js';

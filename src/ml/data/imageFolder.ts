@@ -1,0 +1,87 @@
+// ImageFolder trees, torchvision's layout: ROOT/<split>/<class>/<image>.{png,jpg,jpeg}, classes
+// are the sorted subfolder names (a classnames.json array beside the splits overrides the
+// display names, a templates.json array the prompts). Images decode lazily, on first use.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { decodeImage } from './decodeImage.js';
+import { DatasetFormatError } from './errors.js';
+import { filesFingerprint } from './fingerprint.js';
+import type { ImageSource } from './makeTaskDataset.js';
+import type { Split } from './types.js';
+
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+/** Split folder names accepted for each split, in preference order. */
+export const SPLIT_DIRS: { readonly [S in Split]: readonly string[] } = { train: ['train'], test: ['test', 'val', 'validation'] };
+
+/** The folder of a split inside an ImageFolder root, or undefined. */
+export function imageFolderSplitDir(root: string, split: Split): string | undefined {
+  for (const d of SPLIT_DIRS[split]) {
+    const p = join(root, d);
+    if (existsSync(p) && statSync(p).isDirectory()) return p;
+  }
+  return undefined;
+}
+
+/** Whether `root` looks like an ImageFolder tree (a split folder holding class folders). */
+export function isImageFolder(root: string): boolean {
+  for (const s of ['train', 'test'] as const) {
+    const d = imageFolderSplitDir(root, s);
+    if (d && readdirSync(d, { withFileTypes: true }).some((e) => e.isDirectory())) return true;
+  }
+  return false;
+}
+
+function readJsonArray(path: string): string[] | undefined {
+  if (!existsSync(path)) return undefined;
+  const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new DatasetFormatError(path, 'expected a JSON array of strings');
+  return v as string[];
+}
+
+/** Optional classnames.json / templates.json beside a data set's splits. */
+export function sidecarPrompts(root: string): { classnames?: string[]; templates?: string[] } {
+  const out: { classnames?: string[]; templates?: string[] } = {};
+  const c = readJsonArray(join(root, 'classnames.json'));
+  const t = readJsonArray(join(root, 'templates.json'));
+  if (c) out.classnames = c;
+  if (t) out.templates = t;
+  return out;
+}
+
+/** One split of an ImageFolder tree: file list, labels, lazy decoding, fingerprint of all files. */
+export async function loadImageFolderSplit(root: string, split: Split): Promise<{ source: ImageSource; fingerprint: string; folderClasses: string[] }> {
+  const dir = imageFolderSplitDir(root, split);
+  if (!dir) throw new DatasetFormatError(root, `no ${SPLIT_DIRS[split].join('/')} folder (ImageFolder layout: ROOT/${split}/<class>/<image>.png)`);
+  // classes from the union of train and test folders, so labels agree across splits
+  const classSet = new Set<string>();
+  for (const s of ['train', 'test'] as const) {
+    const d = imageFolderSplitDir(root, s);
+    if (d) for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) classSet.add(e.name);
+  }
+  const classes = [...classSet].sort();
+  if (classes.length === 0) throw new DatasetFormatError(dir, 'has no class folders');
+  const files: string[] = [];
+  const labels: number[] = [];
+  classes.forEach((c, label) => {
+    const cdir = join(dir, c);
+    if (!existsSync(cdir)) return;
+    for (const f of readdirSync(cdir).sort()) {
+      if (!IMAGE_EXT.test(f)) continue;
+      files.push(join(cdir, f));
+      labels.push(label);
+    }
+  });
+  if (files.length === 0) throw new DatasetFormatError(dir, 'has no .png/.jpg/.jpeg images in its class folders');
+  const fingerprint = await filesFingerprint(`imagefolder:${split}`, files, (p) => relative(root, p));
+  const labelArr = Int32Array.from(labels);
+  return {
+    folderClasses: classes,
+    fingerprint,
+    source: {
+      size: files.length,
+      label: (i) => labelArr[i]!,
+      image: (i) => decodeImage(readFileSync(files[i]!), files[i]!),
+    },
+  };
+}

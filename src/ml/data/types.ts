@@ -1,0 +1,58 @@
+// The data contract between loaders and the model/fine-tune/eval code: images stay uint8 until a
+// batch is asked for, then come out as CLIP-normalised float NHWC at the size the model wants.
+
+/** Where a task's images come from; decides how `loadTask` finds them and what a fingerprint hashes. */
+export type DatasetSource = 'npm' | 'debian' | 'synthetic' | 'hf-parquet' | 'imagefolder';
+
+/** One split of a task, or one of its splits. */
+export type Split = 'train' | 'test';
+
+/** A float batch ready for the vision tower. */
+export interface ImageBatch {
+  /** [n, S, S, 3] NHWC, CLIP-normalised */
+  readonly x: Float32Array;
+  /** class index per image */
+  readonly y: Int32Array;
+  readonly n: number;
+}
+
+/** A loaded split of a classification task; images are decoded/preprocessed on demand. */
+export interface TaskDataset {
+  readonly name: string;
+  readonly split: Split;
+  readonly size: number;
+  readonly classnames: readonly string[];
+  /** prompt templates with `{}` where the class name goes */
+  readonly templates: readonly string[];
+  /** content hash (hex) of the data this split was built from, for cache keys */
+  readonly fingerprint: string;
+  /** label of example i without decoding its image */
+  label(i: number): number;
+  /** images `indices` preprocessed to imageSize×imageSize */
+  batch(indices: ArrayLike<number>, imageSize: number): ImageBatch;
+}
+
+/** What is known about a task without touching its images. */
+export interface TaskInfo {
+  readonly name: string;
+  readonly classnames: readonly string[];
+  readonly templates: readonly string[];
+  readonly source: DatasetSource;
+}
+
+/** Where to look for data sets on disk; every field falls back to the environment. */
+export interface LoadTaskOptions {
+  /** fbw data folder (default $FBW_DATA/data or ~/.cache/fbw/data) */
+  readonly dataRoot?: string;
+  /** Hugging Face home (default $HF_HOME or ~/.cache/huggingface) */
+  readonly hfHome?: string;
+  /** keep only the first N examples of the split (after its deterministic order) */
+  readonly maxExamples?: number;
+}
+
+/** A decoded RGB image, row-major, 3 bytes per pixel. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: Uint8Array;
+}

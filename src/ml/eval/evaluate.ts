@@ -1,0 +1,69 @@
+// Top-1 accuracy and mean cross-entropy of a CLIP vision tower + head on a task split,
+// the two figures FusionBench's CLIPVisionModelTaskPool reports per task.
+import * as tf from '@tensorflow/tfjs-core';
+import type { TaskDataset } from '../data/types.js';
+import { encodeImage, patchify, type ClipModel, type ForwardContext } from '../models/clip.js';
+import { headLogits, type Head } from '../heads/head.js';
+import { crossEntropy } from '../models/ops.js';
+
+export interface EvalResult {
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly n: number;
+}
+
+export interface EvaluateArgs {
+  /** images per forward pass (default 128) */
+  readonly batchSize?: number;
+  /** evaluate the first N examples only */
+  readonly maxExamples?: number;
+  /** forward context (default: the model's own frozen weights) */
+  readonly ctx?: ForwardContext;
+  /** trained linear head tensors, when evaluating during linear-head training */
+  readonly trainedHead?: { readonly w: tf.Tensor; readonly b: tf.Tensor };
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The head does not fit the dataset (different class count or feature size). */
+export class HeadMismatch extends Error {
+  constructor(readonly task: string, readonly reason: string) {
+    super(`head for '${task}': ${reason}`);
+    this.name = 'HeadMismatch';
+  }
+}
+
+/** Logits [n, classes] for already-patchified images. */
+export function classify(model: ClipModel, head: Head, x: Float32Array, n: number, ctx?: ForwardContext, trainedHead?: { readonly w: tf.Tensor; readonly b: tf.Tensor }): tf.Tensor2D {
+  const v = model.config.vision_config;
+  return tf.tidy(() => {
+    const patches = tf.tensor2d(patchify(x, n, v.image_size, v.patch_size), [n * (v.image_size / v.patch_size) ** 2, 3 * v.patch_size ** 2]);
+    return headLogits(encodeImage(model.config, ctx ?? model.frozenContext(), patches, n), head, trainedHead);
+  });
+}
+
+/** Accuracy and mean loss over the split (or its first maxExamples). */
+export function evaluate(model: ClipModel, head: Head, ds: TaskDataset, args: EvaluateArgs = {}): EvalResult {
+  if (head.dim !== model.config.projection_dim) throw new HeadMismatch(ds.name, `head has dim ${head.dim}, model projection_dim is ${model.config.projection_dim} (head built from another model?)`);
+  if (head.numClasses !== ds.classnames.length) throw new HeadMismatch(ds.name, `head has ${head.numClasses} classes, dataset has ${ds.classnames.length}`);
+  const total = Math.min(ds.size, args.maxExamples ?? ds.size);
+  const bs = args.batchSize ?? 128;
+  let correct = 0, lossSum = 0;
+  for (let i = 0; i < total; i += bs) {
+    if (args.signal?.aborted) throw args.signal.reason instanceof Error ? args.signal.reason : new Error('evaluation aborted');
+    const m = Math.min(bs, total - i);
+    const idx = new Int32Array(m);
+    for (let j = 0; j < m; j++) idx[j] = i + j;
+    const b = ds.batch(idx, model.config.vision_config.image_size);
+    const [pred, loss] = tf.tidy(() => {
+      const logits = classify(model, head, b.x, b.n, args.ctx, args.trainedHead);
+      return [tf.argMax(logits, 1), crossEntropy(logits, b.y)] as const;
+    });
+    const p = pred.dataSync();
+    for (let j = 0; j < m; j++) if (p[j] === b.y[j]) correct++;
+    lossSum += loss.dataSync()[0]! * m;
+    pred.dispose(); loss.dispose();
+    args.onProgress?.(i + m, total);
+  }
+  return { accuracy: total ? correct / total : 0, loss: total ? lossSum / total : 0, n: total };
+}

@@ -1,0 +1,294 @@
+// CLIP image-classification fine-tuning as FusionBench's ImageClassificationFineTuningForCLIP
+// does it: the vision tower (or its LoRA / L-LoRA adapters, or only its biases — BitFit, Ben Zaken
+// et al., ACL 2022, arXiv 2106.10199) trains against a frozen zero-shot head (or a trainable linear
+// head), logits = logit_scale · norm(f_vision(x)) · W_zeroshotᵀ, cross-entropy, Adam with weight
+// decay, cosine schedule over num_steps. Checkpoints every save_interval steps hold everything
+// needed to continue bit-identically after kill -9: trained tensors, Adam moments and step, RNG
+// states, data order and position.
+import * as tf from '@tensorflow/tfjs-core';
+import { createHash } from 'node:crypto';
+import { SeededRng } from '../data/SeededRng.js';
+import type { TaskDataset } from '../data/types.js';
+import { encodeImage, newVariable, patchify, type ClipModel, type ForwardContext } from '../models/clip.js';
+import { crossEntropy } from '../models/ops.js';
+import { headLogits, type Head } from '../heads/head.js';
+import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
+import { Adam, cosineLr } from './adam.js';
+import { DEFAULT_LORA, LoraAdapters, type LoraConfig } from './lora.js';
+import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from './checkpoint.js';
+
+/** The CLIP fine-tuning methods (issue 5). */
+export type FinetuneMethod = 'full' | 'lora' | 'l_lora' | 'bitfit';
+export const FINETUNE_METHODS: readonly FinetuneMethod[] = ['full', 'lora', 'l_lora', 'bitfit'];
+
+/** Arguments with the seeds' names; defaults are FusionBench's clip_finetune config. */
+export interface FinetuneArgs {
+  readonly method: FinetuneMethod;
+  /** 'zeroshot' (default): frozen head; 'linear': the head trains too */
+  readonly head?: 'zeroshot' | 'linear';
+  readonly learning_rate?: number;
+  readonly weight_decay?: number;
+  readonly num_steps?: number;
+  readonly batch_size?: number;
+  readonly save_interval?: number;
+  readonly seed?: number;
+  readonly lora?: Partial<LoraConfig>;
+  readonly state_dict_load_path?: string | null;
+  readonly state_dict_save_path?: string | null;
+  readonly skip_training?: boolean;
+  /** where checkpoints go; without it none are written */
+  readonly checkpointDir?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) => void;
+  readonly onCheckpoint?: (step: number) => void;
+  readonly onResume?: (step: number) => void;
+  readonly log?: (line: string) => void;
+}
+
+export interface FinetuneResult {
+  /** dense weights of the whole CLIP model after training (adapters merged) */
+  readonly state: Map<string, NamedTensor>;
+  /** the LoRA/L-LoRA adapters (caller saves them, then disposes) */
+  readonly adapters?: LoraAdapters;
+  /** the trained linear head, when head = 'linear' */
+  readonly linearHead?: Head;
+  readonly log: TrainLogEntry[];
+  /** trained parameter count, and parameters of the vision tower for reference */
+  readonly trainableParams: number;
+  readonly visionParams: number;
+  readonly steps: number;
+  readonly seconds: number;
+  readonly resumedFrom?: number;
+}
+
+/** Training stopped because the abort signal fired; a checkpoint at `step` was written first. */
+export class TrainingInterrupted extends Error {
+  constructor(readonly step: number) {
+    super(`training interrupted at step ${step} (checkpoint written)`);
+    this.name = 'TrainingInterrupted';
+  }
+}
+
+/** state_dict_load_path does not fit the method's trained tensors. */
+export class StateDictMismatch extends Error {
+  constructor(readonly path: string, readonly reason: string) {
+    super(`${path}: ${reason}`);
+    this.name = 'StateDictMismatch';
+  }
+}
+
+/** Vision-tower parameter names trained by a dense method. */
+export function trainedDenseNames(model: ClipModel, method: FinetuneMethod, lora: LoraConfig): string[] {
+  const vision = [...model.params.keys()].filter((k) => k.startsWith('vision_model.'));
+  switch (method) {
+    case 'full': return vision;
+    case 'bitfit': return vision.filter((k) => k.endsWith('.bias'));
+    case 'lora': case 'l_lora':
+      switch (lora.bias) {
+        case 'none': return [];
+        case 'all': return vision.filter((k) => k.endsWith('.bias'));
+        case 'lora_only': return vision.filter((k) => k.endsWith('.bias') && lora.target_modules.some((t) => k.endsWith(`.${t}.bias`)));
+      }
+  }
+}
+
+function numel(shape: readonly number[]): number { return shape.reduce((a, b) => a * b, 1); }
+
+/** Trainable-parameter count of a method on a model, without training (for reports and plans). */
+export function countTrainable(model: ClipModel, method: FinetuneMethod, loraArgs: Partial<LoraConfig> = {}, head: 'zeroshot' | 'linear' = 'zeroshot', numClasses = 0): number {
+  const lora = { ...DEFAULT_LORA, ...loraArgs };
+  let n = 0;
+  for (const k of trainedDenseNames(model, method, lora)) n += numel(model.get(k).shape);
+  if (method === 'lora' || method === 'l_lora') {
+    const v = model.config.vision_config;
+    for (let i = 0; i < v.num_hidden_layers; i++) for (const t of lora.target_modules) {
+      const [inD, outD] = t === 'fc1' ? [v.hidden_size, v.intermediate_size] : t === 'fc2' ? [v.intermediate_size, v.hidden_size] : [v.hidden_size, v.hidden_size];
+      n += lora.r * (inD + outD);
+    }
+  }
+  if (head === 'linear') n += numClasses * (model.config.projection_dim + 1);
+  return n;
+}
+
+function runIdentity(method: FinetuneMethod, a: object, ds: TaskDataset, head: Head): string {
+  return createHash('sha256').update(JSON.stringify({ method, a, data: ds.fingerprint, head: head.task, classes: head.numClasses })).digest('hex').slice(0, 16);
+}
+
+/** Fine-tune `model` (mutated in place for dense methods) on `train` against `head`. */
+export async function finetuneClip(model: ClipModel, head: Head, train: TaskDataset, args: FinetuneArgs): Promise<FinetuneResult> {
+  const lr0 = args.learning_rate ?? 1e-5;
+  const wd = args.weight_decay ?? 0;
+  const skip = args.skip_training ?? false;
+  const total = skip ? 0 : args.num_steps ?? 4000;
+  const bs = Math.min(args.batch_size ?? 128, train.size);
+  const saveInterval = args.save_interval ?? 500;
+  const seed = args.seed ?? 42;
+  const lora: LoraConfig = { ...DEFAULT_LORA, ...(args.lora ?? {}) };
+  const headKind = args.head ?? 'zeroshot';
+  const log = args.log ?? (() => {});
+  const cfg = model.config;
+  const v = cfg.vision_config;
+  const S = v.image_size;
+
+  const initRng = new SeededRng((seed + 0x51ed) >>> 0);
+  const dataRng = new SeededRng(seed >>> 0);
+  const noiseRng = new SeededRng((seed ^ 0x9e3779b9) >>> 0);
+
+  const adapters = args.method === 'lora' || args.method === 'l_lora' ? new LoraAdapters(cfg, lora, args.method === 'l_lora', initRng) : undefined;
+  const vars = new Map<string, tf.Variable>();
+  for (const k of trainedDenseNames(model, args.method, lora)) vars.set(k, model.get(k));
+  if (adapters) for (const [k, x] of adapters.variables()) vars.set(k, x);
+  let trainedHead: { w: tf.Variable; b: tf.Variable } | undefined;
+  if (headKind === 'linear') {
+    const scaled = new Float32Array(head.weight.length);
+    const s = head.kind === 'zeroshot' ? head.logitScale : 1;
+    for (let i = 0; i < scaled.length; i++) scaled[i] = head.weight[i]! * s;
+    trainedHead = {
+      w: newVariable(tf.tensor2d(scaled, [head.numClasses, head.dim]), 'head.weight'),
+      b: newVariable(head.bias ? tf.tensor1d(head.bias) : tf.zeros([head.numClasses]), 'head.bias'),
+    };
+    vars.set('head.weight', trainedHead.w);
+    vars.set('head.bias', trainedHead.b);
+  }
+  const trainableParams = [...vars.values()].reduce((a, x) => a + numel(x.shape), 0);
+  const visionParams = [...model.params].filter(([k]) => k.startsWith('vision_model.')).reduce((a, [, x]) => a + numel(x.shape), 0);
+  log(`method ${args.method}${headKind === 'linear' ? ' + linear head' : ''}: ${trainableParams} trainable parameters (vision tower has ${visionParams})`);
+
+  if (args.state_dict_load_path) {
+    const sd = await readSafetensors(args.state_dict_load_path);
+    for (const [k, x] of vars) {
+      const t = sd.get(k);
+      if (!t) throw new StateDictMismatch(args.state_dict_load_path, `no tensor '${k}' (needed by method ${args.method}); it has ${[...sd.keys()].slice(0, 3).join(', ')}…`);
+      if (numel(t.shape) !== numel(x.shape)) throw new StateDictMismatch(args.state_dict_load_path, `tensor '${k}' has shape [${t.shape.join(', ')}], expected [${x.shape.join(', ')}]`);
+      tf.tidy(() => x.assign(tf.tensor(t.data, x.shape)));
+    }
+    log(`loaded ${vars.size} tensors from ${args.state_dict_load_path}`);
+  }
+
+  const adam = new Adam(vars, { learningRate: lr0, weightDecay: wd });
+  const trainSet = new Set(vars.keys());
+  const ctx: ForwardContext = {
+    p: (n) => model.get(n),
+    trainable: (n) => trainSet.has(n),
+    ...(adapters ? { adapter: adapters.adapter } : {}),
+  };
+  const varList = [...vars.values()];
+  const keyOf = new Map(varList.map((x, i) => [x.name, [...vars.keys()][i]!]));
+
+  const identity = runIdentity(args.method, { lr0, wd, total, bs, seed, lora: adapters ? lora : null, headKind, load: args.state_dict_load_path ?? null }, train, head);
+  let step = 0, epoch = 0, cursor = 0, prevSeconds = 0;
+  let order: number[] = [];
+  const trainLog: TrainLogEntry[] = [];
+  const newEpoch = () => {
+    order = Array.from({ length: train.size }, (_, i) => i);
+    dataRng.shuffleInPlace(order);
+    cursor = 0;
+  };
+  let resumedFrom: number | undefined;
+  if (args.checkpointDir && total > 0) {
+    const ck = await readLatestCheckpoint(args.checkpointDir, identity, log);
+    if (ck) {
+      const st = ck.state;
+      for (const [k, x] of vars) {
+        const p = ck.tensors.get(`param/${k}`), m = ck.tensors.get(`m/${k}`), vv = ck.tensors.get(`v/${k}`);
+        if (!p || !m || !vv) throw new Error(`checkpoint ${ck.path} lacks tensor '${k}'`);
+        tf.tidy(() => {
+          x.assign(tf.tensor(p.data, x.shape));
+          adam.m.get(k)!.assign(tf.tensor(m.data, x.shape));
+          adam.v.get(k)!.assign(tf.tensor(vv.data, x.shape));
+        });
+      }
+      adam.t = st.adamT;
+      dataRng.setState(st.dataRng);
+      noiseRng.setState(st.noiseRng);
+      step = st.step; epoch = st.epoch; cursor = st.cursor; order = [...st.order];
+      trainLog.push(...st.log);
+      prevSeconds = st.seconds;
+      resumedFrom = step;
+      log(`resumed from ${ck.path} at step ${step}`);
+      args.onResume?.(step);
+    }
+  }
+  if (!order.length) newEpoch();
+
+  const checkpoint = async (seconds: number) => {
+    if (!args.checkpointDir) return;
+    const tensors = new Map<string, NamedTensor>();
+    for (const [k, x] of vars) {
+      tensors.set(`param/${k}`, { shape: x.shape, data: x.dataSync() as Float32Array });
+      tensors.set(`m/${k}`, { shape: x.shape, data: adam.m.get(k)!.dataSync() as Float32Array });
+      tensors.set(`v/${k}`, { shape: x.shape, data: adam.v.get(k)!.dataSync() as Float32Array });
+    }
+    const state: CheckpointState = { version: 1, runId: identity, step, adamT: adam.t, dataRng: dataRng.getState(), noiseRng: noiseRng.getState(), epoch, cursor, order, log: trainLog, seconds };
+    const path = await writeCheckpoint(args.checkpointDir, state, tensors);
+    log(`checkpoint ${path}`);
+    args.onCheckpoint?.(step);
+  };
+
+  const t0 = performance.now();
+  let lastT = t0, lastStep = step;
+  const g = v.image_size / v.patch_size;
+  try {
+    while (step < total) {
+      if (args.signal?.aborted) {
+        await checkpoint(prevSeconds + (performance.now() - t0) / 1000);
+        throw new TrainingInterrupted(step);
+      }
+      if (cursor + bs > order.length) { epoch++; newEpoch(); }
+      const idx = order.slice(cursor, cursor + bs);
+      cursor += bs;
+      const batch = train.batch(idx, S);
+      const patches = patchify(batch.x, batch.n, S, v.patch_size);
+      adapters?.drawDropout(batch.n * (g * g + 1), noiseRng);
+      const lr = cosineLr(lr0, step, total);
+      let pred: tf.Tensor | undefined;
+      const lossT = tf.tidy(() => {
+        const pt = tf.tensor2d(patches, [batch.n * g * g, 3 * v.patch_size ** 2]);
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = headLogits(encodeImage(cfg, ctx, pt, batch.n), head.kind === 'zeroshot' && trainedHead ? { ...head, kind: 'linear' } : head, trainedHead);
+          pred = tf.keep(tf.argMax(logits, 1));
+          return crossEntropy(logits, batch.y);
+        }, varList);
+        const byKey = new Map<string, tf.Tensor>();
+        for (const [name, gr] of Object.entries(grads)) byKey.set(keyOf.get(name)!, gr);
+        adam.apply(byKey, lr);
+        return value;
+      });
+      adapters?.clearDropout();
+      const loss = lossT.dataSync()[0]!;
+      lossT.dispose();
+      const p = pred!.dataSync();
+      pred!.dispose();
+      let correct = 0;
+      for (let j = 0; j < batch.n; j++) if (p[j] === batch.y[j]) correct++;
+      step++;
+      const now = performance.now();
+      const seconds = prevSeconds + (now - t0) / 1000;
+      trainLog.push({ step, loss, lr, accuracy: correct / batch.n, seconds: Math.round(seconds * 1000) / 1000 });
+      const throughput = ((step - lastStep) * bs) / Math.max(1e-9, (now - lastT) / 1000);
+      lastT = now; lastStep = step;
+      args.onProgress?.({ step, total, loss, lr, accuracy: correct / batch.n, throughput });
+      if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step} (learning_rate ${lr0} too high?)`);
+      if (step % saveInterval === 0 && step < total) await checkpoint(seconds);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  } finally {
+    adam.dispose();
+  }
+
+  if (args.state_dict_save_path) {
+    const sd = new Map<string, NamedTensor>();
+    for (const [k, x] of vars) sd.set(k, { shape: x.shape, data: x.dataSync() as Float32Array });
+    await writeSafetensors(args.state_dict_save_path, sd);
+    log(`saved trained tensors to ${args.state_dict_save_path}`);
+  }
+  let state = model.stateDict();
+  if (adapters) state = adapters.mergeInto(state);
+  let linearHead: Head | undefined;
+  if (trainedHead) {
+    linearHead = { ...head, kind: 'linear', weight: trainedHead.w.dataSync() as Float32Array, bias: trainedHead.b.dataSync() as Float32Array, logitScale: 1 };
+    trainedHead.w.dispose(); trainedHead.b.dispose();
+  }
+  const seconds = prevSeconds + (performance.now() - t0) / 1000;
+  return { state, ...(adapters ? { adapters } : {}), ...(linearHead ? { linearHead } : {}), log: trainLog, trainableParams, visionParams, steps: step, seconds, ...(resumedFrom !== undefined ? { resumedFrom } : {}) };
+}

@@ -1,0 +1,221 @@
+// TIES-Merging: trim, elect sign, disjoint merge.
+// Yadav et al., "TIES-Merging: Resolving interference when merging models", NeurIPS 2023
+// (arXiv 2306.01708). FusionBench: fusion_bench/method/ties_merging/ties_merging.py and
+// ties_merging_utils.py (after EnnengYang/AdaMerging), whose semantics this follows exactly:
+//  - trim: per model, over the whole flattened state dict (minus remove_keys), keep |τ| ≥ the
+//    k-th smallest |τ| with k = d − int(d·K), K = threshold/100 when threshold > 1;
+//  - elect: sign of Σ_i trimmed τ_i; exact zeros take the sign of Σ over all elected signs;
+//  - disjoint merge: sum / mean (over agreeing non-zeros) / max of the agreeing entries;
+//  - θ = θ_pre + scaling_factor · merged τ.
+// The whole-model k-th value is found without loading the models: two streaming passes of a
+// radix select on the float32 bit patterns of |τ| (high 16 bits, then low 16 bits of the one
+// bucket that holds rank k), which gives the exact value torch.kthvalue returns.
+import { get, type MergeMethod, type Chunk, type Kernel, type PassContext, type ResolvedParams } from './method.js';
+
+/** How each model's task-vector slice is produced (DARE drops elements here). */
+export type TaskVectorTransform = (c: Chunk, k: number, tv: Float32Array) => void;
+
+/** The TIES parameters, FusionBench names and defaults (shared by dare_ties_merging). */
+export const tiesParams = [
+  { name: 'scaling_factor', type: 'number', default: 0.3, doc: 'λ multiplying the merged task vector' },
+  { name: 'threshold', type: 'number', default: 20, min: 0, doc: 'percent of each task vector kept (top by magnitude over the whole model); values ≤ 1 are read as fractions' },
+  { name: 'remove_keys', type: 'string[]', default: [], doc: 'tensors left at the pretrained value and excluded from the top-k statistic' },
+  { name: 'merge_func', type: 'string', default: 'sum', choices: ['sum', 'mean', 'max'], doc: 'how agreeing entries are combined' },
+] as const;
+
+/** Grows on demand: one scratch slice per model for the task vectors of a chunk. */
+class Scratch {
+  private bufs: Float32Array[] = [];
+  get(n: number, len: number): Float32Array[] {
+    if (this.bufs.length !== n || (this.bufs[0]?.length ?? 0) < len) this.bufs = Array.from({ length: n }, () => new Float32Array(len));
+    return this.bufs;
+  }
+}
+
+function fillTaskVectors(c: Chunk, scr: Float32Array[], transform: TaskVectorTransform | undefined): void {
+  const base = c.base!;
+  const len = c.length;
+  for (let k = 0; k < c.models.length; k++) {
+    const m = c.models[k]!;
+    const tv = scr[k]!;
+    for (let i = 0; i < len; i++) tv[i] = m[i]! - base[i]!;
+    if (transform) transform(c, k, tv.subarray(0, len));
+  }
+}
+
+/** Exact per-model threshold: the k-th smallest |τ| over the whole model (k 1-based). */
+export async function topkThresholds(ctx: PassContext, thresholdPercent: number, scratch: Scratch, transform?: TaskVectorTransform): Promise<{ thr: Float32Array; keepAll: boolean[] }> {
+  const n = ctx.numModels;
+  const d = ctx.numel;
+  const K = thresholdPercent > 1 ? thresholdPercent / 100 : thresholdPercent;
+  const rank = d - Math.trunc(d * K);
+  const keepAll = Array.from({ length: n }, () => rank < 1);
+  const thr = new Float32Array(n);
+  if (rank < 1) return { thr, keepAll };
+  const hi = Array.from({ length: n }, () => new Float64Array(1 << 15));
+  await ctx.pass((c) => {
+    const scr = scratch.get(n, c.length);
+    fillTaskVectors(c, scr, transform);
+    for (let k = 0; k < n; k++) {
+      const u = new Uint32Array(scr[k]!.buffer, 0, c.length);
+      const h = hi[k]!;
+      for (let i = 0; i < u.length; i++) h[(u[i]! & 0x7fffffff) >>> 16]++;
+    }
+  });
+  const bin = new Int32Array(n);
+  const rest = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let cum = 0;
+    const h = hi[k]!;
+    let b = 0;
+    for (; b < h.length; b++) { if (cum + h[b]! >= rank) break; cum += h[b]!; }
+    bin[k] = b;
+    rest[k] = rank - cum;
+  }
+  const lo = Array.from({ length: n }, () => new Float64Array(1 << 16));
+  await ctx.pass((c) => {
+    const scr = scratch.get(n, c.length);
+    fillTaskVectors(c, scr, transform);
+    for (let k = 0; k < n; k++) {
+      const u = new Uint32Array(scr[k]!.buffer, 0, c.length);
+      const l = lo[k]!, want = bin[k]!;
+      for (let i = 0; i < u.length; i++) {
+        const a = u[i]! & 0x7fffffff;
+        if (a >>> 16 === want) l[a & 0xffff]++;
+      }
+    }
+  });
+  const bits = new Uint32Array(1);
+  const asF = new Float32Array(bits.buffer);
+  for (let k = 0; k < n; k++) {
+    let cum = 0;
+    const l = lo[k]!;
+    let b = 0;
+    for (; b < l.length; b++) { if (cum + l[b]! >= rest[k]!) break; cum += l[b]!; }
+    bits[0] = ((bin[k]! << 16) | b) >>> 0;
+    thr[k] = asF[0]!;
+    ctx.log(`ties: model ${k + 1}/${n}: keep |τ| ≥ ${thr[k]!.toExponential(4)} (rank ${rank} of ${d})`);
+  }
+  return { thr, keepAll };
+}
+
+type MergeFunc = 'sum' | 'mean' | 'max';
+
+function trim(tv: Float32Array, len: number, t: number): void {
+  for (let i = 0; i < len; i++) if (!(Math.abs(tv[i]!) >= t)) tv[i] = 0;
+}
+
+function addInto(acc: Float32Array, x: Float32Array, len: number): void {
+  for (let i = 0; i < len; i++) acc[i] = acc[i]! + x[i]!;
+}
+
+/** one model's contribution to the disjoint merge: sum (also for mean, with counts) or max |v|·sign */
+function selectInto(agg: Float32Array, cnt: Float32Array, sum: Float32Array, v: Float32Array, len: number, first: boolean, func: MergeFunc): void {
+  switch (func) {
+    case 'sum':
+    case 'mean':
+      for (let i = 0; i < len; i++) {
+        const x = v[i]!;
+        const sel = (sum[i]! > 0 ? x > 0 : x < 0) ? x : 0;
+        agg[i] = first ? sel : agg[i]! + sel;
+        if (func === 'mean') cnt[i] = (first ? 0 : cnt[i]!) + (sel !== 0 ? 1 : 0);
+      }
+      return;
+    case 'max':
+      for (let i = 0; i < len; i++) {
+        const x = v[i]!;
+        const sg = sum[i]! > 0 ? 1 : sum[i]! < 0 ? -1 : 0;
+        const a = (sg > 0 ? x > 0 : x < 0) ? Math.abs(x) : 0;
+        const prev = first ? 0 : Math.abs(agg[i]!);
+        agg[i] = (a > prev ? a : prev) * sg;
+      }
+      return;
+  }
+}
+
+/** Disjoint merge of one position's trimmed values under elected sign `sign` (FusionBench's disjoint_merge). */
+function disjoint(vals: ArrayLike<number>, sign: number, func: MergeFunc): number {
+  let acc = 0, cnt = 0, mx = 0, first = true;
+  for (let k = 0; k < vals.length; k++) {
+    const v = vals[k]!;
+    const keep = sign > 0 ? v > 0 : v < 0;
+    const sel = keep ? v : 0;
+    acc = first ? sel : Math.fround(acc + sel);
+    first = false;
+    if (sel !== 0) cnt++;
+    const a = Math.abs(sel);
+    if (a > mx) mx = a;
+  }
+  switch (func) {
+    case 'sum': return acc;
+    case 'mean': return Math.fround(acc / Math.max(cnt, 1));
+    case 'max': return Math.fround(mx * sign);
+  }
+}
+
+/** TIES on task vectors produced by `transform` (identity for plain TIES, DARE drop for dare_ties). */
+export async function tiesKernel(p: ResolvedParams, ctx: PassContext, transform?: TaskVectorTransform): Promise<Kernel> {
+  const n = ctx.numModels;
+  const s = Math.fround(get.num(p, 'scaling_factor'));
+  const func = get.str(p, 'merge_func') as MergeFunc;
+  const scratch = new Scratch();
+  const { thr, keepAll } = await topkThresholds(ctx, get.num(p, 'threshold'), scratch, transform);
+  let signSum = 0;
+  const deferred: { name: string; index: number; base: number; vals: Float32Array }[] = [];
+  let sumBuf = new Float32Array(0), aggBuf = new Float32Array(0), cntBuf = new Float32Array(0);
+  return {
+    apply(c, out) {
+      const len = c.length;
+      const base = c.base!;
+      const scr = scratch.get(n, len);
+      if (sumBuf.length < len) { sumBuf = new Float32Array(len); aggBuf = new Float32Array(len); cntBuf = new Float32Array(len); }
+      fillTaskVectors(c, scr, transform);
+      // trim in place (loops run model by model over flat typed arrays: monomorphic and fast)
+      for (let k = 0; k < n; k++) if (!keepAll[k]) trim(scr[k]!, len, thr[k]!);
+      // elect: sign of the sum of trimmed values (summed in model order, float32)
+      const sum = sumBuf;
+      sum.set(scr[0]!.subarray(0, len));
+      for (let k = 1; k < n; k++) addInto(sum, scr[k]!, len);
+      // disjoint merge of the entries agreeing with the elected sign (sign 0 keeps negatives,
+      // as torch.where(sign > 0, v > 0, v < 0) does; those positions are settled in finish())
+      const agg = aggBuf;
+      for (let k = 0; k < n; k++) selectInto(agg, cntBuf, sum, scr[k]!, len, k === 0, func);
+      if (func === 'mean') for (let i = 0; i < len; i++) agg[i] = agg[i]! / Math.max(cntBuf[i]!, 1);
+      let pos = 0, neg = 0;
+      for (let i = 0; i < len; i++) {
+        const v = sum[i]!;
+        if (v > 0) pos++;
+        else if (v < 0) neg++;
+        else {
+          agg[i] = 0;
+          let any = false;
+          for (let k = 0; k < n; k++) if (scr[k]![i] !== 0) any = true;
+          if (any) {
+            const vals = new Float32Array(n);
+            for (let k = 0; k < n; k++) vals[k] = scr[k]![i]!;
+            deferred.push({ name: c.name, index: c.start + i, base: base[i]!, vals });
+          }
+        }
+      }
+      signSum += pos - neg;
+      for (let i = 0; i < len; i++) out[i] = base[i]! + Math.fround(s * agg[i]!);
+    },
+    *finish() {
+      const majority = Math.sign(signSum);
+      if (deferred.length) ctx.log(`ties: ${deferred.length} position(s) with cancelling signs take the majority sign ${majority}`);
+      for (const d of deferred) yield [d.name, d.index, Math.fround(d.base + Math.fround(s * disjoint(d.vals, majority, func)))] as const;
+    },
+  };
+}
+
+/** TIES-Merging as FusionBench's TiesMergingAlgorithm. */
+export const ties: MergeMethod = {
+  name: 'ties_merging',
+  aliases: ['ties'],
+  summary: 'trim each task vector to its top threshold %, elect signs, merge agreeing entries',
+  citation: 'Yadav et al., TIES-Merging, NeurIPS 2023 (arXiv 2306.01708)',
+  needsBase: true,
+  params: tiesParams,
+  removedKeys: (p) => get.strs(p, 'remove_keys'),
+  prepare: (p, ctx) => tiesKernel(p, ctx),
+};

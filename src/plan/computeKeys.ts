@@ -1,0 +1,74 @@
+// Stage keys for a whole graph, in topological order (DESIGN.md §3): kind, method, resolved
+// params, input keys with roles, dataset fingerprints, implementation version, seed, and for a
+// pretrained model the content hash of its files. A stage whose key cannot be computed (model or
+// dataset missing) gets a planning error that fails it, and its dependents, at run time.
+import { join, dirname, resolve } from 'node:path';
+import type { Graph, Stage } from '../compile/ir.js';
+import type { Store } from '../store/Store.js';
+import { stageKey, type KeyComponents, type KeyInput } from '../store/keyComponents.js';
+import { stageImpl } from '../stages/registry.js';
+import { resolveModel, modelContentHash, FileHashCache } from '../stages/pretrained.js';
+import { TaskFingerprints } from './taskFingerprints.js';
+
+export type StageKeyResult =
+  | { readonly ok: true; readonly key: string; readonly components: KeyComponents }
+  | { readonly ok: false; readonly error: string; readonly blockedBy?: string };
+
+export interface KeyOptions {
+  readonly fingerprints?: TaskFingerprints;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+function tasksOf(s: Stage): string[] {
+  const t = new Set<string>();
+  if (s.task) t.add(s.task);
+  for (const x of s.tasks ?? []) t.add(x);
+  return [...t].sort();
+}
+
+/** Keys of every stage of a graph. */
+export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions = {}): Promise<Map<string, StageKeyResult>> {
+  const fps = opts.fingerprints ?? new TaskFingerprints();
+  const hashCache = new FileHashCache(join(store.cache, 'filehash.json'));
+  const out = new Map<string, StageKeyResult>();
+  // fingerprint every task once, concurrently, before the (synchronous) key pass
+  const allTasks = new Set<string>();
+  for (const s of graph.stages) for (const t of tasksOf(s)) allTasks.add(t);
+  const fpOf = new Map<string, Awaited<ReturnType<TaskFingerprints['get']>>>();
+  await Promise.all([...allTasks].map(async (t) => { fpOf.set(t, await fps.get(t)); }));
+  for (const s of graph.stages) {
+    const inputs: KeyInput[] = [];
+    let blocked: StageKeyResult | undefined;
+    for (const i of s.inputs) {
+      const r = out.get(i.stage);
+      if (!r) throw new Error(`graph is not topologically ordered: ${s.id} reads ${i.stage} before it is defined`);
+      if (!r.ok) { blocked = { ok: false, error: `input ${i.stage} cannot be keyed`, blockedBy: i.stage }; break; }
+      inputs.push({ role: i.role, ...(i.task ? { task: i.task } : {}), stage: i.stage, key: r.key });
+    }
+    if (blocked) { out.set(s.id, blocked); continue; }
+    const datasets: Record<string, string> = {};
+    let dsError: string | undefined;
+    for (const t of tasksOf(s)) {
+      const f = fpOf.get(t)!;
+      if (f.ok) datasets[t] = f.fingerprint;
+      else { dsError = `dataset '${t}': ${f.error}`; break; }
+    }
+    if (dsError) { out.set(s.id, { ok: false, error: dsError }); continue; }
+    const impl = stageImpl(s);
+    let content: string | null = null;
+    if (impl.external === 'model-files') {
+      try { content = modelContentHash(resolveModel(s, opts.env ?? process.env, graph.file ? dirname(resolve(graph.file)) : undefined), hashCache); } catch (e) {
+        out.set(s.id, { ok: false, error: (e as Error).message });
+        continue;
+      }
+    }
+    const seed = s.params['seed'];
+    const components: KeyComponents = {
+      kind: s.kind, method: s.method, params: s.params, inputs, datasets, version: impl.version,
+      seed: typeof seed === 'number' ? seed : null, content,
+    };
+    out.set(s.id, { ok: true, key: stageKey(components), components });
+  }
+  hashCache.flush();
+  return out;
+}

@@ -1,0 +1,40 @@
+// Built-in model names. Resolution to files on disk (HF cache, $FBW_DATA, models/clip-tiny) is the
+// engine's job; the language only needs names, Hugging Face repo ids and architecture ids.
+
+export interface BuiltinModel {
+  readonly name: string;
+  /** Hugging Face repo id (for the hub cache layout), or the bundled folder for clip-tiny */
+  readonly repo: string;
+  /** architecture id: models with equal ids can be merged */
+  readonly architecture: string;
+  readonly family: 'clip';
+  readonly description: string;
+}
+
+/** Every model a workflow can name without declaring it. */
+export const BUILTIN_MODELS: readonly BuiltinModel[] = [
+  { name: 'clip', repo: 'openai/clip-vit-base-patch32', architecture: 'clip-vit-b32', family: 'clip', description: 'CLIP ViT-B/32' },
+  { name: 'clip-b16', repo: 'openai/clip-vit-base-patch16', architecture: 'clip-vit-b16', family: 'clip', description: 'CLIP ViT-B/16' },
+  { name: 'clip-l14', repo: 'openai/clip-vit-large-patch14', architecture: 'clip-vit-l14', family: 'clip', description: 'CLIP ViT-L/14' },
+  { name: 'clip-tiny', repo: 'models/clip-tiny', architecture: 'clip-tiny', family: 'clip', description: 'the bundled tiny CLIP (32px, 4 layers, width 64)' },
+];
+
+/** Alternative spellings users type (FusionBench / Hugging Face names). */
+export const MODEL_ALIASES: { readonly [alias: string]: string } = {
+  'clip-b32': 'clip',
+  'clip-vit-base-patch32': 'clip',
+  'clip-vit-base-patch16': 'clip-b16',
+  'clip-vit-large-patch14': 'clip-l14',
+};
+
+const byName = new Map(BUILTIN_MODELS.map((m) => [m.name, m] as const));
+
+/** Built-in model by name or alias. */
+export function findBuiltinModel(name: string): BuiltinModel | undefined {
+  return byName.get(MODEL_ALIASES[name] ?? name);
+}
+
+/** Every spelling that resolves, for did-you-mean. */
+export function modelNames(): string[] {
+  return [...byName.keys(), ...Object.keys(MODEL_ALIASES)];
+}

@@ -1,0 +1,89 @@
+// One run of a compiled graph, end to end: take the store lock, plan, record the run (graph,
+// keys, journal), execute on the device slots, release. `fbw run`, `fbw replay` and tests call it.
+import { rmSync, readdirSync } from 'node:fs';
+import { dirname, resolve, join } from 'node:path';
+import type { Graph } from '../compile/ir.js';
+import type { RunEvent } from './events.js';
+import type { Executor } from './executor.js';
+import { Store } from '../store/Store.js';
+import { Journal, newRunId, writeRunRecord } from '../store/journal.js';
+import { acquireLock, waitForLock, type LockInfo } from '../store/lock.js';
+import { planRun, type Plan } from '../plan/planRun.js';
+import { parseDevices, defaultDevices } from '../devices/deviceSlots.js';
+import { localExecutor } from '../devices/localExecutor.js';
+import { runPlan, type RunResult } from './runPlan.js';
+
+export interface RunGraphOptions {
+  /** store folder (default: .fbw beside the workflow file) */
+  readonly store?: string;
+  readonly devices?: string;
+  readonly keepGoing?: boolean;
+  /** wait for another run's lock instead of refusing */
+  readonly wait?: boolean;
+  readonly onWait?: (holder: LockInfo) => void;
+  /** subscribers of the event stream besides the journal */
+  readonly subscribers?: readonly ((e: RunEvent) => void)[];
+  readonly signal?: AbortSignal;
+  readonly executor?: Executor;
+  /** stage ids to re-run even when cached (replay) */
+  readonly force?: ReadonlySet<string>;
+  readonly argv?: readonly string[];
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+  /** called once planning is done, before anything runs */
+  readonly onPlan?: (plan: Plan, runId: string) => void;
+}
+
+export interface RunGraphResult extends RunResult {
+  readonly run: string;
+  readonly store: string;
+  readonly journal: string;
+  readonly planSeconds: number;
+}
+
+/** The default store of a workflow: `.fbw/` beside it. */
+export function defaultStoreDir(file: string): string {
+  return join(dirname(resolve(file)), '.fbw');
+}
+
+/** Run a graph against a store. Throws StoreLocked / DevicesInvalid before anything starts. */
+export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promise<RunGraphResult> {
+  const storeDir = resolve(opts.cwd ?? process.cwd(), opts.store ?? defaultStoreDir(graph.file));
+  const slots = parseDevices(opts.devices ?? defaultDevices());
+  const store = new Store(storeDir).init();
+  const run = newRunId();
+  const lock = opts.wait ? await waitForLock(store.lockFile, { run, command: 'run' }, opts.onWait) : acquireLock(store.lockFile, { run, command: 'run' });
+  let journal: Journal | undefined;
+  try {
+    // we hold the lock: whatever is in tmp/ was left by a dead run
+    for (const d of readdirSync(store.tmp)) rmSync(join(store.tmp, d), { recursive: true, force: true });
+    const t0 = performance.now();
+    const plan = await planRun(graph, store, { ...(opts.force ? { force: opts.force } : {}), ...(opts.env ? { env: opts.env } : {}) });
+    const planSeconds = (performance.now() - t0) / 1000;
+    opts.onPlan?.(plan, run);
+    journal = new Journal(store.runDir(run));
+    const keys: Record<string, string> = {};
+    for (const p of plan.stages) if (p.key) keys[p.stage.id] = p.key;
+    writeRunRecord(store, run, { graph, keys, argv: opts.argv ?? [], cwd: opts.cwd ?? process.cwd(), devices: slots.map((s) => s.id) });
+    const j = journal;
+    const subs = opts.subscribers ?? [];
+    const storeFlag = opts.store !== undefined ? ` --store ${storeDir}` : '';
+    const result = await runPlan({
+      store, run, plan, executor: opts.executor ?? localExecutor(), slots, keepGoing: opts.keepGoing ?? false,
+      emit: (e) => { j.append(e); for (const s of subs) s(e); },
+      signal: opts.signal ?? new AbortController().signal,
+      workflowDir: dirname(resolve(graph.file)),
+      replayCommand: (id) => `fbw replay ${run} --stage ${id}${storeFlag}`,
+      file: graph.file,
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+      ...(opts.retryBaseMs !== undefined ? { retryBaseMs: opts.retryBaseMs } : {}),
+    });
+    return { ...result, run, store: storeDir, journal: j.path, planSeconds };
+  } finally {
+    journal?.close();
+    lock.release();
+  }
+}

@@ -1,0 +1,81 @@
+// The `finetune` stage: one CLIP model fine-tuned on one task (full / lora / l_lora / bitfit,
+// optionally with a trained linear head). Inputs: role 'base' (model folder), role 'head' (the
+// task's zero-shot head). Output: a full model folder in HF layout (adapters merged), train_log.json,
+// finetune.json (trainable parameters, steps, seconds) and, for LoRA/L-LoRA, adapter/ (PEFT).
+import { join } from 'node:path';
+import type { StageContext } from './contract.js';
+import { StageInterrupted } from './contract.js';
+import { bool, inputWithRole, num, str, strList, throttle } from './stageInputs.js';
+import { initBackend } from '../ml/backend/initBackend.js';
+import { loadClip, saveClipState } from '../ml/models/loadClip.js';
+import { readHead, writeHead } from '../ml/heads/head.js';
+import { loadTask } from '../ml/data/index.js';
+import { finetuneClip, FINETUNE_METHODS, TrainingInterrupted, type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
+import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
+
+/** The stage's method is not one this runner trains. */
+export class UnknownFinetuneMethod extends Error {
+  constructor(readonly method: string) {
+    super(`finetune method '${method}' is not implemented here (expected one of ${FINETUNE_METHODS.join(', ')})`);
+    this.name = 'UnknownFinetuneMethod';
+  }
+}
+
+/** StageRunner for kind 'finetune'. */
+export async function runFinetune(ctx: StageContext): Promise<void> {
+  const { stage } = ctx;
+  const method = stage.method as FinetuneMethod;
+  if (!FINETUNE_METHODS.includes(method)) throw new UnknownFinetuneMethod(stage.method);
+  const p = stage.params;
+  const backend = await initBackend(ctx.device);
+  ctx.log(`backend ${backend.backend} on ${ctx.device}`);
+  const baseDir = inputWithRole(ctx, 'base');
+  const head = await readHead(inputWithRole(ctx, 'head'));
+  const task = stage.task ?? head.task;
+  const train = await loadTask(task, 'train');
+  const model = await loadClip(baseDir);
+  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
+    ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
+  try {
+    const r = await finetuneClip(model, head, train, {
+      method,
+      head: str(p, 'head', 'zeroshot') === 'linear' ? 'linear' : 'zeroshot',
+      learning_rate: num(p, 'learning_rate', 1e-5),
+      weight_decay: num(p, 'weight_decay', 0),
+      num_steps: num(p, 'num_steps', 4000),
+      batch_size: num(p, 'batch_size', 128),
+      save_interval: num(p, 'save_interval', 500),
+      seed: num(p, 'seed', 42),
+      lora: {
+        r: num(p, 'r', 16), lora_alpha: num(p, 'lora_alpha', 32), target_modules: strList(p, 'target_modules', ['q_proj', 'v_proj']),
+        lora_dropout: num(p, 'lora_dropout', 0.1), bias: (['none', 'all', 'lora_only'] as const).find((b) => b === p['bias']) ?? 'none',
+      },
+      state_dict_load_path: typeof p['state_dict_load_path'] === 'string' ? p['state_dict_load_path'] : null,
+      state_dict_save_path: typeof p['state_dict_save_path'] === 'string' ? p['state_dict_save_path'] : null,
+      skip_training: bool(p, 'skip_training', false),
+      checkpointDir: ctx.checkpointDir,
+      signal: ctx.signal,
+      onProgress: (x) => progress(x, x.step === x.total),
+      onCheckpoint: (s) => ctx.checkpointed(s),
+      onResume: (s) => ctx.resumed(s),
+      log: ctx.log,
+    });
+    await saveClipState(ctx.outDir, model.config, r.state, baseDir);
+    await writeJsonAtomic(join(ctx.outDir, 'train_log.json'), r.log);
+    if (r.adapters) {
+      await r.adapters.save(join(ctx.outDir, 'adapter'), baseDir);
+      r.adapters.dispose();
+    }
+    if (r.linearHead) await writeHead(join(ctx.outDir, 'head'), r.linearHead);
+    await writeJsonAtomic(join(ctx.outDir, 'finetune.json'), {
+      method, task, trainable_params: r.trainableParams, vision_params: r.visionParams, steps: r.steps,
+      seconds: Math.round(r.seconds * 1000) / 1000, backend: backend.backend, resumed_from: r.resumedFrom ?? null,
+      final_loss: r.log.at(-1)?.loss ?? null,
+    });
+  } catch (e) {
+    if (e instanceof TrainingInterrupted) throw new StageInterrupted(e.step);
+    throw e;
+  } finally {
+    model.dispose();
+  }
+}

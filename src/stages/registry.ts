@@ -1,0 +1,44 @@
+// Stage kind -> implementation: its version (part of every key, so bumping it recomputes that
+// kind's results) and a lazy loader of its runner (workers load only the code they run, and the
+// scheduler process never loads tensor code just to plan).
+import type { Stage, StageKind } from '../compile/ir.js';
+import type { StageRunner } from './contract.js';
+
+/** A stage kind has no runner in this build. */
+export class StageKindUnavailable extends Error {
+  constructor(readonly kind: string) {
+    super(`stage kind '${kind}' has no implementation in this build of fbw`);
+    this.name = 'StageKindUnavailable';
+  }
+}
+
+export interface StageImpl {
+  /** bump when a change to the implementation changes its output */
+  readonly version: string;
+  readonly load: () => Promise<StageRunner>;
+  /** writes checkpoints into StageContext.checkpointDir (so `fbw plan` can show resumable) */
+  readonly checkpoints?: boolean;
+  /** external content the key must cover (a pretrained model's weights); computed in the planner */
+  readonly external?: 'model-files';
+}
+
+const unavailable = (kind: string) => async (): Promise<StageRunner> => { throw new StageKindUnavailable(kind); };
+
+/** Every kind, in one exhaustive table. */
+export const stageImpls: { readonly [K in StageKind]: StageImpl } = {
+  pretrained: { version: '1', external: 'model-files', load: async () => (await import('./pretrained.js')).runPretrained },
+  pretrain: { version: '1', checkpoints: true, load: unavailable('pretrain') },
+  zeroshot_head: { version: '1', load: unavailable('zeroshot_head') },
+  finetune: { version: '1', checkpoints: true, load: unavailable('finetune') },
+  continual: { version: '1', checkpoints: true, load: unavailable('continual') },
+  multitask: { version: '1', checkpoints: true, load: unavailable('multitask') },
+  merge: { version: '1', load: unavailable('merge') },
+  ensemble: { version: '1', load: unavailable('ensemble') },
+  eval: { version: '1', load: unavailable('eval') },
+  report: { version: '1', load: async () => (await import('./report.js')).report },
+};
+
+/** The implementation of a stage's kind. */
+export function stageImpl(stage: Pick<Stage, 'kind'>): StageImpl {
+  return stageImpls[stage.kind];
+}

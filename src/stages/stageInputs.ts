@@ -1,0 +1,54 @@
+// Small helpers the ML stage runners share: find an input folder by role, read typed params.
+import type { Json } from '../compile/ir.js';
+import type { StageContext } from './contract.js';
+
+/** A stage was compiled without an input it needs (a compiler bug, reported clearly). */
+export class MissingStageInput extends Error {
+  constructor(readonly stageId: string, readonly role: string) {
+    super(`stage '${stageId}' has no input with role '${role}'`);
+    this.name = 'MissingStageInput';
+  }
+}
+
+/** Committed folders of the inputs with `role`, in input order. */
+export function inputsWithRole(ctx: StageContext, role: string): { dir: string; stage: string; task?: string }[] {
+  return ctx.stage.inputs.filter((i) => i.role === role).map((i) => {
+    const dir = ctx.inputs[i.stage];
+    if (!dir) throw new MissingStageInput(ctx.stage.id, `${role} (input stage '${i.stage}' not provided)`);
+    return { dir, stage: i.stage, ...(i.task ? { task: i.task } : {}) };
+  });
+}
+
+/** The one committed folder of the input with `role`. */
+export function inputWithRole(ctx: StageContext, role: string): string {
+  const all = inputsWithRole(ctx, role);
+  if (!all.length) throw new MissingStageInput(ctx.stage.id, role);
+  return all[0]!.dir;
+}
+
+/** A parameter as a number, string, boolean or string list, with a default. */
+export function num(p: { readonly [k: string]: Json }, k: string, def: number): number {
+  const v = p[k];
+  return typeof v === 'number' ? v : def;
+}
+export function str(p: { readonly [k: string]: Json }, k: string, def: string): string {
+  const v = p[k];
+  return typeof v === 'string' ? v : def;
+}
+export function bool(p: { readonly [k: string]: Json }, k: string, def: boolean): boolean {
+  const v = p[k];
+  return typeof v === 'boolean' ? v : def;
+}
+export function strList(p: { readonly [k: string]: Json }, k: string, def: readonly string[]): readonly string[] {
+  const v = p[k];
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : def;
+}
+
+/** Calls `f` at most every `ms` milliseconds (and always when `force`). */
+export function throttle<A>(ms: number, f: (a: A) => void): (a: A, force?: boolean) => void {
+  let last = 0;
+  return (a, force) => {
+    const now = Date.now();
+    if (force || now - last >= ms) { last = now; f(a); }
+  };
+}

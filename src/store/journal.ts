@@ -1,0 +1,85 @@
+// The append-only journal of a run: one RunEvent per line, written with a synchronous write per
+// event so that whatever happened before a kill -9 is on disk. Also the run's graph.json.
+import { openSync, writeSync, closeSync, readFileSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { RunEvent } from '../scheduler/events.js';
+import type { Graph } from '../compile/ir.js';
+import type { Store } from './Store.js';
+
+/** A run id that sorts by start time: YYYYMMDD-HHMMSS-xxxx (UTC). */
+export function newRunId(now: Date = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Appends events to runs/<id>/journal.jsonl. */
+export class Journal {
+  private fd: number | undefined;
+  readonly path: string;
+  constructor(readonly dir: string) {
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    this.path = join(dir, 'journal.jsonl');
+    this.fd = openSync(this.path, 'a');
+  }
+  append(e: RunEvent): void {
+    if (this.fd === undefined) return;
+    writeSync(this.fd, JSON.stringify(e) + '\n');
+  }
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** A journal line that is not a RunEvent (e.g. cut short by a crash mid-write). */
+export class JournalLineInvalid extends Error {
+  constructor(readonly path: string, readonly line: number, reason: string) {
+    super(`${path}:${line}: ${reason}`);
+    this.name = 'JournalLineInvalid';
+  }
+}
+
+const EVENTS = new Set(['run', 'queued', 'cached', 'started', 'resumed', 'progress', 'checkpointed', 'committed', 'retried', 'failed', 'skipped', 'interrupted', 'finished']);
+
+/** Parse a journal. A torn last line (crash mid-append) is dropped; any other bad line throws. */
+export function readJournal(path: string): RunEvent[] {
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const out: RunEvent[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!l) continue;
+    let v: unknown;
+    try { v = JSON.parse(l); } catch {
+      if (i >= lines.length - 2) break; // torn final line
+      throw new JournalLineInvalid(path, i + 1, 'not JSON');
+    }
+    const ev = v as { event?: unknown; t?: unknown };
+    if (typeof ev.event !== 'string' || !EVENTS.has(ev.event) || typeof ev.t !== 'number') throw new JournalLineInvalid(path, i + 1, 'not a run event');
+    out.push(v as RunEvent);
+  }
+  return out;
+}
+
+/** Everything a run records beside its journal, so `fbw replay` can re-run it later. */
+export interface RunRecord {
+  readonly graph: Graph;
+  /** stage id -> key at the time of the run */
+  readonly keys: { readonly [stage: string]: string };
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly devices: readonly string[];
+}
+
+export function writeRunRecord(store: Store, runId: string, rec: RunRecord): void {
+  const dir = store.runDir(runId);
+  mkdirSync(dir, { recursive: true });
+  const p = join(dir, 'graph.json');
+  writeFileSync(`${p}.tmp`, JSON.stringify(rec));
+  renameSync(`${p}.tmp`, p);
+}
+
+export function readRunRecord(store: Store, runId: string): RunRecord {
+  return JSON.parse(readFileSync(join(store.runDir(runId), 'graph.json'), 'utf8')) as RunRecord;
+}

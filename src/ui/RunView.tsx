@@ -1,0 +1,152 @@
+// The live terminal view of a run (ink): a pure function of RunState. Finished stages
+// go into <Static> so they scroll up once and are never redrawn; the live area holds
+// running and waiting stages and the footer.
+
+import React from 'react';
+import { Box, Static, Text } from 'ink';
+import { countStages, isTerminal, type RunState, type StageState } from './reduceRun.js';
+import { contentWidths, headerRow, layoutTable, stageRow, statusSymbol, type Segment, type TableLayout } from './stageRow.js';
+import { fit, formatDuration } from './format.js';
+
+/** Props of the run view; `now` drives the elapsed clock so frames are reproducible in tests. */
+export interface RunViewProps {
+  readonly state: RunState;
+  readonly columns: number;
+  /** terminal height; limits how many waiting stages the live area lists */
+  readonly rows?: number;
+  readonly color: boolean;
+  /** epoch ms used for the elapsed time while the run is live */
+  readonly now: number;
+}
+
+/** How many log lines of a failed stage are shown. */
+export const LOG_TAIL_LINES = 8;
+
+function Line({ segs, color }: { readonly segs: readonly Segment[]; readonly color: boolean }): React.ReactElement {
+  return (
+    <Text wrap="truncate-end">
+      {segs.map((s, i) =>
+        color ? (
+          <Text key={i} {...(s.color ? { color: s.color } : {})} dimColor={s.dim === true} bold={s.bold === true}>
+            {s.text}
+          </Text>
+        ) : (
+          <Text key={i}>{s.text}</Text>
+        ),
+      )}
+    </Text>
+  );
+}
+
+function headerLines(state: RunState, width: number): Segment[][] {
+  const first: Segment[] = [{ text: 'fbw run ', bold: true }, { text: state.file ?? '' }, { text: '  run ', dim: true }, { text: state.run ?? '', color: 'cyan' }];
+  const second: Segment[] = [
+    { text: 'store ', dim: true },
+    { text: state.store ?? '' },
+    { text: '  devices ', dim: true },
+    { text: state.devices.join(',') || '—' },
+    { text: '  backend ', dim: true },
+    { text: state.backend ?? '—' },
+    { text: '  stages ', dim: true },
+    { text: String(state.order.length) },
+  ];
+  return [first, second].map((l) => clip(l, width));
+}
+
+function clip(segs: readonly Segment[], width: number): Segment[] {
+  const out: Segment[] = [];
+  let left = width;
+  for (const s of segs) {
+    if (left <= 0) break;
+    const n = Array.from(s.text).length;
+    out.push(n <= left ? s : { ...s, text: fit(s.text, left) });
+    left -= n;
+  }
+  return out;
+}
+
+function failureLines(s: StageState, width: number): Segment[][] {
+  const lines: Segment[][] = [];
+  if (s.error) lines.push(clip([{ text: '    error  ', dim: true }, { text: s.error, color: 'red' }], width));
+  if (s.log) lines.push(clip([{ text: '    log    ', dim: true }, { text: s.log }], width));
+  for (const l of (s.logTail ?? []).slice(-LOG_TAIL_LINES)) lines.push(clip([{ text: '    │ ', dim: true }, { text: l, dim: true }], width));
+  if (s.replay) lines.push(clip([{ text: '    replay ', dim: true }, { text: s.replay, bold: true }], width));
+  return lines;
+}
+
+function StageBlock({ s, layout, color }: { readonly s: StageState; readonly layout: TableLayout; readonly color: boolean }): React.ReactElement {
+  return (
+    <Box flexDirection="column">
+      <Line segs={stageRow(s, layout)} color={color} />
+      {s.status === 'failed' ? failureLines(s, layout.width).map((l, i) => <Line key={i} segs={l} color={color} />) : null}
+    </Box>
+  );
+}
+
+/** Footer: counts and elapsed time, or the final summary once the run finished; compact when narrow. */
+export function footerSegments(state: RunState, now: number, width = Infinity): Segment[] {
+  const c = countStages(state);
+  const f = state.finished;
+  const time: Segment = f
+    ? { text: `finished ${f.status} in ${formatDuration(f.seconds)}`, color: f.status === 'ok' ? 'green' : f.status === 'failed' ? 'red' : 'yellow', bold: true }
+    : { text: `elapsed ${formatDuration(Math.max(0, now - (state.startedAt ?? now)) / 1000)}`, dim: true };
+  const buckets: [number, string, Segment, boolean][] = [
+    [c.done, 'done', statusSymbol('done'), true],
+    [c.cached, 'cached', statusSymbol('cached'), true],
+    [c.running, 'running', statusSymbol('running'), true],
+    [c.queued, 'queued', statusSymbol('queued'), true],
+    [c.failed, 'failed', statusSymbol('failed'), true],
+    [c.skipped, 'skipped', statusSymbol('skipped'), c.skipped > 0],
+    [c.interrupted, 'interrupted', statusSymbol('interrupted'), c.interrupted > 0],
+  ];
+  const build = (compact: boolean): Segment[] => {
+    const segs: Segment[] = [];
+    for (const [n, label, sym, show] of buckets) {
+      if (!show) continue;
+      segs.push({ ...sym, text: compact ? `${sym.text}${n}` : `${sym.text} ${n} ${label}` }, { text: compact ? ' ' : '  ' });
+    }
+    segs.push(compact ? { ...time, text: time.text.replace(/^elapsed /, '').replace(/^finished /, '') } : time);
+    if (!f && state.interrupted) segs.push({ text: compact ? ' interrupting' : '  interrupting: checkpointing running stages…', color: 'yellow' });
+    return segs;
+  };
+  const full = build(false);
+  return full.reduce((a, s) => a + Array.from(s.text).length, 0) <= width ? full : build(true);
+}
+
+type StaticItem = { readonly key: string };
+
+/** The whole screen. */
+export function RunView({ state, columns, rows, color, now }: RunViewProps): React.ReactElement {
+  const width = Math.max(20, columns);
+  const layout = layoutTable(width, contentWidths(state.order.map((id) => state.stages[id]!)));
+  const hasHeader = state.run !== undefined;
+  const staticItems: StaticItem[] = hasHeader ? [{ key: '#header' }, ...state.finishedOrder.map((id) => ({ key: id }))] : [];
+  const live = state.order.map((id) => state.stages[id]!).filter((s) => s !== undefined && (!hasHeader || !isTerminal(s.status)));
+  const active = live.filter((s) => s.status === 'running' || s.status === 'retrying' || s.status === 'interrupted' || isTerminal(s.status));
+  const waiting = live.filter((s) => s.status === 'pending' || s.status === 'queued');
+  const budget = Math.max(1, (rows ?? 40) - active.length - 4);
+  const shownWaiting = state.finished ? [] : waiting.slice(0, waiting.length > budget ? budget - 1 : budget);
+  const hidden = state.finished ? 0 : waiting.length - shownWaiting.length;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Static items={staticItems}>
+        {(item) =>
+          item.key === '#header' ? (
+            <Box key={item.key} flexDirection="column">
+              {headerLines(state, width).map((l, i) => <Line key={i} segs={l} color={color} />)}
+              <Line segs={headerRow(layout)} color={color} />
+            </Box>
+          ) : (
+            <StageBlock key={item.key} s={state.stages[item.key]!} layout={layout} color={color} />
+          )
+        }
+      </Static>
+      {!hasHeader && state.order.length > 0 ? <Line segs={headerRow(layout)} color={color} /> : null}
+      {active.map((s) => <StageBlock key={s.id} s={s} layout={layout} color={color} />)}
+      {shownWaiting.map((s) => <StageBlock key={s.id} s={s} layout={layout} color={color} />)}
+      {hidden > 0 ? <Line segs={[{ text: `  … ${hidden} more waiting`, dim: true }]} color={color} /> : null}
+      <Line segs={clip(footerSegments(state, now, width), width)} color={color} />
+      {state.finished?.report ? <Line segs={clip([{ text: 'report ', dim: true }, { text: state.finished.report }], width)} color={color} /> : null}
+    </Box>
+  );
+}

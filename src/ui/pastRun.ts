@@ -1,0 +1,136 @@
+// Reading a past run for `fbw show`, `fbw logs` and `fbw open`: find the store, resolve a
+// run id (exact, unique prefix, or `last`), replay its journal into a RunState.
+
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { readJournal } from '../store/journal.js';
+import { didYouMean } from '../util/suggest.js';
+import { replayRun, type RunState } from './reduceRun.js';
+import type { RunEvent } from '../scheduler/events.js';
+
+/** A run-level lookup failed: no store, unknown run, unknown stage, no report. */
+export class RunNotFound extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunNotFound';
+  }
+}
+
+/** The store folder: `--store DIR`, else the nearest `.fbw/` in cwd or a parent. */
+export function findStore(cwd: string, flag?: string): string {
+  if (flag !== undefined) {
+    const dir = path.resolve(cwd, flag);
+    if (!existsSync(path.join(dir, 'runs'))) throw new RunNotFound(`no fbw store at ${dir} (it has no runs/ folder); pass the folder \`fbw run\` used with --store`);
+    return dir;
+  }
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, '.fbw');
+    if (existsSync(path.join(candidate, 'runs'))) return candidate;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new RunNotFound(`no .fbw store found in ${cwd} or its parents; run this beside your workflow or pass --store DIR`);
+}
+
+/** Run ids in the store, oldest first (ids sort by start time). */
+export function listRuns(store: string): string[] {
+  const dir = path.join(store, 'runs');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((d) => existsSync(path.join(dir, d, 'journal.jsonl'))).sort();
+}
+
+/** Resolve `last`/`latest`, an exact id, or a unique prefix or suffix of one. */
+export function resolveRun(store: string, arg: string): string {
+  const runs = listRuns(store);
+  if (runs.length === 0) throw new RunNotFound(`the store ${store} has no runs yet`);
+  if (arg === 'last' || arg === 'latest' || arg === '-') return runs[runs.length - 1]!;
+  if (runs.includes(arg)) return arg;
+  const matches = runs.filter((r) => r.startsWith(arg) || r.endsWith(arg));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new RunNotFound(`run '${arg}' is ambiguous: ${matches.slice(-5).join(', ')}${matches.length > 5 ? ', …' : ''}`);
+  const hint = didYouMean(arg, runs);
+  throw new RunNotFound(`no run '${arg}' in ${store}${hint ? ` — did you mean '${hint}'?` : ''} (\`fbw runs\` lists them; 'last' is the latest)`);
+}
+
+/** A past run: its folder, events and replayed state. */
+export interface PastRun {
+  readonly id: string;
+  readonly store: string;
+  readonly dir: string;
+  readonly events: readonly RunEvent[];
+  readonly state: RunState;
+}
+
+/** Load a run's journal and replay it. */
+export function loadRun(store: string, arg: string): PastRun {
+  const id = resolveRun(store, arg);
+  const dir = path.join(store, 'runs', id);
+  const events = readJournal(path.join(dir, 'journal.jsonl'));
+  return { id, store, dir, events, state: replayRun(events) };
+}
+
+/** The log file of a stage in a run (the path the `started` event recorded, else the store layout). */
+export function stageLogPath(run: PastRun, stage: string): string {
+  const s = run.state.stages[stage];
+  if (s?.log) return s.log;
+  return path.join(run.dir, 'logs', `${stage.replace(/[^A-Za-z0-9._-]/g, '_')}.log`);
+}
+
+/** Resolve a stage argument: exact id, else a unique substring; errors suggest the closest id. */
+export function resolveStage(run: PastRun, arg: string): string {
+  const ids = run.state.order;
+  if (ids.includes(arg)) return arg;
+  const matches = ids.filter((id) => id.includes(arg));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new RunNotFound(`stage '${arg}' matches several stages of run ${run.id}: ${matches.slice(0, 6).join(', ')}${matches.length > 6 ? ', …' : ''}`);
+  const hint = didYouMean(arg, ids);
+  throw new RunNotFound(`run ${run.id} has no stage '${arg}'${hint ? ` — did you mean '${hint}'?` : ''}`);
+}
+
+/** Folder holding the run's report files, if it has one. */
+export function reportDir(run: PastRun): string | undefined {
+  const own = path.join(run.dir, 'report');
+  if (existsSync(path.join(own, 'report.md')) || existsSync(path.join(own, 'report.html'))) return own;
+  const rep = run.state.finished?.report;
+  if (rep && existsSync(rep)) return statSync(rep).isDirectory() ? rep : path.dirname(rep);
+  return undefined;
+}
+
+/** Parsed command-line of the run-inspection commands. */
+export interface ParsedArgs {
+  readonly positional: readonly string[];
+  readonly values: { readonly [flag: string]: string };
+  readonly bools: ReadonlySet<string>;
+}
+
+/** A usage error: the command prints it with its help hint and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Split args into positionals, `--flag value` / `--flag=value` values and boolean flags (short aliases mapped). */
+export function parseArgs(args: readonly string[], valueFlags: readonly string[], boolFlags: readonly string[], short: { readonly [s: string]: string } = {}): ParsedArgs {
+  const positional: string[] = [];
+  const values: Record<string, string> = {};
+  const bools = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') { positional.push(...args.slice(i + 1)); break; }
+    if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+      if (valueFlags.includes(name)) {
+        const v = inline ?? args[++i];
+        if (v === undefined) throw new UsageError(`option --${name} needs a value`);
+        values[name] = v;
+      } else if (boolFlags.includes(name)) bools.add(name);
+      else throw new UsageError(`unknown option '--${name}'`);
+    } else if (a.startsWith('-') && a.length > 1) {
+      const long = short[a.slice(1)];
+      if (long === undefined) throw new UsageError(`unknown option '${a}'`);
+      bools.add(long);
+    } else positional.push(a);
+  }
+  return { positional, values, bools };
+}

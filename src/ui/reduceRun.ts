@@ -1,0 +1,234 @@
+// The UI's only model of a run: a pure projection of the RunEvent stream. The ink view,
+// the plain renderer and `fbw show` (replaying a journal) all read this state, so what
+// the screen says is exactly what the journal says.
+
+import type { RunEvent } from '../scheduler/events.js';
+
+/** Where a stage is in its life; terminal ones are done, cached, failed, skipped. */
+export type StageStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'done' | 'cached' | 'failed' | 'skipped' | 'interrupted';
+
+/** What the UI knows about one stage. */
+export interface StageState {
+  readonly id: string;
+  readonly kind: string;
+  readonly label: string;
+  readonly task?: string;
+  readonly status: StageStatus;
+  readonly device?: string;
+  readonly attempt?: number;
+  readonly log?: string;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  /** committed: wall seconds the stage took (from the scheduler) */
+  readonly seconds?: number;
+  readonly step?: number;
+  readonly total?: number;
+  readonly phase?: string;
+  readonly loss?: number;
+  readonly accuracy?: number;
+  readonly throughput?: number;
+  readonly lr?: number;
+  /** recent losses, oldest first, for the sparkline */
+  readonly losses: readonly number[];
+  /** first progress point of this attempt, to estimate the rate for the ETA */
+  readonly rateFrom?: { readonly t: number; readonly step: number };
+  readonly lastProgressAt?: number;
+  readonly resumedFrom?: number;
+  readonly checkpointStep?: number;
+  readonly metrics?: { readonly [k: string]: number };
+  readonly error?: string;
+  readonly logTail?: readonly string[];
+  readonly replay?: string;
+  readonly retryReason?: string;
+  readonly skippedBecause?: string;
+}
+
+/** The whole run as the UI sees it. */
+export interface RunState {
+  readonly run?: string;
+  readonly file?: string;
+  readonly store?: string;
+  readonly devices: readonly string[];
+  readonly backend?: string;
+  readonly startedAt?: number;
+  /** timestamp of the latest event (the clock used for replayed journals) */
+  readonly lastEventAt?: number;
+  /** stage ids in the graph's order */
+  readonly order: readonly string[];
+  readonly stages: { readonly [id: string]: StageState };
+  /** stage ids in the order they reached a terminal status (feeds ink's <Static>) */
+  readonly finishedOrder: readonly string[];
+  readonly interrupted: boolean;
+  readonly finished?: {
+    readonly status: 'ok' | 'failed' | 'interrupted';
+    readonly report?: string;
+    readonly counts: { readonly done: number; readonly cached: number; readonly failed: number; readonly skipped: number };
+    readonly seconds: number;
+  };
+}
+
+/** The state before the first event. */
+export const initialRunState: RunState = { devices: [], order: [], stages: {}, finishedOrder: [], interrupted: false };
+
+/** How many recent losses a stage keeps for its sparkline. */
+export const LOSS_HISTORY = 64;
+
+const TERMINAL: ReadonlySet<StageStatus> = new Set(['done', 'cached', 'failed', 'skipped']);
+
+/** True for statuses after which a stage never changes again in this run. */
+export function isTerminal(status: StageStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+function guessKind(id: string): string {
+  return id.split('.')[0] ?? id;
+}
+
+function upsert(state: RunState, id: string, t: number, change: (s: StageState) => StageState): RunState {
+  const prev: StageState = state.stages[id] ?? { id, kind: guessKind(id), label: id, status: 'pending', losses: [] };
+  const next = change(prev);
+  const known = state.stages[id] !== undefined;
+  const becameTerminal = isTerminal(next.status) && !isTerminal(prev.status);
+  return {
+    ...state,
+    lastEventAt: t,
+    order: known ? state.order : [...state.order, id],
+    stages: { ...state.stages, [id]: next },
+    finishedOrder: becameTerminal && !state.finishedOrder.includes(id) ? [...state.finishedOrder, id] : state.finishedOrder,
+  };
+}
+
+/** Fold one event into the state (pure; never throws on unknown stages). */
+export function reduceRun(state: RunState, e: RunEvent): RunState {
+  switch (e.event) {
+    case 'run': {
+      const stages: { [id: string]: StageState } = { ...state.stages };
+      for (const s of e.stages) {
+        const prev = stages[s.id];
+        stages[s.id] = { ...(prev ?? { status: 'pending', losses: [] }), id: s.id, kind: s.kind, label: s.label, ...(s.task !== undefined ? { task: s.task } : {}) } as StageState;
+      }
+      const order = [...e.stages.map((s) => s.id), ...state.order.filter((id) => !e.stages.some((s) => s.id === id))];
+      return { ...state, run: e.run, file: e.file, store: e.store, devices: e.devices, backend: e.backend, startedAt: state.startedAt ?? e.t, lastEventAt: e.t, order, stages };
+    }
+    case 'queued':
+      return upsert(state, e.stage, e.t, (s) => (isTerminal(s.status) ? s : { ...s, status: 'queued' }));
+    case 'cached':
+      return upsert(state, e.stage, e.t, (s) => ({ ...s, status: 'cached', endedAt: e.t }));
+    case 'started':
+      return upsert(state, e.stage, e.t, (s) => ({
+        ...s,
+        status: 'running',
+        device: e.device,
+        attempt: e.attempt,
+        log: e.log,
+        startedAt: s.startedAt ?? e.t,
+        rateFrom: undefined,
+        retryReason: undefined,
+      }));
+    case 'resumed':
+      return upsert(state, e.stage, e.t, (s) => ({ ...s, resumedFrom: e.fromStep, step: e.fromStep, rateFrom: undefined }));
+    case 'progress':
+      return upsert(state, e.stage, e.t, (s) => {
+        const phaseChanged = e.phase !== s.phase;
+        const rateFrom = s.rateFrom === undefined || phaseChanged || e.step < s.rateFrom.step ? { t: e.t, step: e.step } : s.rateFrom;
+        const losses = e.loss !== undefined && Number.isFinite(e.loss) ? [...s.losses.slice(-(LOSS_HISTORY - 1)), e.loss] : s.losses;
+        return {
+          ...s,
+          status: s.status === 'pending' || s.status === 'queued' || s.status === 'retrying' ? 'running' : s.status,
+          step: e.step,
+          total: e.total,
+          phase: e.phase,
+          loss: e.loss ?? (phaseChanged ? undefined : s.loss),
+          accuracy: e.accuracy ?? (phaseChanged ? undefined : s.accuracy),
+          throughput: e.throughput ?? (phaseChanged ? undefined : s.throughput),
+          lr: e.lr ?? s.lr,
+          losses,
+          rateFrom,
+          lastProgressAt: e.t,
+        };
+      });
+    case 'checkpointed':
+      return upsert(state, e.stage, e.t, (s) => ({ ...s, checkpointStep: e.step }));
+    case 'committed':
+      return upsert(state, e.stage, e.t, (s) => ({
+        ...s,
+        status: 'done',
+        endedAt: e.t,
+        seconds: e.seconds,
+        ...(e.metrics !== undefined ? { metrics: e.metrics } : {}),
+        step: s.total !== undefined ? s.total : s.step,
+      }));
+    case 'retried':
+      return upsert(state, e.stage, e.t, (s) => ({ ...s, status: 'retrying', attempt: e.attempt, retryReason: e.reason }));
+    case 'failed':
+      return upsert(state, e.stage, e.t, (s) => ({ ...s, status: 'failed', endedAt: e.t, error: e.error, log: e.log, logTail: e.logTail, replay: e.replay }));
+    case 'skipped':
+      return upsert(state, e.stage, e.t, (s) => ({ ...s, status: 'skipped', endedAt: e.t, skippedBecause: e.because }));
+    case 'interrupted': {
+      if (e.stage === undefined) return { ...state, interrupted: true, lastEventAt: e.t };
+      return upsert({ ...state, interrupted: true }, e.stage, e.t, (s) => (isTerminal(s.status) ? s : { ...s, status: 'interrupted', endedAt: e.t }));
+    }
+    case 'finished':
+      return { ...state, lastEventAt: e.t, finished: { status: e.status, ...(e.report !== undefined ? { report: e.report } : {}), counts: e.counts, seconds: e.seconds } };
+    default: {
+      const never: never = e;
+      return never;
+    }
+  }
+}
+
+/** Fold a whole event sequence (a journal) into a state. */
+export function replayRun(events: Iterable<RunEvent>): RunState {
+  let s = initialRunState;
+  for (const e of events) s = reduceRun(s, e);
+  return s;
+}
+
+/** Footer counts: queued includes stages still waiting for their inputs. */
+export interface StageCounts {
+  readonly done: number;
+  readonly cached: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly interrupted: number;
+  readonly total: number;
+}
+
+/** Count stages by footer bucket. */
+export function countStages(state: RunState): StageCounts {
+  const c = { done: 0, cached: 0, running: 0, queued: 0, failed: 0, skipped: 0, interrupted: 0, total: 0 };
+  for (const id of state.order) {
+    const s = state.stages[id];
+    if (!s) continue;
+    c.total++;
+    switch (s.status) {
+      case 'done': c.done++; break;
+      case 'cached': c.cached++; break;
+      case 'running': c.running++; break;
+      case 'pending': case 'queued': case 'retrying': c.queued++; break;
+      case 'failed': c.failed++; break;
+      case 'skipped': c.skipped++; break;
+      case 'interrupted': c.interrupted++; break;
+      default: { const never: never = s.status; return never; }
+    }
+  }
+  return c;
+}
+
+/** Estimated seconds left for a running stage, from its rate since the first progress of this attempt. */
+export function etaSeconds(s: StageState): number | undefined {
+  if (s.status !== 'running' || s.step === undefined || s.total === undefined || s.rateFrom === undefined || s.lastProgressAt === undefined) return undefined;
+  const dSteps = s.step - s.rateFrom.step;
+  const dt = (s.lastProgressAt - s.rateFrom.t) / 1000;
+  if (dSteps <= 0 || dt <= 0) return undefined;
+  return Math.max(0, ((s.total - s.step) * dt) / dSteps);
+}
+
+/** Fraction done of a stage (1 for finished, undefined when unknown). */
+export function stageFraction(s: StageState): number | undefined {
+  if (s.status === 'done' || s.status === 'cached') return 1;
+  if (s.step === undefined || s.total === undefined || s.total <= 0) return undefined;
+  return Math.min(1, s.step / s.total);
+}

@@ -1,0 +1,191 @@
+// The slurm executor against a real cluster: stages run as sbatch jobs, GPUs via --gres, failures
+// with their log, Ctrl-C cancels, and a head killed with SIGKILL is replaced by one that
+// re-attaches to its jobs (or adopts their finished output) without submitting them again.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { startCluster, slurmUnavailable, type Cluster } from './cluster.js';
+import { waitJob } from './helpers.js';
+import { createSlurmClient, slurmExecutor, type SlurmExecutor, type SlurmJournalLine, type SlurmOptions } from '../../src/executors/slurm/index.js';
+import { Store } from '../../src/store/index.js';
+import type { StageJob } from '../../src/devices/protocol.js';
+import type { ExecOutcome } from '../../src/scheduler/executor.js';
+import type { Stage, Json } from '../../src/compile/ir.js';
+
+const skip = slurmUnavailable();
+const WORKER = fileURLToPath(new URL('./fixtures/testWorker.js', import.meta.url));
+const HEAD = fileURLToPath(new URL('./fixtures/head.js', import.meta.url));
+let cluster: Cluster;
+let store: Store;
+let wf: string;
+const options: SlurmOptions = { pollIntervalMs: 150, defaults: { mem: '100M' }, kinds: { finetune: { cpus: 16, mem: '100M' } } };
+
+function stage(id: string, params: { [k: string]: Json }, over: Partial<Stage> = {}): Stage {
+  return { id, kind: 'merge', method: 'test', params, inputs: [], output: 'model', label: id, ...over };
+}
+
+let n = 0;
+function job(run: string, s: Stage, key: string, inputs: { [id: string]: string } = {}): StageJob {
+  return { run, stage: s, key, attempt: 1, inputs, outDir: store.newTmpDir(key), checkpointDir: store.checkpointDir(key), device: 'cpu', logFile: join(store.runDir(run), 'logs', `${s.id}.log`), workflowDir: wf };
+}
+const key = (name: string) => createHash('sha256').update(`${name}:${++n}`).digest('hex');
+
+function executor(): SlurmExecutor {
+  return slurmExecutor({ store: store.root, env: cluster.env, options, workerCommand: [process.execPath, WORKER] });
+}
+
+interface Seen { started: string[]; progress: number; outcome: ExecOutcome }
+async function exec(ex: SlurmExecutor, j: StageJob, signal = new AbortController().signal): Promise<Seen> {
+  const started: string[] = [];
+  let progress = 0;
+  const outcome = await ex.execute(j, cluster.env, { started: (i) => started.push(i.job ?? ''), message: (m) => { if (m.type === 'progress') progress++; } }, signal);
+  return { started, progress, outcome };
+}
+
+function slurmJournal(run: string): SlurmJournalLine[] {
+  const p = join(store.runDir(run), 'slurm.jsonl');
+  return existsSync(p) ? readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SlurmJournalLine) : [];
+}
+const ranLog = () => (existsSync(join(wf, 'ran.log')) ? readFileSync(join(wf, 'ran.log'), 'utf8').trim().split('\n') : []);
+
+test.before(async () => {
+  if (skip) return;
+  cluster = await startCluster({ cpus: 16, gpus: 2 });
+  store = new Store(join(cluster.dir, 'store')).init();
+  wf = join(cluster.dir, 'wf');
+  mkdirSync(wf, { recursive: true });
+});
+test.after(async () => { if (cluster) await cluster.stop(); });
+
+if (skip) {
+  test('slurm executor (skipped)', () => { console.log(`  skipped: ${skip}`); });
+} else {
+  test('the store check proves the store is shared (probe job), then is cached', async () => {
+    const ex = executor();
+    const r = await ex.checkStore({ force: true });
+    assert.is(r.node, cluster.node);
+    const again = await ex.checkStore();
+    assert.is(again.jobId, r.jobId);
+  });
+
+  test('a chain of stages runs as jobs: progress, node, output committed by the store, inputs read', async () => {
+    const ex = executor();
+    const a = job('run-a', stage('a', { steps: 3 }), key('a'));
+    const sa = await exec(ex, a);
+    assert.equal(sa.outcome, { status: 'ok', metrics: { steps: 3 } });
+    assert.match(sa.started[0]!, new RegExp(`^\\d+@${cluster.node}$`));
+    assert.ok(sa.progress >= 1);
+    store.commit(a.outDir, { stage: 'a', kind: 'merge', key: a.key, components: { kind: 'merge', method: 'test', params: {}, inputs: [], datasets: {}, version: '1', seed: null, content: null }, run: 'run-a' });
+    const b = job('run-a', stage('b', { steps: 1 }), key('b'), { a: store.objectDir(a.key) });
+    const sb = await exec(ex, b);
+    assert.is(sb.outcome.status, 'ok');
+    const out = JSON.parse(readFileSync(join(b.outDir, 'out.json'), 'utf8'));
+    assert.equal(JSON.parse(out.inputs.a).stage, 'a');
+    assert.is(out.node, cluster.node);
+    const states = slurmJournal('run-a').filter((l) => l.stage === 'a');
+    assert.is(states[0]!.action, 'submitted');
+    const end = states.find((l) => l.state === 'COMPLETED')!;
+    assert.is(end.exitCode, 0);
+    assert.is(end.node, cluster.node);
+  });
+
+  test('a stage with a gpu hint is submitted with --gres=gpu:1 and sees one device', async () => {
+    const j = job('run-g', stage('g', { steps: 1 }, { device: 'gpu' }), key('g'));
+    const s = await exec(executor(), j);
+    assert.is(s.outcome.status, 'ok');
+    const out = JSON.parse(readFileSync(join(j.outDir, 'out.json'), 'utf8'));
+    assert.is(String(out.cvd).split(',').length, 1);
+    assert.is(out.device, 'gpu:0');
+    const script = readFileSync(join(store.runDir("run-g"), "slurm", readdirSync(join(store.runDir("run-g"), "slurm"))[0]!, "job.sh"), "utf8");
+    assert.ok(script.includes('#SBATCH --gres=gpu:1'));
+  });
+
+  test('a failing job fails with its message, job id, and its log tail on disk', async () => {
+    const j = job('run-f', stage('f', { steps: 1, fail: 'weights are NaN' }), key('f'));
+    const s = await exec(executor(), j);
+    assert.is(s.outcome.status, 'failed');
+    if (s.outcome.status !== 'failed') return;
+    assert.is(s.outcome.error.name, 'TestStageFailed');
+    assert.match(s.outcome.error.message, /weights are NaN \(SLURM job \d+ on /);
+    assert.match(readFileSync(j.logFile, 'utf8'), /test stage: weights are NaN/);
+    const end = slurmJournal('run-f').find((l) => l.state === 'FAILED')!;
+    assert.is(end.exitCode, 1);
+  });
+
+  test('abort (Ctrl-C) cancels the job; the stage checkpoints and reports interrupted', async () => {
+    const ac = new AbortController();
+    const j = job('run-c', stage('c', { steps: 200, stepMs: 100 }), key('c'));
+    const ex = executor();
+    const p = ex.execute(j, cluster.env, { started: () => undefined, message: (m) => { if (m.type === 'progress' && m.progress.step >= 2) ac.abort(); } }, ac.signal);
+    const o = await p;
+    assert.is(o.status, 'interrupted');
+    if (o.status === 'interrupted') assert.ok(o.step >= 2);
+    assert.ok(Number(readFileSync(join(j.checkpointDir, 'step'), 'utf8')) >= 2);
+    const lines = slurmJournal('run-c');
+    assert.ok(lines.some((l) => l.action === 'cancelled'));
+    assert.ok(lines.some((l) => l.state === 'CANCELLED'));
+    assert.is(ex.jobs().length, 0);
+  });
+
+  test('head killed with SIGKILL while jobs run and queue: a new head re-attaches, nothing runs twice', async () => {
+    // two stages that each take all 16 CPUs: one runs, the other queues behind it
+    const jobs = [job('run-k1', stage('k1', { steps: 15, stepMs: 100 }, { kind: 'finetune' }), key('k1')), job('run-k1', stage('k2', { steps: 3, stepMs: 50 }, { kind: 'finetune' }), key('k2'))];
+    const specFile = join(cluster.dir, 'head.json');
+    writeFileSync(specFile, JSON.stringify({ store: store.root, jobs, env: cluster.env, options, workerCommand: [process.execPath, WORKER] }));
+    const head = spawn(process.execPath, [HEAD, specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const client = createSlurmClient({ env: cluster.env });
+    // wait until k1 runs and k2 is queued, then kill the head
+    let ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      ids = slurmJournal('run-k1').filter((l) => l.action === 'submitted').map((l) => l.jobId);
+      if (ids.length === 2) {
+        const st = await client.poll(ids);
+        if (st.get(ids[0]!)?.phase === 'running' && st.get(ids[1]!)?.phase === 'queued') break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const st = await client.poll(ids);
+    assert.is(st.get(ids[0]!)?.phase, 'running');
+    assert.is(st.get(ids[1]!)?.phase, 'queued');
+    head.kill('SIGKILL');
+    await new Promise((r) => head.once('exit', r));
+
+    // the new head: same keys, new run, fresh output folders
+    const ex = executor();
+    const again = jobs.map((j) => ({ ...j, run: 'run-k2', outDir: store.newTmpDir(j.key) }));
+    const results = await Promise.all(again.map((j) => exec(ex, j)));
+    for (const r of results) assert.is(r.outcome.status, 'ok');
+    for (const j of again) assert.is(JSON.parse(readFileSync(join(j.outDir, 'out.json'), 'utf8')).stage, j.stage.id);
+    const second = slurmJournal('run-k2');
+    assert.is(second.filter((l) => l.action === 'submitted').length, 0, 'nothing submitted twice');
+    assert.equal(second.filter((l) => l.action === 'reattached').map((l) => l.jobId).sort(), [...ids].sort());
+    // each stage started exactly once on the cluster
+    assert.equal(ranLog().filter((l) => /^k[12] /.test(l)).sort(), [`k1 ${ids[0]}`, `k2 ${ids[1]}`]);
+  });
+
+  test('a job that finished while no head was watching is adopted, not rerun', async () => {
+    const j = job('run-d1', stage('d', { steps: 1 }), key('d'));
+    const specFile = join(cluster.dir, 'head-d.json');
+    writeFileSync(specFile, JSON.stringify({ store: store.root, jobs: [j], env: cluster.env, options, workerCommand: [process.execPath, WORKER] }));
+    const head = spawn(process.execPath, [HEAD, specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let id: string | undefined;
+    for (let i = 0; i < 100 && !id; i++) { id = slurmJournal('run-d1').find((l) => l.action === 'submitted')?.jobId; await new Promise((r) => setTimeout(r, 50)); }
+    head.kill('SIGKILL');
+    await new Promise((r) => head.once('exit', r));
+    assert.ok(id, 'submitted');
+    await waitJob(createSlurmClient({ env: cluster.env }), id!, (s) => s.phase === 'completed');
+    const j2 = { ...j, run: 'run-d2', outDir: store.newTmpDir(j.key) };
+    const s = await exec(executor(), j2);
+    assert.is(s.outcome.status, 'ok');
+    assert.is(JSON.parse(readFileSync(join(j2.outDir, 'out.json'), 'utf8')).stage, 'd');
+    assert.equal(slurmJournal('run-d2').map((l) => l.action), ['adopted']);
+    assert.is(ranLog().filter((l) => l.startsWith('d ')).length, 1);
+  });
+}
+
+
+test.run();
