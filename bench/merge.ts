@@ -141,13 +141,14 @@ async function main(): Promise<void> {
       const outT = join(dir, `torch-${m.name}.safetensors`);
       const py = spawnSync('/usr/bin/python3', [pyScript, m.name, outT, base, ...models], { encoding: 'utf8' });
       if (py.status !== 0) throw new Error(`pytorch ${m.name} failed: ${py.stderr}`);
-      const pr = JSON.parse(py.stdout.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string };
+      const pr = JSON.parse(py.stdout.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string; maxRssMB: number };
       const cmp = await compare(outF, outT);
       const fr = gb / fs, tr = gb / pr.seconds;
       fbwRates.push(fr); torchRates.push(tr);
-      console.log(`${m.name.padEnd(16)} fbw ${fs.toFixed(2)} s = ${fr.toFixed(2)} GB/s (${(r.bytesRead / 1e9).toFixed(2)} GB physically read) | pytorch ${pr.torch} (${pr.threads} thread) ${pr.seconds.toFixed(2)} s = ${tr.toFixed(2)} GB/s | fbw/pytorch ${(fr / tr).toFixed(2)} | fbw/memcpy ${(fr / mem).toFixed(2)} | same weights: ${cmp.differing === 0 ? 'bit-identical' : `${cmp.differing} of ${cmp.total} differ, max |Δ| ${cmp.maxAbs.toExponential(2)}`}`);
+      console.log(`${m.name.padEnd(16)} fbw ${fs.toFixed(2)} s = ${fr.toFixed(2)} GB/s (${(r.bytesRead / 1e9).toFixed(2)} GB physically read) | pytorch ${pr.torch} (${pr.threads} thread) ${pr.seconds.toFixed(2)} s = ${tr.toFixed(2)} GB/s, peak RSS ${pr.maxRssMB.toFixed(0)} MB | fbw/pytorch ${(fr / tr).toFixed(2)} | fbw/memcpy ${(fr / mem).toFixed(2)} | same weights: ${cmp.differing === 0 ? 'bit-identical' : `${cmp.differing} of ${cmp.total} differ, max |Δ| ${cmp.maxAbs.toExponential(2)}`}`);
       rmSync(outF); rmSync(outT);
     }
+    console.log(`fbw peak RSS over the whole run (generation + all merges): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const value = mean(fbwRates), anchor = mean(torchRates);
     console.log(`mean of the three: fbw ${value.toFixed(2)} GB/s, pytorch ${anchor.toFixed(2)} GB/s, memcpy ${mem.toFixed(2)} GB/s`);

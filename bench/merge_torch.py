@@ -2,7 +2,7 @@
 # them (state-dict arithmetic in float32; TIES on the flattened, key-sorted state dict with
 # torch.kthvalue), reading and writing the same safetensors files. Prints one JSON line.
 # usage: merge_torch.py METHOD OUT BASE MODEL...
-import json, os, struct, sys, time
+import json, os, resource, struct, sys, time
 import torch
 
 def load(path):
@@ -89,6 +89,6 @@ def main():
         raise SystemExit(f'unknown method {method}')
     save(out, r)
     seconds = time.perf_counter() - t0
-    print(json.dumps({'method': method, 'seconds': seconds, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
+    print(json.dumps({'method': method, 'seconds': seconds, 'threads': torch.get_num_threads(), 'torch': torch.__version__, 'maxRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 main()

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerNativeBackend } from '../src/ml/backend/native/registerNativeBackend.js';
 import { TINY_VIT, countParams, forwardTinyVit, initTinyVit, lossAndGrads } from './_tinyvit.js';
+import { makeClipVitBench } from './_clipvit.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -54,7 +55,28 @@ function seeded(n: number, seed: number): Float32Array {
   return v;
 }
 
-/** fbw: training img/s (batch 64, Adam) and inference img/s (batch 256). */
+/** fbw on its real CLIP vision tower (autograd + fbw's Adam): training and inference img/s. */
+async function measureClip(): Promise<{ train: number; infer: number; loss: number; leaked: number }> {
+  const m = await makeClipVitBench(1);
+  const x = seeded(BATCH * 32 * 32 * 3, 7);
+  const y = Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10);
+  let loss = NaN;
+  for (let i = 0; i < 3; i++) loss = m.step(x, y, BATCH);
+  const before = tf.memory().numTensors;
+  let t0 = performance.now();
+  for (let i = 0; i < steps; i++) loss = m.step(x, y, BATCH);
+  const train = BATCH * steps / ((performance.now() - t0) / 1000);
+  const leaked = tf.memory().numTensors - before;
+  const xi = seeded(INFER_BATCH * 32 * 32 * 3, 9);
+  m.infer(xi, INFER_BATCH);
+  t0 = performance.now();
+  for (let i = 0; i < inferIters; i++) m.infer(xi, INFER_BATCH);
+  const infer = INFER_BATCH * inferIters / ((performance.now() - t0) / 1000);
+  m.dispose();
+  return { train, infer, loss, leaked };
+}
+
+/** fbw on the hand-written tiny ViT: training img/s (batch 64, Adam) and inference img/s (batch 256). */
 function measureFbw(): { train: number; infer: number; loss: number; leaked: number } {
   const p = initTinyVit(TINY_VIT, 1);
   const optimizer = tf.train.adam(1e-3);
@@ -64,7 +86,7 @@ function measureFbw(): { train: number; infer: number; loss: number; leaked: num
   const step = (): void => {
     tf.tidy(() => {
       const r = lossAndGrads(p, TINY_VIT, x, y);
-      optimizer.applyGradients(r.grads as tf.NamedTensorMap);
+      optimizer.applyGradients(r.grads as unknown as Parameters<typeof optimizer.applyGradients>[0]);
       loss = r.loss.dataSync()[0]!;
     });
   };
@@ -106,36 +128,60 @@ const median = (xs: number[]): number => {
 const f1 = (x: number): string => x.toFixed(1);
 
 const backend = await chooseBackend();
-{
-  const p = initTinyVit(TINY_VIT, 1);
-  console.log(`tiny ViT: ${countParams(p)} parameters, train batch ${BATCH} (Adam), inference batch ${INFER_BATCH}, ${steps} steps x ${rounds} rounds`);
-  tf.dispose(Object.values(p));
-}
-const fbwTrain: number[] = [], fbwInfer: number[] = [], trainRatios: number[] = [], inferRatios: number[] = [];
-const torchTrain: number[] = [], torchInfer: number[] = [];
-for (let r = 0; r < rounds; r++) {
-  const f = measureFbw();
-  const t1 = measureTorch(1);
-  const t2 = measureTorch(2);
-  fbwTrain.push(f.train);
-  fbwInfer.push(f.infer);
-  const tt = Math.max(t1?.train ?? 0, t2?.train ?? 0), ti = Math.max(t1?.infer ?? 0, t2?.infer ?? 0);
-  console.log(`round ${r + 1}: fbw(${backend}) train ${f1(f.train)} img/s, infer ${f1(f.infer)} img/s (loss ${f.loss.toFixed(3)}, leaked tensors ${f.leaked})` +
-    ` | pytorch train 1t ${f1(t1?.train ?? NaN)} / 2t ${f1(t2?.train ?? NaN)}, infer 1t ${f1(t1?.infer ?? NaN)} / 2t ${f1(t2?.infer ?? NaN)}`);
-  if (tt > 0) {
-    torchTrain.push(tt);
-    torchInfer.push(ti);
-    trainRatios.push(f.train / tt);
-    inferRatios.push(f.infer / ti);
+const modelArg = opt('model', 'both');
+let useClip = modelArg !== 'tinyvit';
+if (useClip) {
+  try {
+    const m = await makeClipVitBench(1);
+    console.log(`model clip: fbw's CLIP vision tower (src/ml/models) + linear head, ${m.params} trained parameters, tf.variableGrads + fbw Adam`);
+    m.dispose();
+  } catch (e) {
+    console.log(`model clip unavailable (${(e as Error).message.split('\n')[0]}); measuring the hand-written tiny ViT only`);
+    useClip = false;
   }
 }
-const spread = (xs: number[]): string => `median ${f1(median(xs))}, range ${f1(Math.min(...xs))}–${f1(Math.max(...xs))}`;
-console.log(`fbw train img/s: ${spread(fbwTrain)}; inference img/s: ${spread(fbwInfer)}`);
-if (trainRatios.length === 0) {
+const useTiny = modelArg !== 'clip' || !useClip;
+{
+  const p = initTinyVit(TINY_VIT, 1);
+  if (useTiny) console.log(`model tinyvit: hand-written backward (bench/_tinyvit.ts), ${countParams(p)} parameters`);
+  tf.dispose(Object.values(p));
+}
+console.log(`train batch ${BATCH} (Adam), inference batch ${INFER_BATCH}, ${steps} steps x ${rounds} rounds; pytorch: ${python} bench/torch_vit.py (208,138 parameters)`);
+type Series = { train: number[]; infer: number[]; trainRatio: number[]; inferRatio: number[] };
+const series = (): Series => ({ train: [], infer: [], trainRatio: [], inferRatio: [] });
+const clipS = series(), tinyS = series();
+const torchTrain: number[] = [], torchInfer: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const c = useClip ? await measureClip() : undefined;
+  const t1 = measureTorch(1);
+  const f = useTiny ? measureFbw() : undefined;
+  const t2 = measureTorch(2);
+  const tt = Math.max(t1?.train ?? 0, t2?.train ?? 0), ti = Math.max(t1?.infer ?? 0, t2?.infer ?? 0);
+  const parts: string[] = [];
+  for (const [name, m, S] of [['clip', c, clipS], ['tinyvit', f, tinyS]] as const) {
+    if (!m) continue;
+    S.train.push(m.train);
+    S.infer.push(m.infer);
+    if (tt > 0) { S.trainRatio.push(m.train / tt); S.inferRatio.push(m.infer / ti); }
+    parts.push(`fbw ${name} train ${f1(m.train)} infer ${f1(m.infer)} (loss ${m.loss.toFixed(3)}, leaked ${m.leaked})`);
+  }
+  if (tt > 0) { torchTrain.push(tt); torchInfer.push(ti); }
+  console.log(`round ${r + 1} [${backend}]: ${parts.join('; ')} | pytorch train 1t ${f1(t1?.train ?? NaN)} / 2t ${f1(t2?.train ?? NaN)}, infer 1t ${f1(t1?.infer ?? NaN)} / 2t ${f1(t2?.infer ?? NaN)} img/s`);
+}
+const spread = (xs: number[], pct = false): string => {
+  const k = pct ? 100 : 1, u = pct ? '%' : '';
+  return `median ${f1(median(xs) * k)}${u} (range ${f1(Math.min(...xs) * k)}–${f1(Math.max(...xs) * k)}${u})`;
+};
+if (torchTrain.length > 0) console.log(`pytorch best-thread img/s: train ${spread(torchTrain)}, inference ${spread(torchInfer)}`);
+for (const [name, S] of [['clip', clipS], ['tinyvit', tinyS]] as const) {
+  if (S.train.length === 0) continue;
+  console.log(`fbw ${name} img/s: train ${spread(S.train)}, inference ${spread(S.infer)}`);
+  if (S.trainRatio.length > 0) console.log(`fbw ${name} / pytorch: train ${spread(S.trainRatio, true)}, inference ${spread(S.inferRatio, true)}`);
+}
+const main = useClip ? clipS : tinyS;
+if (main.trainRatio.length === 0) {
   console.log('pytorch unavailable: no anchor (install python3-torch)');
-  console.log(`RESULT name=train_throughput value=${median(fbwTrain).toFixed(1)} unit=img/s anchor=pytorch-unavailable ratio=0`);
+  console.log(`RESULT name=train_throughput value=${median(main.train).toFixed(1)} unit=img/s anchor=pytorch-unavailable ratio=0`);
 } else {
-  console.log(`pytorch best-thread train img/s: ${spread(torchTrain)}; inference img/s: ${spread(torchInfer)}`);
-  console.log(`ratio fbw/pytorch: train ${spread(trainRatios.map((x) => x * 100)).replace(/(\d+\.\d)/g, '$1%')}; inference ${spread(inferRatios.map((x) => x * 100)).replace(/(\d+\.\d)/g, '$1%')}`);
-  console.log(`RESULT name=train_throughput value=${median(fbwTrain).toFixed(1)} unit=img/s anchor=pytorch-best ratio=${median(trainRatios).toFixed(3)}`);
+  console.log(`RESULT name=train_throughput value=${median(main.train).toFixed(1)} unit=img/s anchor=pytorch-best ratio=${median(main.trainRatio).toFixed(3)}`);
 }

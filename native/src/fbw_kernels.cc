@@ -152,6 +152,35 @@ void sgemm(bool ta, bool tb, int m, int n, int k, const float* A, const float* B
   gemmBuiltinNN(m, n, k, a, k, b, n, C, n);
 }
 
+// ---------------------------------------------------------------- vectorisable exp
+// expf by range reduction x = n·ln2 + r, |r| <= ln2/2, a degree-6 polynomial for e^r (Cephes
+// expf coefficients, ~1 ulp) and 2^n built in the exponent bits. Branch-free so GCC vectorises
+// the loops that call it; NaN propagates, large inputs give inf, very negative inputs give 0.
+inline float fastExp(float x) {
+  const float hi = 88.3762626647949f, lo = -87.3365447504f;
+  float xc = x > hi ? hi : x;
+  xc = xc < lo ? lo : xc;
+  xc = x == x ? xc : 0.f;
+  const float fx = std::nearbyint(xc * 1.44269504088896341f);
+  float r = xc - fx * 0.693359375f;
+  r = r - fx * -2.12194440e-4f;
+  float p = 1.9875691500E-4f;
+  p = p * r + 1.3981999507E-3f;
+  p = p * r + 8.3334519073E-3f;
+  p = p * r + 4.1665795894E-2f;
+  p = p * r + 1.6666665459E-1f;
+  p = p * r + 5.0000001201E-1f;
+  p = p * r * r + r + 1.f;
+  int32_t n = (int32_t)fx;
+  int32_t bits = (n + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, 4);
+  float y = p * scale;
+  y = x > hi ? INFINITY : y;
+  y = x < lo ? 0.f : y;
+  return x == x ? y : x;
+}
+
 // ---------------------------------------------------------------- argument helpers
 inline float* f32(const Napi::Value& v) { return v.As<Napi::Float32Array>().Data(); }
 inline size_t f32len(const Napi::Value& v) { return v.As<Napi::Float32Array>().ElementLength(); }
@@ -174,7 +203,7 @@ inline float activate(float v, int act, float alpha) {
   switch (act) {
     case ACT_RELU: return v > 0 ? v : 0;
     case ACT_RELU6: return v < 0 ? 0 : (v > 6 ? 6 : v);
-    case ACT_SIGMOID: return 1.f / (1.f + std::exp(-v));
+    case ACT_SIGMOID: return 1.f / (1.f + fastExp(-v));
     case ACT_LEAKY: return v < 0 ? alpha * v : v;
     case ACT_ELU: return v < 0 ? std::expm1(v) : v;
     default: return v;
@@ -364,12 +393,12 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   const size_t n = f32len(info[1]);
   const float alpha = (float)num(info[3]), beta = (float)num(info[4]);
   switch (op) {
-    case U_EXP: for (size_t i = 0; i < n; i++) o[i] = std::exp(x[i]); break;
+    case U_EXP: for (size_t i = 0; i < n; i++) o[i] = fastExp(x[i]); break;
     case U_LOG: for (size_t i = 0; i < n; i++) o[i] = std::log(x[i]); break;
     case U_SQRT: for (size_t i = 0; i < n; i++) o[i] = std::sqrt(x[i]); break;
     case U_RSQRT: for (size_t i = 0; i < n; i++) o[i] = 1.f / std::sqrt(x[i]); break;
     case U_TANH: for (size_t i = 0; i < n; i++) o[i] = std::tanh(x[i]); break;
-    case U_SIGMOID: for (size_t i = 0; i < n; i++) o[i] = 1.f / (1.f + std::exp(-x[i])); break;
+    case U_SIGMOID: for (size_t i = 0; i < n; i++) o[i] = 1.f / (1.f + fastExp(-x[i])); break;
     case U_NEG: for (size_t i = 0; i < n; i++) o[i] = -x[i]; break;
     case U_SQUARE: for (size_t i = 0; i < n; i++) o[i] = x[i] * x[i]; break;
     case U_RECIPROCAL: for (size_t i = 0; i < n; i++) o[i] = 1.f / x[i]; break;
@@ -415,14 +444,14 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
     for (int64_t j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
     double s = 0;
     if (logSm) {
-      for (int64_t j = 0; j < cols; j++) s += std::exp(xr[j] - mx);
+      for (int64_t j = 0; j < cols; j++) s += fastExp(xr[j] - mx);
       const float ls = (float)std::log(s);
       for (int64_t j = 0; j < cols; j++) orow[j] = xr[j] - mx - ls;
     } else {
-      for (int64_t j = 0; j < cols; j++) {
-        orow[j] = std::exp(xr[j] - mx);
-        s += orow[j];
-      }
+      for (int64_t j = 0; j < cols; j++) orow[j] = fastExp(xr[j] - mx);
+      float fs = 0.f;
+      for (int64_t j = 0; j < cols; j++) fs += orow[j];
+      s = fs;
       const float inv = (float)(1.0 / s);
       for (int64_t j = 0; j < cols; j++) orow[j] *= inv;
     }
@@ -475,15 +504,42 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   const int64_t inner = shape[r - 1], is = stride[r - 1];
-  if (r == 2) {  // a plain 2-D transpose: tile for cache
-    const int64_t rows = shape[0], cols = shape[1], rs = stride[0];
-    const int64_t T = 32;
-    for (int64_t i0 = 0; i0 < rows; i0 += T)
-      for (int64_t j0 = 0; j0 < cols; j0 += T) {
-        const int64_t ie = std::min(rows, i0 + T), je = std::min(cols, j0 + T);
-        for (int64_t i = i0; i < ie; i++)
-          for (int64_t j = j0; j < je; j++) o[i * cols + j] = x[i * rs + j * is];
+  if (is != 1) {
+    // The input's contiguous axis c moved away from the end: tiled 2-D transposes of (c, last)
+    // for every index of the other axes, so both reads and writes stay in cache lines.
+    int c = 0;
+    while (c < r && stride[c] != 1) c++;
+    std::vector<int64_t> ostride(r);
+    int64_t q = 1;
+    for (int d = r - 1; d >= 0; d--) {
+      ostride[d] = q;
+      q *= shape[d];
+    }
+    const int64_t rows = shape[c], cols = inner, ocs = ostride[c];
+    std::vector<int64_t> idx(r, 0);
+    int64_t ioff = 0, ooff = 0;
+    const int64_t outer = total / (rows * cols);
+    const int64_t T = 16;
+    for (int64_t it = 0; it < outer; it++) {
+      const uint32_t* xs = x + ioff;
+      uint32_t* os = o + ooff;
+      for (int64_t i0 = 0; i0 < rows; i0 += T)
+        for (int64_t j0 = 0; j0 < cols; j0 += T) {
+          const int64_t ie = std::min(rows, i0 + T), je = std::min(cols, j0 + T);
+          for (int64_t j = j0; j < je; j++)
+            for (int64_t i = i0; i < ie; i++) os[i * ocs + j] = xs[i + j * is];
+        }
+      for (int d = r - 2; d >= 0; d--) {
+        if (d == c) continue;
+        idx[d]++;
+        ioff += stride[d];
+        ooff += ostride[d];
+        if (idx[d] < shape[d]) break;
+        ioff -= stride[d] * shape[d];
+        ooff -= ostride[d] * shape[d];
+        idx[d] = 0;
       }
+    }
     return info.Env().Undefined();
   }
   std::vector<int64_t> idx(r, 0);
@@ -491,11 +547,8 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   const int64_t outer = total / inner;
   for (int64_t it = 0; it < outer; it++) {
     uint32_t* dst = o + it * inner;
-    if (is == 1) {
-      std::memcpy(dst, x + off, inner * 4);
-    } else {
-      for (int64_t j = 0; j < inner; j++) dst[j] = x[off + j * is];
-    }
+    const uint32_t* src = x + off;
+    for (int64_t j = 0; j < inner; j++) dst[j] = src[j];
     for (int d = r - 2; d >= 0; d--) {
       idx[d]++;
       off += stride[d];

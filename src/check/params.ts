@@ -78,12 +78,25 @@ function describe(e: ErrorObject, schema: JsonSchema): { msg: string; hint?: str
   }
 }
 
-function check(name: string, value: Json, schema: JsonSchema, span: Span, out: Diagnostic[]): void {
+/** The span of the part of `node` that ajv's instancePath points at (a list item, an object field). */
+function narrow(node: A.Value, path: string): Span {
+  const seg = path.split('/').filter(Boolean)[0];
+  if (seg === undefined) return node.span;
+  if (node.kind === 'list' && /^\d+$/.test(seg)) return node.items[Number(seg)]?.span ?? node.span;
+  if (node.kind === 'object') return node.entries.find((e) => e.key.text === seg)?.value.span ?? node.span;
+  return node.span;
+}
+
+function check(name: string, node: A.Value, schema: JsonSchema, out: Diagnostic[]): void {
+  const value = toJson(node);
   const v = validatorFor(schema);
   if (v(value)) return;
   const errs = v.errors ?? [];
   // ajv reports each branch of a type union; the first error says enough
   const e = errs.find((x) => x.keyword !== 'type') ?? errs[0]!;
+  const span = e.keyword === 'additionalProperties' && node.kind === 'object'
+    ? node.entries.find((x) => x.key.text === (e.params as { additionalProperty: string }).additionalProperty)?.key.span ?? node.span
+    : narrow(node, e.instancePath);
   const { msg, hint } = describe(e, e.instancePath ? ((schema['properties'] as { [k: string]: JsonSchema } | undefined)?.[e.instancePath.slice(1).split('/')[0]!] ?? schema) : schema);
   let h = hint;
   if (e.keyword === 'enum' && typeof value === 'string') {
@@ -128,10 +141,10 @@ export function checkArgs(calls: readonly A.Call[], space: ParamSpace, what: str
       const isSweep = v.kind === 'list' && (!acceptsArray(schema) || (v.items.length > 0 && v.items.every((x) => x.kind === 'list')));
       if (isSweep && v.kind === 'list') {
         if (v.items.length === 0) { out.push(error('FBW0120', v.span, `the sweep over '${name}' is empty`, 'give at least one value')); return; }
-        for (const item of v.items) check(name, toJson(item), schema, item.span, out);
+        for (const item of v.items) check(name, item, schema, out);
         given.push({ name, values: v.items.map(toJson), sweep: true, span: arg.span });
       } else {
-        check(name, toJson(v), schema, v.span, out);
+        check(name, v, schema, out);
         given.push({ name, values: [toJson(v)], sweep: false, span: arg.span });
       }
     });

@@ -104,7 +104,11 @@ export class Scope {
     const v = this.visible(name, at);
     if (v && v.ok) {
       const s = v.value;
-      if (s.stmt.kind === 'pool') return ok({ names: s.stmt.tasks.kind === 'list' ? s.stmt.tasks.items : [s.stmt.tasks.name], at: s.at });
+      if (s.stmt.kind === 'pool') {
+        // `pool quick = LOCAL_QUICK`: an alias of another pool (or one data set), resolved where it was written
+        if (s.stmt.tasks.kind === 'ref') return this.pool(s.stmt.tasks.name.text, s.at);
+        return ok({ names: s.stmt.tasks.items, at: s.at });
+      }
       if (s.stmt.kind === 'dataset') return ok({ names: [name], at });
       return no({ kind: 'wrong', symbol: s, actual: s.kind === 'let' ? 'a pipeline (let)' : `a ${s.kind}` });
     }

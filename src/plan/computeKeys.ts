@@ -12,7 +12,7 @@ import { TaskFingerprints } from './taskFingerprints.js';
 
 export type StageKeyResult =
   | { readonly ok: true; readonly key: string; readonly components: KeyComponents }
-  | { readonly ok: false; readonly error: string; readonly blockedBy?: string };
+  | { readonly ok: false; readonly error: string; readonly errorName?: string; readonly blockedBy?: string };
 
 export interface KeyOptions {
   readonly fingerprints?: TaskFingerprints;
@@ -28,7 +28,7 @@ function tasksOf(s: Stage): string[] {
 
 /** Keys of every stage of a graph. */
 export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions = {}): Promise<Map<string, StageKeyResult>> {
-  const fps = opts.fingerprints ?? new TaskFingerprints();
+  const fps = opts.fingerprints ?? new TaskFingerprints(join(store.cache, 'fingerprints.json'));
   const hashCache = new FileHashCache(join(store.cache, 'filehash.json'));
   const out = new Map<string, StageKeyResult>();
   // fingerprint every task once, concurrently, before the (synchronous) key pass
@@ -51,14 +51,14 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
     for (const t of tasksOf(s)) {
       const f = fpOf.get(t)!;
       if (f.ok) datasets[t] = f.fingerprint;
-      else { dsError = `dataset '${t}': ${f.error}`; break; }
+      else { dsError = f.error; break; }
     }
-    if (dsError) { out.set(s.id, { ok: false, error: dsError }); continue; }
+    if (dsError) { out.set(s.id, { ok: false, error: dsError, errorName: 'DatasetUnavailable' }); continue; }
     const impl = stageImpl(s);
     let content: string | null = null;
     if (impl.external === 'model-files') {
       try { content = modelContentHash(resolveModel(s, opts.env ?? process.env, graph.file ? dirname(resolve(graph.file)) : undefined), hashCache); } catch (e) {
-        out.set(s.id, { ok: false, error: (e as Error).message });
+        out.set(s.id, { ok: false, error: (e as Error).message, errorName: (e as Error).name });
         continue;
       }
     }

@@ -21,6 +21,8 @@ export interface PlannedStage {
   readonly fromStep?: number;
   /** a failure known before running (model or dataset missing): the stage fails at run time */
   readonly error?: string;
+  /** the error class behind `error` (ModelNotFound, DatasetUnavailable, ...) */
+  readonly errorName?: string;
   /** a committed artifact failed verification and must be discarded before running */
   readonly corrupt?: string;
 }
@@ -62,7 +64,7 @@ export async function planRun(graph: Graph, store: Store, opts: PlanOptions = {}
     if (!k.ok) {
       p = k.blockedBy
         ? { stage: s, status: 'blocked', reason: `input ${k.blockedBy} cannot run`, error: `input ${k.blockedBy} failed to plan` }
-        : { stage: s, status: 'run', reason: `will fail: ${k.error}`, error: k.error };
+        : { stage: s, status: 'run', reason: `will fail: ${k.error}`, error: k.error, ...(k.errorName ? { errorName: k.errorName } : {}) };
     } else {
       const rerunInputs = s.inputs.map((i) => byId.get(i.stage)!).filter((i) => i.status !== 'cached');
       const v = store.verify(k.key, opts.fullVerify ? { full: true } : {});

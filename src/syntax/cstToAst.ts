@@ -113,8 +113,14 @@ export class CstToAst {
     return { name: this.name(n.children.Identifier[0]!), args: (n.children.arg ?? []).map((a) => this.arg(a)), span: this.span(n) };
   }
 
+  private paramName(n: C.ParamNameCstNode): IToken {
+    const c = n.children;
+    return (c.Identifier ?? c.On ?? c.Save ?? c.Eval ?? c.Model ?? c.Dataset ?? c.Report)![0]!;
+  }
+
   arg(n: C.ArgCstNode): A.Arg {
-    const id = n.children.Identifier?.[0];
+    const pn = n.children.paramName?.[0];
+    const id = pn ? this.paramName(pn) : undefined;
     const value = this.value(n.children.value[0]!);
     return id ? { name: this.name(id), value, span: this.span(n) } : { value, span: this.span(n) };
   }
@@ -130,7 +136,7 @@ export class CstToAst {
     if (c.Identifier) return { kind: 'word', value: c.Identifier[0]!.image, span };
     if (c.list) return { kind: 'list', items: (c.list[0]!.children.value ?? []).map((v) => this.value(v)), span };
     const o = c.object![0]!;
-    return { kind: 'object', entries: (o.children.entry ?? []).map((e) => ({ key: this.name(e.children.Identifier[0]!), value: this.value(e.children.value[0]!) })), span };
+    return { kind: 'object', entries: (o.children.entry ?? []).map((e) => ({ key: this.name(this.paramName(e.children.paramName[0]!)), value: this.value(e.children.value[0]!) })), span };
   }
 
   taskList(n: C.TaskListCstNode): A.TaskList {

@@ -51,15 +51,18 @@ export function parseWorkflow(text: string, file: string): ParseResult {
   const lexed = T.fbwLexer.tokenize(text);
   for (const e of lexed.errors) {
     const span: Span = { file, line: e.line ?? 1, column: e.column ?? 1, offset: e.offset, endOffset: e.offset + Math.max(1, e.length) };
-    const ch = text[e.offset] ?? '';
-    const msg = ch === '"' ? 'unterminated string' : `unexpected character '${text.slice(e.offset, e.offset + e.length)}'`;
-    const hint = ch === '"' ? 'close the string with " on the same line' : 'names use letters, digits, _ and -; comments start with #';
-    diagnostics.push(error('FBW0003', span, msg, hint));
+    diagnostics.push(error('FBW0003', span, `unexpected character '${text.slice(e.offset, e.offset + e.length)}'`, 'names use letters, digits, _ and -; strings use "double quotes"; comments start with #'));
   }
+  const tokens = lexed.tokens.filter((t) => {
+    if (t.tokenType !== T.UnterminatedString) return true;
+    diagnostics.push(error('FBW0003', tokenSpan(file, t), 'unterminated string', 'close the string with " on the same line'));
+    return false;
+  });
+  const bad = [...lexed.errors.map((e) => ({ offset: e.offset, line: e.line ?? 0 })), ...lexed.tokens.filter((t) => t.tokenType === T.UnterminatedString).map((t) => ({ offset: t.startOffset, line: t.startLine ?? 0 }))];
   const toAst = new CstToAst(file);
   const statements: A.Statement[] = [];
   const broken: A.Name[] = [];
-  for (const toks of splitStatements(lexed.tokens)) {
+  for (const toks of splitStatements(tokens)) {
     fbwParser.input = toks;
     const cst = fbwParser.statement() as StatementCstNode;
     const errs = fbwParser.errors;
@@ -69,7 +72,7 @@ export function parseWorkflow(text: string, file: string): ParseResult {
     }
     const from = toks[0]!.startOffset, lastLine = toks[toks.length - 1]!.endLine ?? 0;
     // a lexer error inside this statement already explains it; parse errors would only echo it
-    if (!lexed.errors.some((e) => e.offset >= from && (e.line ?? 0) <= lastLine)) diagnostics.push(...syntaxDiagnostics(errs, toks, file));
+    if (!bad.some((e) => e.offset >= from && e.line <= lastLine)) diagnostics.push(...syntaxDiagnostics(errs, toks, file));
     const [first, second] = toks;
     if (first && second && DECLARES.has(first.tokenType) && second.tokenType === T.Identifier) broken.push({ text: second.image, span: tokenSpan(file, second) });
   }
@@ -96,7 +99,8 @@ function syntaxDiagnostics(errs: readonly IRecognitionException[], toks: readonl
     seen.add(span.offset);
     if (!atEnd && t.tokenType === T.Identifier) {
       const kw = didYouMean(t.image, T.KEYWORDS);
-      if (kw && kw !== t.image) { out.push(error('FBW0002', span, `unknown keyword '${t.image}'`, `did you mean '${kw}'?`)); continue; }
+      // the rest of the statement is noise after a mistyped keyword
+      if (kw && kw !== t.image) { out.push(error('FBW0002', span, `unknown keyword '${t.image}'`, `did you mean '${kw}'?`)); break; }
     }
     const found = atEnd ? 'the statement ends too early' : `unexpected '${t.image}'`;
     const expected = /^(expected .*?)(, found .*)?$/.exec(e.message)?.[1];

@@ -168,10 +168,23 @@ export class FbwParser extends CstParser {
 
   arg = this.RULE('arg', () => {
     this.OPTION(() => {
-      this.CONSUME(T.Identifier);
+      this.SUBRULE(this.paramName);
       this.CONSUME(T.Equals);
     });
     this.SUBRULE(this.value);
+  });
+
+  // a parameter or field name; keywords are allowed here (dare's `on=ties`)
+  paramName = this.RULE('paramName', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.On) },
+      { ALT: () => this.CONSUME(T.Save) },
+      { ALT: () => this.CONSUME(T.Eval) },
+      { ALT: () => this.CONSUME(T.Model) },
+      { ALT: () => this.CONSUME(T.Dataset) },
+      { ALT: () => this.CONSUME(T.Report) },
+    ]);
   });
 
   value = this.RULE('value', () => {
@@ -200,7 +213,7 @@ export class FbwParser extends CstParser {
   });
 
   entry = this.RULE('entry', () => {
-    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.paramName);
     this.OR([{ ALT: () => this.CONSUME(T.Equals) }, { ALT: () => this.CONSUME(T.Colon) }]);
     this.SUBRULE(this.value);
   });

@@ -29,6 +29,8 @@ export const STATEMENT_KEYWORDS: readonly string[] = ['model', 'dataset', 'pool'
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
 export const NumberLit = createToken({ name: 'NumberLit', pattern: /-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/, label: 'number' });
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n]|\\.)*"/, label: 'string' });
+/** A string that runs to the end of the line: reported as FBW0003 and dropped, so nothing cascades. */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\.)*/, label: 'unterminated string' });
 export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });
 export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" });
 export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, label: "'['" });
@@ -47,7 +49,7 @@ export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group:
 export const allTokens: readonly TokenType[] = [
   WhiteSpace, Comment, Newline,
   Model, Dataset, Pool, Let, Report, Finetune, Pretrain, Eval, On, Then, Save, True, False, Null,
-  Identifier, Arrow, NumberLit, StringLit,
+  Identifier, Arrow, NumberLit, StringLit, UnterminatedString,
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Equals, Colon, Semicolon,
 ];
 

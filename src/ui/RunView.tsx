@@ -5,7 +5,7 @@
 import React from 'react';
 import { Box, Static, Text } from 'ink';
 import { countStages, isTerminal, type RunState, type StageState } from './reduceRun.js';
-import { contentWidths, headerRow, layoutTable, stageRow, statusSymbol, type Segment, type TableLayout } from './stageRow.js';
+import { contentWidths, headerRow, layoutTable, paint, stageRow, statusSymbol, type Segment, type TableLayout } from './stageRow.js';
 import { fit, formatDuration } from './format.js';
 
 /** Props of the run view; `now` drives the elapsed clock so frames are reproducible in tests. */
@@ -17,25 +17,18 @@ export interface RunViewProps {
   readonly color: boolean;
   /** epoch ms used for the elapsed time while the run is live */
   readonly now: number;
+  /**
+   * finished stage ids grouped by the frame that first showed them (append-only; each group is
+   * one <Static> item, so a thousand cached stages cost one text node). Default: one group.
+   */
+  readonly batches?: readonly (readonly string[])[];
 }
 
 /** How many log lines of a failed stage are shown. */
 export const LOG_TAIL_LINES = 8;
 
 function Line({ segs, color }: { readonly segs: readonly Segment[]; readonly color: boolean }): React.ReactElement {
-  return (
-    <Text wrap="truncate-end">
-      {segs.map((s, i) =>
-        color ? (
-          <Text key={i} {...(s.color ? { color: s.color } : {})} dimColor={s.dim === true} bold={s.bold === true}>
-            {s.text}
-          </Text>
-        ) : (
-          <Text key={i}>{s.text}</Text>
-        ),
-      )}
-    </Text>
-  );
+  return <Text wrap="truncate-end">{paint(segs, color)}</Text>;
 }
 
 function headerLines(state: RunState, width: number): Segment[][] {
@@ -74,13 +67,15 @@ function failureLines(s: StageState, width: number): Segment[][] {
   return lines;
 }
 
+/** The lines of one stage: its row, plus error, log tail and replay command when it failed. */
+function stageLines(s: StageState, layout: TableLayout, color: boolean): string[] {
+  const lines = [paint(stageRow(s, layout), color)];
+  if (s.status === 'failed') for (const l of failureLines(s, layout.width)) lines.push(paint(l, color));
+  return lines;
+}
+
 function StageBlock({ s, layout, color }: { readonly s: StageState; readonly layout: TableLayout; readonly color: boolean }): React.ReactElement {
-  return (
-    <Box flexDirection="column">
-      <Line segs={stageRow(s, layout)} color={color} />
-      {s.status === 'failed' ? failureLines(s, layout.width).map((l, i) => <Line key={i} segs={l} color={color} />) : null}
-    </Box>
-  );
+  return <Text wrap="truncate-end">{stageLines(s, layout, color).join('\n')}</Text>;
 }
 
 /** Footer: counts and elapsed time, or the final summary once the run finished; compact when narrow. */
@@ -113,14 +108,15 @@ export function footerSegments(state: RunState, now: number, width = Infinity): 
   return full.reduce((a, s) => a + Array.from(s.text).length, 0) <= width ? full : build(true);
 }
 
-type StaticItem = { readonly key: string };
+type StaticItem = { readonly key: string; readonly ids: readonly string[] };
 
 /** The whole screen. */
-export function RunView({ state, columns, rows, color, now }: RunViewProps): React.ReactElement {
+export function RunView({ state, columns, rows, color, now, batches }: RunViewProps): React.ReactElement {
   const width = Math.max(20, columns);
   const layout = layoutTable(width, contentWidths(state.order.map((id) => state.stages[id]!)));
   const hasHeader = state.run !== undefined;
-  const staticItems: StaticItem[] = hasHeader ? [{ key: '#header' }, ...state.finishedOrder.map((id) => ({ key: id }))] : [];
+  const groups = batches ?? [state.finishedOrder];
+  const staticItems: StaticItem[] = hasHeader ? [{ key: '#header', ids: [] }, ...groups.map((ids, i) => ({ key: `#${i}`, ids }))] : [];
   const live = state.order.map((id) => state.stages[id]!).filter((s) => s !== undefined && (!hasHeader || !isTerminal(s.status)));
   const active = live.filter((s) => s.status === 'running' || s.status === 'retrying' || s.status === 'interrupted' || isTerminal(s.status));
   const waiting = live.filter((s) => s.status === 'pending' || s.status === 'queued');
@@ -132,13 +128,14 @@ export function RunView({ state, columns, rows, color, now }: RunViewProps): Rea
       <Static items={staticItems}>
         {(item) =>
           item.key === '#header' ? (
-            <Box key={item.key} flexDirection="column">
-              {headerLines(state, width).map((l, i) => <Line key={i} segs={l} color={color} />)}
-              <Line segs={headerRow(layout)} color={color} />
-            </Box>
-          ) : (
-            <StageBlock key={item.key} s={state.stages[item.key]!} layout={layout} color={color} />
-          )
+            <Text key={item.key} wrap="truncate-end">
+              {[...headerLines(state, width), headerRow(layout)].map((l) => paint(l, color)).join('\n')}
+            </Text>
+          ) : item.ids.length > 0 ? (
+            <Text key={item.key} wrap="truncate-end">
+              {item.ids.flatMap((id) => stageLines(state.stages[id]!, layout, color)).join('\n')}
+            </Text>
+          ) : null
         }
       </Static>
       {!hasHeader && state.order.length > 0 ? <Line segs={headerRow(layout)} color={color} /> : null}

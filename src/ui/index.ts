@@ -1,18 +1,20 @@
 // The UI's one entry point: the scheduler feeds every RunEvent to a renderer chosen by
 // mode (tty: live ink view; plain: greppable lines; json: the events themselves).
 
+import './reactProduction.js';
 import React from 'react';
 import { render, type Instance } from 'ink';
 import type { RunEvent } from '../scheduler/events.js';
 import { initialRunState, reduceRun, type RunState } from './reduceRun.js';
 import { RunView } from './RunView.js';
 import { PlainLines } from './plainLines.js';
+import './reactEnvRestore.js';
 
 export { reduceRun, replayRun, initialRunState, countStages, etaSeconds, type RunState, type StageState, type StageStatus } from './reduceRun.js';
 export { RunView } from './RunView.js';
 export { PlainLines } from './plainLines.js';
 
-/** Options of createRenderer; `columns` overrides the terminal width, `color` defaults to !NO_COLOR. */
+/** Options of createRenderer; `columns` is the width at start (a resize of `out` wins), `color` defaults to !NO_COLOR. */
 export interface RendererOptions {
   readonly mode: 'tty' | 'plain' | 'json';
   readonly out: NodeJS.WritableStream;
@@ -72,8 +74,17 @@ function createTtyRenderer(opts: RendererOptions, color: boolean): Renderer {
   let lastFrame = 0;
   let closed = false;
 
-  const element = (): React.ReactElement =>
-    React.createElement(RunView, { state, columns: opts.columns ?? out.columns ?? 80, rows: opts.rows ?? out.rows ?? 40, color, now: Date.now() });
+  let columns = opts.columns ?? out.columns ?? 80;
+  // finished stages grouped per frame: each group becomes one <Static> item
+  const batches: string[][] = [];
+  let batched = 0;
+  const element = (): React.ReactElement => {
+    if (state.finishedOrder.length > batched) {
+      batches.push(state.finishedOrder.slice(batched));
+      batched = state.finishedOrder.length;
+    }
+    return React.createElement(RunView, { state, columns, rows: opts.rows ?? out.rows ?? 40, color, now: Date.now(), batches: batches.slice() });
+  };
 
   const draw = (): void => {
     timer = undefined;
@@ -92,8 +103,12 @@ function createTtyRenderer(opts: RendererOptions, color: boolean): Renderer {
   // the clock (elapsed, ETA) moves without events; one frame a second, never keeping the process alive
   const ticker = setInterval(() => { if (state.run !== undefined && state.finished === undefined) schedule(); }, 1000);
   ticker.unref();
-  const onResize = (): void => schedule();
-  if (opts.columns === undefined) out.on('resize', onResize);
+  // a resized terminal wins over the width given at start
+  const onResize = (): void => {
+    columns = out.columns ?? columns;
+    schedule();
+  };
+  out.on('resize', onResize);
 
   return {
     onEvent: (e) => {

@@ -1,6 +1,8 @@
-// The UI's only model of a run: a pure projection of the RunEvent stream. The ink view,
-// the plain renderer and `fbw show` (replaying a journal) all read this state, so what
-// the screen says is exactly what the journal says.
+// The UI's only model of a run: a projection of the RunEvent stream. The ink view, the
+// plain renderer and `fbw show` (replaying a journal) all read this state, so what the
+// screen says is exactly what the journal says. Each event costs O(1): the stage table
+// and id lists are shared and grown in place (a state is consumed linearly: keep only the
+// latest), while every StageState is replaced, never mutated, so a row snapshot stays valid.
 
 import type { RunEvent } from '../scheduler/events.js';
 
@@ -67,8 +69,25 @@ export interface RunState {
   };
 }
 
-/** The state before the first event. */
-export const initialRunState: RunState = { devices: [], order: [], stages: {}, finishedOrder: [], interrupted: false };
+const EMPTY_STAGES: { readonly [id: string]: StageState } = Object.freeze({});
+const EMPTY_IDS: readonly string[] = Object.freeze([]);
+
+/** The state before the first event (never modified: the first event allocates the tables). */
+export const initialRunState: RunState = Object.freeze({ devices: [], order: EMPTY_IDS, stages: EMPTY_STAGES, finishedOrder: EMPTY_IDS, interrupted: false });
+
+/** ids already in finishedOrder, per stage table (so re-finishing a stage never lists it twice) */
+const finishedSets = new WeakMap<object, Set<string>>();
+
+/** The state's tables, allocated on first write. */
+function tables(state: RunState): { stages: { [id: string]: StageState }; order: string[]; finishedOrder: string[]; finished: Set<string> } {
+  if (state.stages === EMPTY_STAGES) {
+    const stages: { [id: string]: StageState } = {};
+    const finished = new Set<string>();
+    finishedSets.set(stages, finished);
+    return { stages, order: [], finishedOrder: [], finished };
+  }
+  return { stages: state.stages as { [id: string]: StageState }, order: state.order as string[], finishedOrder: state.finishedOrder as string[], finished: finishedSets.get(state.stages)! };
+}
 
 /** How many recent losses a stage keeps for its sparkline. */
 export const LOSS_HISTORY = 64;
@@ -85,30 +104,37 @@ function guessKind(id: string): string {
 }
 
 function upsert(state: RunState, id: string, t: number, change: (s: StageState) => StageState): RunState {
-  const prev: StageState = state.stages[id] ?? { id, kind: guessKind(id), label: id, status: 'pending', losses: [] };
-  const next = change(prev);
-  const known = state.stages[id] !== undefined;
-  const becameTerminal = isTerminal(next.status) && !isTerminal(prev.status);
-  return {
-    ...state,
-    lastEventAt: t,
-    order: known ? state.order : [...state.order, id],
-    stages: { ...state.stages, [id]: next },
-    finishedOrder: becameTerminal && !state.finishedOrder.includes(id) ? [...state.finishedOrder, id] : state.finishedOrder,
-  };
+  const tb = tables(state);
+  const prev = tb.stages[id];
+  const base: StageState = prev ?? { id, kind: guessKind(id), label: id, status: 'pending', losses: [] };
+  const next = change(base);
+  tb.stages[id] = next;
+  if (prev === undefined) tb.order.push(id);
+  if (isTerminal(next.status) && !tb.finished.has(id)) {
+    tb.finished.add(id);
+    tb.finishedOrder.push(id);
+  }
+  return { ...state, lastEventAt: t, stages: tb.stages, order: tb.order, finishedOrder: tb.finishedOrder };
 }
 
 /** Fold one event into the state (pure; never throws on unknown stages). */
 export function reduceRun(state: RunState, e: RunEvent): RunState {
   switch (e.event) {
     case 'run': {
-      const stages: { [id: string]: StageState } = { ...state.stages };
-      for (const s of e.stages) {
-        const prev = stages[s.id];
-        stages[s.id] = { ...(prev ?? { status: 'pending', losses: [] }), id: s.id, kind: s.kind, label: s.label, ...(s.task !== undefined ? { task: s.task } : {}) } as StageState;
+      const tb = tables(state);
+      const known = new Set(tb.order);
+      const graphOrder: string[] = [];
+      for (const st of e.stages) {
+        const prev = tb.stages[st.id];
+        tb.stages[st.id] = { ...(prev ?? { status: 'pending', losses: [] }), id: st.id, kind: st.kind, label: st.label, ...(st.task !== undefined ? { task: st.task } : {}) } as StageState;
+        graphOrder.push(st.id);
       }
-      const order = [...e.stages.map((s) => s.id), ...state.order.filter((id) => !e.stages.some((s) => s.id === id))];
-      return { ...state, run: e.run, file: e.file, store: e.store, devices: e.devices, backend: e.backend, startedAt: state.startedAt ?? e.t, lastEventAt: e.t, order, stages };
+      // graph order first, then stages seen in events before the run event
+      const inGraph = new Set(graphOrder);
+      const order = [...graphOrder, ...tb.order.filter((id) => known.has(id) && !inGraph.has(id))];
+      tb.order.length = 0;
+      tb.order.push(...order);
+      return { ...state, run: e.run, file: e.file, store: e.store, devices: e.devices, backend: e.backend, startedAt: state.startedAt ?? e.t, lastEventAt: e.t, stages: tb.stages, order: tb.order, finishedOrder: tb.finishedOrder };
     }
     case 'queued':
       return upsert(state, e.stage, e.t, (s) => (isTerminal(s.status) ? s : { ...s, status: 'queued' }));

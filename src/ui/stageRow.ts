@@ -187,3 +187,19 @@ function trimSegments(segs: Segment[]): Segment[] {
 export function segmentsText(segs: readonly Segment[]): string {
   return segs.map((s) => s.text).join('');
 }
+
+const SGR: { readonly [c in NonNullable<Segment['color']>]: number } = { green: 32, red: 31, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90 };
+
+/** Segments as one string, with ANSI styles when `color` (one ink <Text> per line keeps frames cheap). */
+export function paint(segs: readonly Segment[], color: boolean): string {
+  if (!color) return segmentsText(segs);
+  let out = '';
+  for (const s of segs) {
+    const codes: number[] = [];
+    if (s.bold) codes.push(1);
+    if (s.dim) codes.push(2);
+    if (s.color) codes.push(SGR[s.color]);
+    out += codes.length > 0 && s.text.trim() !== '' ? `\u001b[${codes.join(';')}m${s.text}\u001b[0m` : s.text;
+  }
+  return out;
+}

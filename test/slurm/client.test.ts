@@ -5,7 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, slurmUnavailable, type Cluster } from './cluster.js';
 import { waitJob, finished } from './helpers.js';
-import { createSlurmClient, renderSbatchScript, readLogTail, checkSharedStore, type SlurmClient, type SlurmResources } from '../../src/executors/slurm/index.js';
+import { createSlurmClient, renderSbatchScript, readLogTail, checkSharedStore, StoreNotShared, type SlurmClient, type SlurmResources } from '../../src/executors/slurm/index.js';
 
 const skip = slurmUnavailable();
 let cluster: Cluster;
@@ -19,7 +19,7 @@ function script(name: string, command: readonly string[], res: SlurmResources = 
 
 test.before(async () => {
   if (skip) return;
-  cluster = await startCluster({ cpus: 16, gpus: 2 });
+  cluster = await startCluster({ cpus: 16, gpus: 2, nodePrivate: true });
   client = createSlurmClient({ env: cluster.env });
 });
 test.after(async () => { if (cluster) await cluster.stop(); });
@@ -91,6 +91,21 @@ if (skip) {
     const r = await checkSharedStore(join(cluster.dir, 'store'), client, { pollMs: 100, timeoutMs: 30_000 });
     assert.is(r.node, cluster.node);
     assert.ok(r.fsType.length > 0);
+  });
+
+  test('the store check fails clearly when the node does not see the store', async () => {
+    const store = join(cluster.privateDir!, 'store');
+    try {
+      await checkSharedStore(store, client, { pollMs: 100, timeoutMs: 30_000 });
+      assert.unreachable('the check passed');
+    } catch (e) {
+      assert.instance(e, StoreNotShared);
+      const m = (e as Error).message;
+      assert.match(m, `the store ${store} (`);
+      assert.match(m, /probe job \d+ ended FAILED on node /);
+      assert.match(m, /its stderr .* is not visible on this host either/);
+      assert.match(m, /hint: put the store on a filesystem every node mounts/);
+    }
   });
 }
 

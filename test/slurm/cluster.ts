@@ -34,6 +34,8 @@ export interface Cluster {
   readonly gpus: number;
   /** the fake GPU device files, in gres order */
   readonly gpuFiles: readonly string[];
+  /** with `nodePrivate`: a folder the node sees as an empty tmpfs (a store there is not shared) */
+  readonly privateDir?: string;
   stop(): Promise<void>;
 }
 
@@ -42,6 +44,9 @@ export interface ClusterOptions {
   readonly cpus?: number;
   /** fake GPUs (mknod character devices); default 2 */
   readonly gpus?: number;
+  /** run slurmd in its own mount namespace with a tmpfs over <dir>/private, so jobs cannot see
+   *  what the head writes there — a real "store not shared" case (needs root and unshare) */
+  readonly nodePrivate?: boolean;
 }
 
 function freePort(): Promise<number> {
@@ -93,9 +98,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin`, SLURM_CONF: join(dir, 'slurm.conf'), FBW_SLURM_TEST_CLUSTER: dir };
   for (const k of Object.keys(env)) if (k.startsWith('SLURM_') && k !== 'SLURM_CONF') delete env[k];
 
-  const daemon = (bin: string, args: readonly string[], log: string): ChildProcess => {
+  const daemon = (bin: string, args: readonly string[], log: string, privateTmpfs?: string): ChildProcess => {
     const fd = openSync(join(dir, 'log', log), 'a');
-    const p = spawn(which(bin)!, args, { env, detached: true, stdio: ['ignore', fd, fd] }); // detached = setsid
+    // with privateTmpfs: a private mount namespace with a tmpfs over that folder, then exec the
+    // daemon (same pid), so everything it starts sees the tmpfs instead of the head's files
+    const [cmd, argv] = privateTmpfs
+      ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs fbw-node-private "$0" && exec "$@"', privateTmpfs, which(bin)!, ...args]]
+      : [which(bin)!, args];
+    const p = spawn(cmd, argv, { env, detached: true, stdio: ['ignore', fd, fd] }); // detached = setsid
     closeSync(fd);
     p.on('error', () => { /* reported through the readiness wait */ });
     procs.push(p);
@@ -157,11 +167,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       `SlurmctldHost=${node}(127.0.0.1)`,
       `SlurmUser=${user}`, `SlurmdUser=${user}`,
       `SlurmctldPort=${ctldPort}`, `SlurmdPort=${dPort}`,
-      'AuthType=auth/munge', `AuthInfo=socket=${sock}`, 'CredType=cred/munge',
+      'AuthType=auth/munge', `AuthInfo=socket=${sock},cred_expire=5`, 'CredType=cred/munge',
       'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none',
       'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core_Memory', 'DefMemPerCPU=100',
       'AccountingStorageType=accounting_storage/none', 'JobAcctGatherType=jobacct_gather/none',
-      'MailProg=/bin/true', 'SchedulerParameters=batch_sched_delay=0', 'DependencyParameters=kill_invalid_depend',
+      'MailProg=/bin/true', 'SchedulerParameters=batch_sched_delay=0,sched_interval=2', 'DependencyParameters=kill_invalid_depend',
       'MinJobAge=3600', 'KillWait=5', 'ReturnToService=2', 'MpiDefault=none',
       `StateSaveLocation=${join(dir, 'state')}`, `SlurmdSpoolDir=${join(dir, 'spool')}`,
       `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`, `SlurmdPidFile=${join(dir, 'slurmd.pid')}`,
@@ -174,7 +184,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     ].join('\n'));
     writeFileSync(join(dir, 'gres.conf'), gpuFiles.map((f) => `NodeName=${node} Name=gpu File=${f}`).join('\n') + '\n');
     daemon('slurmctld', ['-D', '-f', conf], 'slurmctld.out');
-    daemon('slurmd', ['-D', '-f', conf], 'slurmd.out');
+    let privateDir: string | undefined;
+    if (opts.nodePrivate) {
+      privateDir = join(dir, 'private');
+      mkdirSync(privateDir, { recursive: true });
+      // sh -c 'mount ... && exec slurmd ...' inside a private mount namespace: the pid stays slurmd's
+      daemon('slurmd', ['-D', '-f', conf], 'slurmd.out', privateDir);
+    } else {
+      daemon('slurmd', ['-D', '-f', conf], 'slurmd.out');
+    }
 
     // ready = sinfo shows the node idle
     let last = '';
@@ -182,7 +200,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       const r = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env, encoding: 'utf8', timeout: 5000 });
       last = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
       if (r.status === 0 && /^idle/m.test(r.stdout)) {
-        return { dir, conf, env, node, cpus, gpus, gpuFiles, stop };
+        return { dir, conf, env, node, cpus, gpus, gpuFiles, stop, ...(privateDir ? { privateDir } : {}) };
       }
       await sleep(200);
     }

@@ -131,6 +131,30 @@ if (skip) {
     assert.is(ex.jobs().length, 0);
   });
 
+  test('a requeued (preempted) training job runs again and resumes from its checkpoint', async () => {
+    const j = job('run-q', stage('q', { steps: 12, stepMs: 150 }, { kind: 'finetune' }), key('q'));
+    const client = createSlurmClient({ env: cluster.env });
+    let resumed = -1;
+    let requeued = false;
+    const o = await executor().execute(j, cluster.env, {
+      started: () => undefined,
+      message: (m) => {
+        if (m.type === 'resumed') resumed = m.step;
+        if (m.type === 'progress' && m.progress.step >= 3 && !requeued) {
+          requeued = true;
+          const id = slurmJournal('run-q').find((l) => l.action === 'submitted')!.jobId;
+          void client.requeue([id]);
+        }
+      },
+    }, new AbortController().signal);
+    assert.is(o.status, 'ok');
+    assert.ok(resumed >= 3, `resumed from step ${resumed}`);
+    const id = slurmJournal('run-q').find((l) => l.action === 'submitted')!.jobId;
+    assert.equal(ranLog().filter((l) => l.startsWith('q ')), [`q ${id}`, `q ${id}`]);
+    assert.ok(slurmJournal('run-q').some((l) => l.state === 'PENDING' || l.state === 'REQUEUED'));
+    assert.is(JSON.parse(readFileSync(join(j.outDir, 'out.json'), 'utf8')).stage, 'q');
+  });
+
   test('head killed with SIGKILL while jobs run and queue: a new head re-attaches, nothing runs twice', async () => {
     // two stages that each take all 16 CPUs: one runs, the other queues behind it
     const jobs = [job('run-k1', stage('k1', { steps: 15, stepMs: 100 }, { kind: 'finetune' }), key('k1')), job('run-k1', stage('k2', { steps: 3, stepMs: 50 }, { kind: 'finetune' }), key('k2'))];

@@ -17,7 +17,7 @@ export const EvalNeedsModelRule: Rule = (ctx) => {
         return;
       }
       if (step.kind === 'save' && incoming.kind === 'models' && incoming.count !== undefined && incoming.count !== 1) {
-        ctx.report(error('FBW0122', step.span, `save needs exactly one model, but ${incoming.what} are ${incoming.count}`, 'save after a pretrain, a continual / multitask fine-tune, or a single merge'));
+        ctx.report(error('FBW0122', step.span, `save needs exactly one model, but it gets ${incoming.count} (${incoming.what})`, 'save after a pretrain, a continual / multitask fine-tune, or a single merge'));
       }
     });
   }

@@ -12,6 +12,8 @@ import type { Graph } from '../../compile/ir.js';
 
 /** Pick the renderer as DESIGN.md §7 says: --json, a TTY, or plain lines. */
 export async function makeRenderer(io: CommandIO, json: boolean): Promise<{ onEvent(e: RunEvent): void; close(): Promise<void> }> {
+  // JSON lines need no UI code (and loading ink/react costs more than a cached run)
+  if (json) return { onEvent: (e) => void io.stdout.write(JSON.stringify(e) + '\n'), close: async () => {} };
   const { createRenderer } = await import('../../ui/index.js');
   const noColor = io.env['NO_COLOR'] !== undefined && io.env['NO_COLOR'] !== '';
   const mode = json ? 'json' : io.stdout.isTTY ? 'tty' : 'plain';

@@ -30,6 +30,8 @@ export interface SubmitOptions {
   readonly args?: readonly string[];
   /** working directory of sbatch (and the job's default --chdir) */
   readonly cwd?: string;
+  /** environment of sbatch, exported into the job (sbatch --export=ALL); default the client's */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface SlurmClient {
@@ -39,6 +41,8 @@ export interface SlurmClient {
   poll(ids: readonly string[]): Promise<ReadonlyMap<string, JobStatus>>;
   /** the newest job with this exact name that SLURM still knows, if any */
   findByName(name: string): Promise<string | undefined>;
+  /** put running jobs back in the queue (`scontrol requeue`), as preemption with requeue does */
+  requeue(ids: readonly string[]): Promise<void>;
   /** scancel the jobs; already finished or unknown jobs are not an error */
   cancel(ids: readonly string[], opts?: { readonly signal?: string }): Promise<void>;
 }
@@ -118,9 +122,9 @@ export function createSlurmClient(options: SlurmClientOptions = {}): SlurmClient
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retries = options.retries ?? 3;
 
-  async function run(cmd: string, args: readonly string[], extra: { input?: string; cwd?: string; ok?: (r: Exec) => boolean } = {}): Promise<Exec> {
+  async function run(cmd: string, args: readonly string[], extra: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; ok?: (r: Exec) => boolean } = {}): Promise<Exec> {
     for (let attempt = 0; ; attempt++) {
-      const r = await exec(cmd, args, { env, timeoutMs, ...extra });
+      const r = await exec(cmd, args, { timeoutMs, ...extra, env: extra.env ?? env });
       if (r.code === 0 || extra.ok?.(r)) return r;
       if (attempt < retries && r.code !== null && TRANSIENT.test(r.stderr)) {
         await new Promise((res) => setTimeout(res, 250 * 2 ** attempt));
@@ -133,7 +137,7 @@ export function createSlurmClient(options: SlurmClientOptions = {}): SlurmClient
   return {
     async submit(script, opts = {}) {
       const args = ['--parsable', ...(opts.args ?? [])];
-      const r = await run('sbatch', args, { input: script, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+      const r = await run('sbatch', args, { input: script, ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}) });
       const id = r.stdout.trim().split('\n').pop()!.split(';')[0]!.trim();
       if (!/^\d+(_\d+)?$/.test(id)) throw new SlurmCommandFailed('sbatch', args, r.code, `unexpected output '${r.stdout.trim()}' (expected a job id)`);
       return id;
@@ -161,6 +165,10 @@ export function createSlurmClient(options: SlurmClientOptions = {}): SlurmClient
       const q = await run('squeue', ['-h', '-t', 'all', '-n', name, '-o', '%i']);
       const ids = q.stdout.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l));
       return ids.sort((a, b) => Number(a) - Number(b)).pop();
+    },
+
+    async requeue(ids) {
+      if (ids.length > 0) await run('scontrol', ['requeue', ids.join(',')]);
     },
 
     async cancel(ids, opts = {}) {

@@ -8,3 +8,4 @@ export { checkSharedStore, filesystemOf, type SharedStoreCheck, type SharedStore
 export { readLogTail } from './logTail.js';
 export { SlurmCommandFailed, StoreNotShared, SlurmConfigInvalid } from './errors.js';
 export { slurmExecutor, type SlurmExecutor, type SlurmExecutorOptions, type SlurmJobRecord, type SlurmJournalLine } from './slurmExecutor.js';
+export { executorFromArgs, EXECUTORS, EXECUTOR_FLAGS, EXECUTOR_HELP, type ExecutorChoice, type ExecutorName } from './executorFromArgs.js';

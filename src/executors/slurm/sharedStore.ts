@@ -89,8 +89,10 @@ export async function checkSharedStore(store: string, client: SlurmClient, opts:
         // the answer may land a moment after the job ends (NFS attribute caching): look once more
         await new Promise((res) => setTimeout(res, pollMs));
         if (await readFile(answer, 'utf8').catch(() => undefined) !== undefined) continue;
-        const tail = (await readLogTail(join(dir, 'job.err'), 5)).join(' | ');
-        throw new StoreNotShared(where, `the probe job ${jobId} ended ${st.state || 'unseen'} on node ${st.node ?? '?'} without the head seeing its answer file${tail ? ` (job stderr: ${tail})` : ''}`);
+        const err = join(dir, 'job.err');
+        const tail = (await readLogTail(err, 5)).join(' | ');
+        throw new StoreNotShared(where, `the probe job ${jobId} ended ${st.state || 'unseen'} on node ${st.node ?? '?'} without the head seeing its answer file; ${
+          tail ? `job stderr: ${tail}` : `its stderr (written on the node to ${err}) is not visible on this host either`}`);
       }
       if (Date.now() > deadline) {
         await client.cancel([jobId]);

@@ -117,13 +117,17 @@ class EventsTail {
   }
 }
 
-/** Environment for sbatch: the head's, minus what SLURM itself must set on the node. */
-function jobEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** Variables the local device binding sets; on a node SLURM and the job's CPU count decide them. */
+const LOCAL_BINDING = new Set(['CUDA_VISIBLE_DEVICES', 'FBW_DEVICE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']);
+
+/** Environment for sbatch (exported into the job): the head's, minus what the node must set itself. */
+function jobEnv(env: NodeJS.ProcessEnv, cpus: number): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) {
-    if (k === 'CUDA_VISIBLE_DEVICES' || (k.startsWith('SLURM_') && k !== 'SLURM_CONF') || k.startsWith('SBATCH_')) continue;
+    if (LOCAL_BINDING.has(k) || (k.startsWith('SLURM_') && k !== 'SLURM_CONF') || k.startsWith('SBATCH_')) continue;
     out[k] = v;
   }
+  out['OPENBLAS_NUM_THREADS'] = out['OMP_NUM_THREADS'] = String(cpus);
   return out;
 }
 
@@ -173,7 +177,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
 
   const watch = (id: string, onStatus: (s: JobStatus) => void) => { watches.set(id, { onStatus }); ensureLoop(); };
 
-  async function submit(job: StageJob, store: string): Promise<SlurmJobRecord> {
+  async function submit(job: StageJob, store: string, stageEnv: NodeJS.ProcessEnv): Promise<SlurmJobRecord> {
     const res = stageResources(job.stage, options);
     const safe = job.stage.id.replace(/[^\w.-]/g, '_');
     const dir = join(store, 'runs', job.run, 'slurm', `${safe}.${job.attempt}-${randomBytes(2).toString('hex')}`);
@@ -203,7 +207,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
     writeFileSync(join(dir, 'job.sh'), script, { mode: 0o755 });
     const base: SlurmJobRecord = { format: 'fbw-slurm-record-v1', key: job.key, stage: job.stage.id, run: job.run, jobName, dir, outDir, logFile: job.logFile, submitted: Date.now() };
     writeJsonAtomic(recordPath(store, job.key), base);
-    const jobId = await client.submit(script, { cwd: job.workflowDir });
+    const jobId = await client.submit(script, { cwd: job.workflowDir, env: jobEnv({ ...env, ...stageEnv }, res.cpusPerTask) });
     const rec = { ...base, jobId };
     writeJsonAtomic(recordPath(store, job.key), rec);
     journal(store, job.run, { stage: job.stage.id, key: job.key, jobId, action: 'submitted' });
@@ -224,16 +228,17 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
     return { rec: { ...rec, jobId }, status };
   }
 
+  /** The shared-store proof for a store, cached a day in <store>/slurm/shared.json. */
   async function checkStoreAt(store: string, force: boolean): Promise<SharedStoreCheck> {
-      const cache = join(store, 'slurm', 'shared.json');
-      const cached = readJson<SharedStoreCheck & { t: number }>(cache);
-      if (!force && cached && Date.now() - cached.t < 86_400_000) return cached;
-      const r = await checkSharedStore(store, client, {
-        resources: { extra: options.sbatch ?? [], ...(options.partition ? { partition: options.partition } : {}), ...(options.account ? { account: options.account } : {}), ...(options.qos ? { qos: options.qos } : {}) },
-        pollMs: Math.min(pollMs, 500),
-      });
-      writeJsonAtomic(cache, { ...r, t: Date.now() });
-      return r;
+    const cache = join(store, 'slurm', 'shared.json');
+    const cached = readJson<SharedStoreCheck & { t: number }>(cache);
+    if (!force && cached && Date.now() - cached.t < 86_400_000) return cached;
+    const r = await checkSharedStore(store, client, {
+      resources: { extra: options.sbatch ?? [], ...(options.partition ? { partition: options.partition } : {}), ...(options.account ? { account: options.account } : {}), ...(options.qos ? { qos: options.qos } : {}) },
+      pollMs: Math.min(pollMs, 500),
+    });
+    writeJsonAtomic(cache, { ...r, t: Date.now() });
+    return r;
   }
 
   /** Move a finished previous job's output into the scheduler's fresh outDir (same filesystem). */
@@ -254,7 +259,6 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
       if (!opts.store) throw new Error('slurmExecutor: checkStore needs the store option');
       return checkStoreAt(opts.store, o.force ?? false);
     },
- = join(store, 'slurm', 'shared.json');
 
     killAll() {
       if (options.leaveJobs) return;
@@ -262,7 +266,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
       if (ids.length > 0) void client.cancel(ids, { signal: 'KILL' }).catch(() => undefined);
     },
 
-    async execute(job: StageJob, _env: NodeJS.ProcessEnv, hooks: ExecHooks, signal: AbortSignal): Promise<ExecOutcome> {
+    async execute(job: StageJob, stageEnv: NodeJS.ProcessEnv, hooks: ExecHooks, signal: AbortSignal): Promise<ExecOutcome> {
       const store = storeOf(job);
       let rec: SlurmJobRecord & { jobId: string };
       let events: EventsTail;
@@ -290,7 +294,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
           return { status: 'failed', error: { name: err.name, message: err.message, transient: false } };
         }
         try {
-          rec = await submit(job, store) as SlurmJobRecord & { jobId: string };
+          rec = await submit(job, store, stageEnv) as SlurmJobRecord & { jobId: string };
           outDir = rec.outDir;
         } catch (e) {
           const err = e as Error;
@@ -387,7 +391,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
               watches.delete(rec.jobId);
               try {
                 const old = rec.jobId;
-                rec = await submit(job, store) as SlurmJobRecord & { jobId: string };
+                rec = await submit(job, store, stageEnv) as SlurmJobRecord & { jobId: string };
                 outDir = rec.outDir;
                 events = new EventsTail(join(rec.dir, 'events.jsonl'));
                 final = undefined; lastState = '';

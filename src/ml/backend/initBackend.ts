@@ -33,6 +33,22 @@ export class DeviceUnavailable extends Error {
 }
 
 let current: BackendInfo | undefined;
+
+/**
+ * Node module-resolution hook (module.register) for tfjs-core's ESM build: its dist/ files import
+ * siblings without the `.js` extension (written for bundlers). Only relative imports from inside
+ * @tensorflow packages are retried with `.js` and `/index.js`.
+ */
+const resolveHookSource = `async function resolve(specifier, context, next) {
+  try { return await next(specifier, context); } catch (e) {
+    const parent = context.parentURL || '';
+    if (!specifier.startsWith('.') || !parent.includes('/@tensorflow/')) throw e;
+    for (const suffix of ['.js', '/index.js']) {
+      try { return { ...(await next(specifier + suffix, context)), shortCircuit: true }; } catch {}
+    }
+    throw e;
+  }
+}`;
 let gradients: Promise<void> | undefined;
 
 /**
@@ -43,7 +59,8 @@ let gradients: Promise<void> | undefined;
 export function registerGradients(): Promise<void> {
   gradients ??= (async () => {
     if (tf.getGradient('Add')) return;
-    register('./extensionlessResolve.js', import.meta.url);
+    // the hook's source is passed inline (a data: URL) so it never depends on a file being present
+    register(`data:text/javascript,${encodeURIComponent(`export ${resolveHookSource}`)}`);
     await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
     if (!tf.getGradient('Add')) throw new Error('tfjs gradients did not register (tfjs-core ESM build not found?)');
   })();

@@ -49,21 +49,40 @@ export function sidecarPrompts(root: string): { classnames?: string[]; templates
   return out;
 }
 
-/** One split of an ImageFolder tree: file list, labels, lazy decoding, fingerprint of all files. */
-export async function loadImageFolderSplit(root: string, split: Split): Promise<{ source: ImageSource; fingerprint: string; folderClasses: string[] }> {
-  const dir = imageFolderSplitDir(root, split);
-  if (!dir) throw new DatasetFormatError(root, `no ${SPLIT_DIRS[split].join('/')} folder (ImageFolder layout: ROOT/${split}/<class>/<image>.png)`);
-  // classes from the union of train and test folders, so labels agree across splits
+/** Label of a class folder for a task with known class names: by name, by number, else by sorted position. */
+export function folderLabelMapper(classnames: readonly string[], folders: readonly string[]): (folder: string, sortedIndex: number) => number {
+  const norm = (s: string): string => s.toLowerCase().replace(/[_\s]+/g, ' ').trim();
+  const byName = new Map(classnames.map((c, i) => [norm(c), i]));
+  if (folders.every((f) => byName.has(norm(f)))) return (f) => byName.get(norm(f))!;
+  if (folders.every((f) => /^\d+$/.test(f) && Number(f) < classnames.length)) return (f) => Number(f);
+  return (_f, i) => i;
+}
+
+/** Class folder names of an ImageFolder tree (union over its splits, sorted). */
+export function imageFolderClasses(root: string): string[] {
   const classSet = new Set<string>();
   for (const s of ['train', 'test'] as const) {
     const d = imageFolderSplitDir(root, s);
     if (d) for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) classSet.add(e.name);
   }
-  const classes = [...classSet].sort();
+  return [...classSet].sort();
+}
+
+/** One split of an ImageFolder tree: file list, labels, lazy decoding, fingerprint of all files. */
+export async function loadImageFolderSplit(
+  root: string,
+  split: Split,
+  labelOf: (folder: string, sortedIndex: number) => number = (_f, i) => i,
+): Promise<{ source: ImageSource; fingerprint: string; folderClasses: string[] }> {
+  const dir = imageFolderSplitDir(root, split);
+  if (!dir) throw new DatasetFormatError(root, `no ${SPLIT_DIRS[split].join('/')} folder (ImageFolder layout: ROOT/${split}/<class>/<image>.png)`);
+  // classes from the union of train and test folders, so labels agree across splits
+  const classes = imageFolderClasses(root);
   if (classes.length === 0) throw new DatasetFormatError(dir, 'has no class folders');
   const files: string[] = [];
   const labels: number[] = [];
-  classes.forEach((c, label) => {
+  classes.forEach((c, sortedIndex) => {
+    const label = labelOf(c, sortedIndex);
     const cdir = join(dir, c);
     if (!existsSync(cdir)) return;
     for (const f of readdirSync(cdir).sort()) {
@@ -73,7 +92,8 @@ export async function loadImageFolderSplit(root: string, split: Split): Promise<
     }
   });
   if (files.length === 0) throw new DatasetFormatError(dir, 'has no .png/.jpg/.jpeg images in its class folders');
-  const fingerprint = await filesFingerprint(`imagefolder:${split}`, files, (p) => relative(root, p));
+  // labels are part of the content: the same files under another class mapping are other data
+  const fingerprint = await filesFingerprint(`imagefolder:${split}:${classes.map((c, i) => `${c}=${labelOf(c, i)}`).join(',')}`, files, (p) => relative(root, p));
   const labelArr = Int32Array.from(labels);
   return {
     folderClasses: classes,

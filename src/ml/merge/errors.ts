@@ -32,3 +32,11 @@ export class MergeInputError extends Error {
     this.name = 'MergeInputError';
   }
 }
+
+/** The caller's AbortSignal fired (Ctrl-C): the merge stopped and wrote nothing. */
+export class MergeAborted extends Error {
+  constructor() {
+    super('merge interrupted; no output was written');
+    this.name = 'MergeAborted';
+  }
+}

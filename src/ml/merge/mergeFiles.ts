@@ -8,7 +8,7 @@ import { SafetensorsWriter, type Dtype, type TensorSpec } from '../io/safetensor
 import { StateDictSource } from './StateDictSource.js';
 import { findMergeMethod } from './registry.js';
 import { resolveParams, type Chunk, type PassContext } from './method.js';
-import { MergeInputError, MergeInputMismatch } from './errors.js';
+import { MergeAborted, MergeInputError, MergeInputMismatch } from './errors.js';
 import { isLinearWeight } from './kernels.js';
 
 export interface MergeFilesOptions {
@@ -29,6 +29,8 @@ export interface MergeFilesOptions {
   readonly onProgress?: (p: { pass: number; passes: number; done: number; total: number }) => void;
   /** elements per streamed chunk (default 1 Mi) */
   readonly chunkElements?: number;
+  /** stops the merge between chunks (MergeAborted; no output is left behind) */
+  readonly signal?: AbortSignal;
 }
 
 export interface MergeFilesResult {
@@ -132,6 +134,7 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
       let done = 0;
       for (let j = 0; j < jobs.length; j++) {
         await pending;
+        if (opts.signal?.aborted) throw new MergeAborted();
         const job = jobs[j]!;
         const slot = j & 1;
         pending = j + 1 < jobs.length ? load(jobs[j + 1]!, (j + 1) & 1, which(jobs[j + 1]!)) : undefined;

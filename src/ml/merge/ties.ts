@@ -26,10 +26,16 @@ export const tiesParams = [
 /** Grows on demand: one scratch slice per model for the task vectors of a chunk. */
 class Scratch {
   private bufs: Float32Array[] = [];
+  private views: Uint32Array[] = [];
   get(n: number, len: number): Float32Array[] {
-    if (this.bufs.length !== n || (this.bufs[0]?.length ?? 0) < len) this.bufs = Array.from({ length: n }, () => new Float32Array(len));
+    if (this.bufs.length !== n || (this.bufs[0]?.length ?? 0) < len) {
+      this.bufs = Array.from({ length: n }, () => new Float32Array(len));
+      this.views = this.bufs.map((b) => new Uint32Array(b.buffer));
+    }
     return this.bufs;
   }
+  /** the same buffers as bit patterns */
+  bits(n: number, len: number): Uint32Array[] { this.get(n, len); return this.views; }
 }
 
 function fillTaskVectors(c: Chunk, scr: Float32Array[], transform: TaskVectorTransform | undefined): void {
@@ -101,35 +107,20 @@ export async function topkThresholds(ctx: PassContext, thresholdPercent: number,
 
 type MergeFunc = 'sum' | 'mean' | 'max';
 
-function trim(tv: Float32Array, len: number, t: number): void {
-  for (let i = 0; i < len; i++) if (!(Math.abs(tv[i]!) >= t)) tv[i] = 0;
-}
+const f32bits = new Float32Array(1);
+const u32bits = new Uint32Array(f32bits.buffer);
+function bitsOf(x: number): number { f32bits[0] = x; return u32bits[0]!; }
 
-function addInto(acc: Float32Array, x: Float32Array, len: number): void {
-  for (let i = 0; i < len; i++) acc[i] = acc[i]! + x[i]!;
-}
 
-/** one model's contribution to the disjoint merge: sum (also for mean, with counts) or max |v|·sign */
-function selectInto(agg: Float32Array, cnt: Float32Array, sum: Float32Array, v: Float32Array, len: number, first: boolean, func: MergeFunc): void {
-  switch (func) {
-    case 'sum':
-    case 'mean':
-      for (let i = 0; i < len; i++) {
-        const x = v[i]!;
-        const sel = (sum[i]! > 0 ? x > 0 : x < 0) ? x : 0;
-        agg[i] = first ? sel : agg[i]! + sel;
-        if (func === 'mean') cnt[i] = (first ? 0 : cnt[i]!) + (sel !== 0 ? 1 : 0);
-      }
-      return;
-    case 'max':
-      for (let i = 0; i < len; i++) {
-        const x = v[i]!;
-        const sg = sum[i]! > 0 ? 1 : sum[i]! < 0 ? -1 : 0;
-        const a = (sg > 0 ? x > 0 : x < 0) ? Math.abs(x) : 0;
-        const prev = first ? 0 : Math.abs(agg[i]!);
-        agg[i] = (a > prev ? a : prev) * sg;
-      }
-      return;
+
+/** max merge: the largest agreeing |τ| times the elected sign (block [b0, b0 + m) of v) */
+function selectMax(agg: Float32Array, sum: Float32Array, v: Float32Array, b0: number, m: number, first: boolean): void {
+  for (let j = 0; j < m; j++) {
+    const x = v[b0 + j]!;
+    const sg = sum[j]! > 0 ? 1 : sum[j]! < 0 ? -1 : 0;
+    const a = (sg > 0 ? x > 0 : x < 0) ? Math.abs(x) : 0;
+    const prev = first ? 0 : Math.abs(agg[j]!);
+    agg[j] = (a > prev ? a : prev) * sg;
   }
 }
 
@@ -162,43 +153,75 @@ export async function tiesKernel(p: ResolvedParams, ctx: PassContext, transform?
   const { thr, keepAll } = await topkThresholds(ctx, get.num(p, 'threshold'), scratch, transform);
   let signSum = 0;
   const deferred: { name: string; index: number; base: number; vals: Float32Array }[] = [];
-  let sumBuf = new Float32Array(0), aggBuf = new Float32Array(0), cntBuf = new Float32Array(0);
+  const B = 4096;
+  const sum = new Float32Array(B), agg = new Float32Array(B), cnt = new Float32Array(B);
+  const sumU = new Uint32Array(sum.buffer), keepSign = new Uint32Array(B), orBits = new Uint32Array(B);
+  const thrBits = Array.from({ length: n }, (_, k) => keepAll[k] ? 0 : bitsOf(thr[k]!));
   return {
     apply(c, out) {
       const len = c.length;
       const base = c.base!;
       const scr = scratch.get(n, len);
-      if (sumBuf.length < len) { sumBuf = new Float32Array(len); aggBuf = new Float32Array(len); cntBuf = new Float32Array(len); }
-      fillTaskVectors(c, scr, transform);
-      // trim in place (loops run model by model over flat typed arrays: monomorphic and fast)
-      for (let k = 0; k < n; k++) if (!keepAll[k]) trim(scr[k]!, len, thr[k]!);
-      // elect: sign of the sum of trimmed values (summed in model order, float32)
-      const sum = sumBuf;
-      sum.set(scr[0]!.subarray(0, len));
-      for (let k = 1; k < n; k++) addInto(sum, scr[k]!, len);
-      // disjoint merge of the entries agreeing with the elected sign (sign 0 keeps negatives,
-      // as torch.where(sign > 0, v > 0, v < 0) does; those positions are settled in finish())
-      const agg = aggBuf;
-      for (let k = 0; k < n; k++) selectInto(agg, cntBuf, sum, scr[k]!, len, k === 0, func);
-      if (func === 'mean') for (let i = 0; i < len; i++) agg[i] = agg[i]! / Math.max(cntBuf[i]!, 1);
-      let pos = 0, neg = 0;
-      for (let i = 0; i < len; i++) {
-        const v = sum[i]!;
-        if (v > 0) pos++;
-        else if (v < 0) neg++;
-        else {
-          agg[i] = 0;
-          let any = false;
-          for (let k = 0; k < n; k++) if (scr[k]![i] !== 0) any = true;
-          if (any) {
-            const vals = new Float32Array(n);
-            for (let k = 0; k < n; k++) vals[k] = scr[k]![i]!;
-            deferred.push({ name: c.name, index: c.start + i, base: base[i]!, vals });
+      const scrU = scratch.bits(n, len);
+      if (transform) fillTaskVectors(c, scr, transform);
+      // Block by block so every array of a block stays in cache; the hot loops work on float32
+      // bit patterns, branch-free (random data would mispredict every comparison otherwise).
+      for (let b0 = 0; b0 < len; b0 += B) {
+        const m = Math.min(B, len - b0);
+        sum.fill(0, 0, m);
+        orBits.fill(0, 0, m);
+        // task vector, trim (|τ| ≥ the model's k-th value), running sum for the sign election
+        for (let k = 0; k < n; k++) {
+          const tv = scr[k]!, u = scrU[k]!, mk = c.models[k]!;
+          const t1 = thrBits[k]! - 1;
+          for (let j = 0; j < m; j++) {
+            const i = b0 + j;
+            if (!transform) tv[i] = mk[i]! - base[i]!;
+            const x = u[i]!;
+            const kept = x & ((t1 - (x & 0x7fffffff)) >> 31); // all ones when |x| ≥ threshold
+            u[i] = kept;
+            orBits[j] = orBits[j]! | (kept & 0x7fffffff);
+            sum[j] = sum[j]! + tv[i]!;
           }
         }
+        // elected sign: the sign bit an entry must have to be kept (sum ≤ 0 keeps negatives, as torch.where does)
+        let pos = 0, zero = 0;
+        for (let j = 0; j < m; j++) {
+          const bits = sumU[j]!;
+          const isZero = ((bits & 0x7fffffff) - 1) >>> 31;
+          const negOrZero = (bits >>> 31) | isZero;
+          keepSign[j] = negOrZero;
+          pos += negOrZero ^ 1;
+          zero += isZero;
+          if ((isZero & (((orBits[j]! - 1) >>> 31) ^ 1)) !== 0) {
+            // non-zero trimmed values that cancel exactly: the elected sign is the whole
+            // model's majority, known only at the end — this position is settled in finish()
+            const vals = new Float32Array(n);
+            for (let k = 0; k < n; k++) vals[k] = scr[k]![b0 + j]!;
+            deferred.push({ name: c.name, index: c.start + b0 + j, base: base[b0 + j]!, vals });
+          }
+        }
+        signSum += pos - (m - pos - zero);
+        if (func === 'max') {
+          for (let k = 0; k < n; k++) selectMax(agg, sum, scr[k]!, b0, m, k === 0);
+        } else {
+          // disjoint merge: drop entries whose sign disagrees with the elected one, sum the rest
+          agg.fill(0, 0, m);
+          if (func === 'mean') cnt.fill(0, 0, m);
+          for (let k = 0; k < n; k++) {
+            const u = scrU[k]!, tv = scr[k]!;
+            for (let j = 0; j < m; j++) {
+              const i = b0 + j;
+              const x = u[i]!;
+              u[i] = x & ((((x >>> 31) ^ keepSign[j]!) - 1) | 0);
+              agg[j] = agg[j]! + tv[i]!;
+            }
+            if (func === 'mean') for (let j = 0; j < m; j++) cnt[j] = cnt[j]! + ((((u[b0 + j]! & 0x7fffffff) - 1) >>> 31) ^ 1);
+          }
+          if (func === 'mean') for (let j = 0; j < m; j++) agg[j] = agg[j]! / Math.max(cnt[j]!, 1);
+        }
+        for (let j = 0; j < m; j++) out[b0 + j] = base[b0 + j]! + Math.fround(s * agg[j]!);
       }
-      signSum += pos - neg;
-      for (let i = 0; i < len; i++) out[i] = base[i]! + Math.fround(s * agg[i]!);
     },
     *finish() {
       const majority = Math.sign(signSum);

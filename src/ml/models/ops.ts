@@ -49,10 +49,24 @@ export function gatherRows(table: tf.Tensor, idx: Int32Array): T2 {
     const ids = tf.tensor1d(idx, 'int32');
     return {
       value: tf.gather(t, ids),
-      gradFunc: (dy: tf.Tensor) => [tf.matMul(tf.transpose(tf.cast(tf.oneHot(ids, rows), 'float32') as T2), dy as T2)],
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(oneHotT(idx, rows), dy as T2)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(table) as T2;
+}
+
+/** onehot(idx)ᵀ as a [rows, idx.length] float matrix, built in JS (no OneHot/Transpose kernels). */
+function oneHotT(idx: Int32Array, rows: number): T2 {
+  const m = new Float32Array(rows * idx.length);
+  for (let i = 0; i < idx.length; i++) m[idx[i]! * idx.length + i] = 1;
+  return tf.tensor2d(m, [rows, idx.length]);
+}
+
+/** onehot(labels) [n, classes] built in JS. */
+export function oneHot(labels: Int32Array, classes: number): T2 {
+  const m = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) m[i * classes + labels[i]!] = 1;
+  return tf.tensor2d(m, [labels.length, classes]);
 }
 
 /** LayerNorm over the last axis of [N, D]. */
@@ -80,6 +94,6 @@ export function l2Normalize(x: tf.Tensor): T2 {
 /** Mean cross-entropy of logits [N, C] against integer labels. */
 export function crossEntropy(logits: tf.Tensor, labels: Int32Array): tf.Scalar {
   const c = logits.shape[1]!;
-  const oh = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), c), 'float32');
+  const oh = oneHot(labels, c);
   return tf.neg(tf.mean(tf.sum(tf.mul(oh, tf.logSoftmax(logits)), -1))) as tf.Scalar;
 }

@@ -55,6 +55,8 @@ const BASE_SYMBOLS: readonly string[] = (() => {
 // CLIP's pre-tokenizer pattern (re.IGNORECASE in the original; the text is lower-cased already).
 const PAT = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
 
+const UTF8 = new TextEncoder();
+
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
 
 function htmlUnescape(s: string): string {
@@ -78,7 +80,6 @@ export function cleanText(text: string): string {
 /** The words of a text as CLIP's BPE sees them: cleaned, split, bytes mapped to unicode symbols. */
 export function preTokenize(text: string): string[] {
   const out: string[] = [];
-  const utf8 = new TextEncoder();
   for (const m of cleanText(text).matchAll(PAT)) {
     const w = m[0];
     if (w === START_OF_TEXT || w === END_OF_TEXT) {
@@ -86,7 +87,7 @@ export function preTokenize(text: string): string[] {
       continue;
     }
     let s = '';
-    for (const b of utf8.encode(w)) s += BYTE_TO_UNICODE[b]!;
+    for (const b of UTF8.encode(w)) s += BYTE_TO_UNICODE[b]!;
     out.push(s);
   }
   return out;
@@ -225,7 +226,7 @@ export class ClipTokenizer {
     for (const ch of s.replaceAll('</w>', ' ')) {
       const b = UNICODE_TO_BYTE.get(ch);
       if (b !== undefined) bytes.push(b);
-      else bytes.push(...new TextEncoder().encode(ch));
+      else bytes.push(...UTF8.encode(ch));
     }
     return new TextDecoder().decode(Uint8Array.from(bytes)).trim();
   }

@@ -4,7 +4,7 @@ import { int, num } from './common.js';
 
 /** `contrastive(num_steps, batch_size, learning_rate, ...)` on captions built from the tasks' class names. */
 export const contrastive: MethodDef = {
-  name: 'contrastive', aliases: ['clip'], role: 'pretrain', stageKind: 'pretrain',
+  name: 'contrastive', role: 'pretrain', stageKind: 'pretrain',
   summary: 'CLIP contrastive pretraining from random init',
   citation: 'Radford et al., Learning Transferable Visual Models From Natural Language Supervision, ICML 2021',
   schema: {

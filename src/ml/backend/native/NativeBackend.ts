@@ -23,8 +23,8 @@ export class NativeBackend extends MathBackendCPU {
     this.addon = addon;
     // The cpu backend prints a "use tfjs-node" banner on first write; this backend is the answer.
     (this as unknown as { firstUse: boolean }).firstUse = false;
-    const mb = Number(process.env.FBW_NATIVE_POOL_MB ?? '512');
-    this.maxPooledBytes = (Number.isFinite(mb) && mb >= 0 ? mb : 512) * 1024 * 1024;
+    const mb = Number(process.env.FBW_NATIVE_POOL_MB ?? '1024');
+    this.maxPooledBytes = (Number.isFinite(mb) && mb >= 0 ? mb : 1024) * 1024 * 1024;
   }
 
   /** An output buffer of n float32s with unspecified contents (kernels overwrite every element). */

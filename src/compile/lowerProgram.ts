@@ -1,0 +1,342 @@
+// Checked AST -> typed DAG. Semantics of `finetune M on TASKS METHOD then MERGES -> eval POOL`:
+// one `pretrained` stage per model, one zero-shot head per (model, task), one fine-tune per task
+// (or one continual / multitask stage), one merge per method and sweep point (inputs: base + all
+// fine-tuned models), and for `-> eval POOL` the zero-shot baseline on every pool task, each
+// fine-tuned model on its own task, each merged model on every pool task; one report per file.
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { DatasetSource, Graph, Json, Stage, StageInput } from './ir.js';
+import { GraphBuilder } from './GraphBuilder.js';
+import { Scope } from '../check/scope.js';
+import { finetuneSpec, mergeDefs, pretrainSpec } from '../check/methods.js';
+import { checkArgs, paramSpace, resolveParams, sweepPoints, type GivenParam } from '../check/params.js';
+import { findBuiltinModel, findMethod, type MethodDef } from '../registry/index.js';
+import type * as A from '../syntax/ast.js';
+
+export interface LowerOptions {
+  /** folder that relative paths in the workflow are resolved against (default: the file's folder) */
+  readonly baseDir?: string;
+}
+
+/** A pretrained model a branch descends from. */
+interface Base { readonly id: string; readonly name: string; readonly architecture?: string }
+
+type Role = 'pretrained' | 'finetuned' | 'merged' | 'single';
+
+interface ModelOut {
+  readonly id: string;
+  readonly role: Role;
+  /** eval row label */
+  readonly row: string;
+  /** short name for eval stage ids */
+  readonly short: string;
+  readonly task?: string;
+  readonly device?: string;
+}
+
+interface Branch {
+  readonly base: Base;
+  readonly models: readonly ModelOut[];
+  /** the per-task fine-tuned models this branch came from (for the individual rows) */
+  readonly finetunes: readonly ModelOut[];
+  /** sweep point of the fine-tune, for ids: '' or '[r=4]' */
+  readonly suffix: string;
+  /** the `let` name the branch was bound to, for readable ids when methods repeat */
+  readonly origin?: string;
+}
+
+type Value = { readonly kind: 'models'; readonly branches: readonly Branch[] } | { readonly kind: 'metrics' };
+
+/** `k=v` as a user would write it. */
+function showJson(v: Json): string {
+  if (Array.isArray(v)) return `[${v.map(showJson).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${showJson(x)}`).join(', ')}}`;
+  return typeof v === 'string' ? (/^[A-Za-z_][\w-]*$/.test(v) ? v : JSON.stringify(v)) : String(v);
+}
+
+const showArgs = (pairs: readonly (readonly [string, Json])[]): string => pairs.map(([k, v]) => `${k}=${showJson(v)}`).join(', ');
+/** Same, for stage ids (used in file names): no spaces. */
+const idArgs = (pairs: readonly (readonly [string, Json])[]): string => pairs.map(([k, v]) => `${k}=${showJson(v).replace(/ /g, '')}`).join(',');
+
+class Lowering {
+  readonly b = new GraphBuilder();
+  readonly scope: Scope;
+  readonly evals: { id: string; task: string }[] = [];
+  private readonly evalIds = new Set<string>();
+  readonly trained: string[] = [];
+  private readonly letValues = new Map<string, Value>();
+  private reportDir: string | null = null;
+  /** the let being lowered, if any */
+  private letName: string | undefined;
+  private readonly heads = new Map<string, string>();
+
+  constructor(readonly program: A.Program, readonly baseDir: string) {
+    this.scope = new Scope(program);
+  }
+
+  private path(p: string): string {
+    return isAbsolute(p) ? p : resolve(this.baseDir, p);
+  }
+
+  run(): Graph {
+    this.program.statements.forEach((s, at) => {
+      switch (s.kind) {
+        case 'let':
+          this.letName = s.name.text;
+          this.letValues.set(s.name.text, this.pipeline(s.pipeline, at));
+          this.letName = undefined;
+          break;
+        case 'pipeline': this.pipeline(s.pipeline, at); break;
+        case 'report': this.reportDir = this.path(s.path); break;
+        case 'model': case 'dataset': case 'pool': break;
+        default: s satisfies never;
+      }
+    });
+    if (this.evals.length > 0) {
+      const inputs: StageInput[] = [
+        ...this.evals.map((e) => ({ stage: e.id, role: 'metrics', task: e.task })),
+        ...this.trained.map((id) => ({ stage: id, role: 'train_log' })),
+      ];
+      const tasks = [...new Set(this.evals.map((e) => e.task))];
+      this.b.add({ kind: 'report', method: 'table', tasks, params: { dir: this.reportDir }, inputs, output: 'report', label: 'report' }, ['report']);
+    }
+    return { file: this.program.file, stages: this.b.list() };
+  }
+
+  // ---- names -------------------------------------------------------------------------------
+
+  /** The pretrained stage of a model name (built-in or declared). */
+  private base(name: string, at: number): Base {
+    const m = this.scope.model(name, at);
+    if (!m.ok) throw new Error(`defect: unresolved model '${name}' after check`);
+    const v = m.value;
+    switch (v.kind) {
+      case 'builtin': {
+        const bm = v.model;
+        const id = this.b.add({ kind: 'pretrained', method: 'builtin', params: { name: bm.name, repo: bm.repo, architecture: bm.architecture }, inputs: [], output: 'model', architecture: bm.architecture, label: bm.name }, [`model.${bm.name}`]);
+        return { id, name: bm.name, architecture: bm.architecture };
+      }
+      case 'declared': {
+        const d = v.stmt.value;
+        if (d.kind === 'builtin') return this.base(d.name.text, v.symbol.at);
+        const path = this.path(d.path);
+        const id = this.b.add({ kind: 'pretrained', method: 'local', params: { name, path }, inputs: [], output: 'model', label: name, source: v.stmt.span }, [`model.${name}`]);
+        return { id, name };
+      }
+      case 'let': throw new Error(`defect: '${name}' is a let where a model is needed`);
+      default: return v satisfies never;
+    }
+  }
+
+  private tasks(list: A.TaskList, at: number): string[] {
+    const t = this.scope.tasks(list, at);
+    if (!t) throw new Error('defect: unresolved task list after check');
+    return t;
+  }
+
+  /** Declared data sets among `tasks`, for stage.datasets. */
+  private datasets(tasks: readonly string[], at: number): { datasets?: { [t: string]: DatasetSource } } {
+    const out: { [t: string]: DatasetSource } = {};
+    for (const t of tasks) {
+      const r = this.scope.task(t, at + 1);
+      if (!r.ok || r.value.kind !== 'declared') continue;
+      const loader = r.value.stmt.loader;
+      const def = findMethod(loader.name.text)!;
+      const given = checkArgs([loader], paramSpace([def]), def.name).given;
+      const params = resolveParams(paramSpace([def]), new Map(given.map((g) => [g.name, g.values[0]!])));
+      const { path, ...rest } = params;
+      out[t] = { loader: def.name as DatasetSource['loader'], path: this.path(String(path)), params: rest };
+    }
+    return Object.keys(out).length ? { datasets: out } : {};
+  }
+
+  private head(base: Base, task: string, at: number): string {
+    const k = `${base.id}\u0000${task}`;
+    const known = this.heads.get(k);
+    if (known !== undefined) return known;
+    const id = this.b.add({ kind: 'zeroshot_head', method: 'zeroshot', task, params: {}, inputs: [{ stage: base.id, role: 'model' }], output: 'head', ...(base.architecture ? { architecture: base.architecture } : {}), label: `zero-shot head ${task}`, ...this.datasets([task], at) }, [`head.${base.name}.${task}`]);
+    this.heads.set(k, id);
+    return id;
+  }
+
+  private device(d: A.Device | undefined): { device?: string } {
+    return d ? { device: d.index === undefined ? d.name.text : `${d.name.text}:${d.index}` } : {};
+  }
+
+  // ---- pipelines ---------------------------------------------------------------------------
+
+  private pipeline(p: A.Pipeline, at: number): Value {
+    let v = this.source(p.source, at);
+    for (const step of p.steps) {
+      switch (step.kind) {
+        case 'merge': v = this.merge(v, step, at); break;
+        case 'eval': this.evaluate(v, this.tasks(step.tasks, at), at, this.device(step.device)); v = { kind: 'metrics' }; break;
+        case 'save':
+          if (v.kind === 'models') for (const br of v.branches) for (const m of br.models) this.b.saveTo(m.id, this.path(step.path));
+          break;
+        default: step satisfies never;
+      }
+    }
+    return v;
+  }
+
+  private refValue(name: string, at: number): Value {
+    const r = this.scope.ref(name, at);
+    if (!r.ok) throw new Error(`defect: unresolved '${name}' after check`);
+    if (r.value.kind === 'let') {
+      const v = this.letValues.get(name) ?? { kind: 'metrics' as const };
+      return v.kind === 'models' ? { kind: 'models', branches: v.branches.map((b) => ({ ...b, origin: b.origin ?? name })) } : v;
+    }
+    const base = this.base(name, at);
+    const m: ModelOut = { id: base.id, role: 'pretrained', row: 'pretrained (zero-shot)', short: base.name };
+    return { kind: 'models', branches: [{ base, models: [m], finetunes: [], suffix: '' }] };
+  }
+
+  private source(src: A.Source, at: number): Value {
+    switch (src.kind) {
+      case 'finetune': return this.finetune(src, at);
+      case 'pretrain': return this.pretrain(src, at);
+      case 'eval': {
+        const v = this.refValue(src.model.text, at);
+        this.evaluate(v, this.tasks(src.tasks, at), at, this.device(src.device));
+        return { kind: 'metrics' };
+      }
+      case 'ref': return this.refValue(src.name.text, at);
+      case 'refs': {
+        const vals = src.names.map((n) => this.refValue(n.text, at));
+        const branches = vals.flatMap((v) => (v.kind === 'models' ? v.branches : []));
+        // several names feed one merge: one branch holding every model
+        const first = branches[0]!;
+        return { kind: 'models', branches: [{ base: first.base, models: branches.flatMap((b) => b.models), finetunes: branches.flatMap((b) => b.finetunes), suffix: '' }] };
+      }
+      default: return src satisfies never;
+    }
+  }
+
+  /** Given params of one call set, their sweep points, and the resolved params of each point. */
+  private points(calls: readonly A.Call[], defs: readonly MethodDef[]): { params: { [k: string]: Json }; explicit: [string, Json][]; swept: [string, Json][] }[] {
+    const space = paramSpace(defs);
+    const given: readonly GivenParam[] = checkArgs(calls, space, '').given;
+    return sweepPoints(given).map(({ point, swept }) => ({ params: resolveParams(space, point), explicit: [...point.entries()], swept }));
+  }
+
+  private finetune(src: Extract<A.Source, { kind: 'finetune' }>, at: number): Value {
+    const spec = finetuneSpec(src.methods)!;
+    const base = this.base(src.model.text, at);
+    const tasks = this.tasks(src.tasks, at);
+    const defs = spec.mode ? [spec.base, spec.mode] : [spec.base];
+    const dev = this.device(src.device);
+    const branches: Branch[] = [];
+    for (const pt of this.points(spec.calls, defs)) {
+      const { devices, ...params } = pt.params;
+      const nDev = typeof devices === 'number' && devices > 1 ? { devices } : {};
+      const suffix = pt.swept.length ? `[${idArgs(pt.swept)}]` : '';
+      const callText = `${spec.base.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`;
+      const arch = base.architecture ? { architecture: base.architecture } : {};
+      if (spec.mode) {
+        const inputs: StageInput[] = [{ stage: base.id, role: 'base' }, ...tasks.map((t) => ({ stage: this.head(base, t, at), role: 'head', task: t }))];
+        const kind = spec.mode.stageKind as 'continual' | 'multitask';
+        const short = `${kind}.${spec.base.name}${suffix}`;
+        const id = this.b.add({ kind, method: spec.base.name, tasks, params, inputs, output: 'model', ...arch, ...dev, ...nDev, label: `${kind} ${callText}`, source: src.span, ...this.datasets(tasks, at) }, [short, `${short}.${base.name}`]);
+        this.trained.push(id);
+        const m: ModelOut = { id, role: 'single', row: kind === 'multitask' ? 'multi-task' : 'continual', short, ...dev };
+        branches.push({ base, models: [m], finetunes: [], suffix, ...(this.letName ? { origin: this.letName } : {}) });
+      } else {
+        const models: ModelOut[] = tasks.map((t) => {
+          const inputs: StageInput[] = [{ stage: base.id, role: 'base' }, { stage: this.head(base, t, at), role: 'head', task: t }];
+          const variant = `${spec.base.name}${params['head'] === 'linear' ? '+linear' : ''}`;
+          const stem = `finetune.${variant}${suffix}`;
+          const all = `finetune.${variant}[${idArgs(pt.explicit.filter(([k]) => k !== 'head'))}]`;
+          const id = this.b.add({ kind: 'finetune', method: spec.base.name, task: t, params, inputs, output: 'model', ...arch, ...dev, ...nDev, label: `${callText} on ${t}`, source: src.span, ...this.datasets([t], at) }, [`${stem}.${t}`, ...(this.letName ? [`${stem}.${this.letName}.${t}`] : []), `${stem}.${base.name}.${t}`, `${all}.${t}`, `${all}.${base.name}.${t}`]);
+          this.trained.push(id);
+          const short = id.endsWith(`.${t}`) ? id.slice('finetune.'.length, -(t.length + 1)) : id.slice('finetune.'.length);
+          return { id, role: 'finetuned', row: suffix ? `fine-tuned (individual) ${suffix}` : 'fine-tuned (individual)', short, task: t, ...dev };
+        });
+        branches.push({ base, models, finetunes: models, suffix, ...(this.letName ? { origin: this.letName } : {}) });
+      }
+    }
+    return { kind: 'models', branches };
+  }
+
+  private pretrain(src: Extract<A.Source, { kind: 'pretrain' }>, at: number): Value {
+    const def = pretrainSpec(src.methods)!;
+    const bm = findBuiltinModel(src.model.text);
+    const name = bm?.name ?? src.model.text;
+    const architecture = bm?.architecture;
+    const arch = architecture ? { architecture } : {};
+    const init = this.b.add({ kind: 'pretrained', method: 'init', params: { name, architecture: architecture ?? null }, inputs: [], output: 'model', ...arch, label: `${name} (random init)` }, [`init.${name}`]);
+    const tasks = this.tasks(src.tasks, at);
+    const dev = this.device(src.device);
+    const base: Base = { id: init, name, ...arch };
+    const branches: Branch[] = [];
+    for (const pt of this.points(src.methods, [def])) {
+      const { devices, ...params } = pt.params;
+      const nDev = typeof devices === 'number' && devices > 1 ? { devices } : {};
+      const suffix = pt.swept.length ? `[${idArgs(pt.swept)}]` : '';
+      const short = `pretrain.${def.name}${suffix}`;
+      const id = this.b.add({ kind: 'pretrain', method: def.name, tasks, params, inputs: [{ stage: init, role: 'base' }], output: 'model', ...arch, ...dev, ...nDev, label: `pretrain ${name} ${def.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`, source: src.span, ...this.datasets(tasks, at) }, [`${short}.${name}`]);
+      this.trained.push(id);
+      branches.push({ base, models: [{ id, role: 'single', row: 'pretrained (contrastive)', short: `${name}-pretrained${suffix}` }], finetunes: [], suffix });
+    }
+    return { kind: 'models', branches };
+  }
+
+  private merge(v: Value, step: Extract<A.Step, { kind: 'merge' }>, at: number): Value {
+    if (v.kind !== 'models') throw new Error('defect: merge of metrics after check');
+    const defs = mergeDefs(step.methods);
+    const dev = this.device(step.device);
+    const branches: Branch[] = v.branches.map((br) => {
+      const models: ModelOut[] = [];
+      const tasks = br.models.map((m) => m.task).filter((t): t is string => t !== undefined);
+      step.methods.forEach((call, i) => {
+        const def = defs[i]!;
+        for (const pt of this.points([call], [def])) {
+          const { devices, ...params } = pt.params;
+          const nDev = typeof devices === 'number' && devices > 1 ? { devices } : {};
+          const inputs: StageInput[] = [{ stage: br.base.id, role: 'base' }, ...br.models.map((m) => (m.task !== undefined ? { stage: m.id, role: 'model', task: m.task } : { stage: m.id, role: 'model' }))];
+          if (def.needsTaskData || def.stageKind === 'ensemble') for (const t of new Set(tasks)) inputs.push({ stage: this.head(br.base, t, at), role: 'head', task: t });
+          const sweep = pt.swept.length ? `[${idArgs(pt.swept)}]` : '';
+          const label = `${call.name.text === def.name ? def.name : call.name.text}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`;
+          const kind = def.stageKind === 'ensemble' ? 'ensemble' : 'merge';
+          const stem = `${kind}.${def.name}${sweep}`;
+          const id = this.b.add({ kind, method: def.name, tasks: [...new Set(tasks)], params, inputs, output: 'model', ...(br.base.architecture ? { architecture: br.base.architecture } : {}), ...dev, ...nDev, label, source: step.span }, [...(br.suffix ? [] : [stem]), `${stem}${br.suffix}`, ...(br.origin ? [`${stem}${br.suffix}.${br.origin}`] : []), `${kind}.${def.name}[${idArgs(pt.explicit)}]${br.suffix}`, `${stem}.${br.base.name}${br.suffix}`]);
+          models.push({ id, role: 'merged', row: br.suffix ? `${label} ${br.suffix}` : label, short: id.replace(/^(merge|ensemble)\./, ''), ...dev });
+        }
+      });
+      return { ...br, models };
+    });
+    return { kind: 'models', branches };
+  }
+
+  private evalStage(m: ModelOut, base: Base, task: string, at: number, dev: { device?: string }): void {
+    const inputs: StageInput[] = [{ stage: m.id, role: 'model' }, { stage: this.head(base, task, at), role: 'head', task }];
+    const id = this.b.add({ kind: 'eval', method: 'accuracy', task, params: { row: m.row }, inputs, output: 'metrics', ...(base.architecture ? { architecture: base.architecture } : {}), ...dev, label: `${m.row} on ${task}`, ...this.datasets([task], at) }, [`eval.${m.short}.${task}`, `eval.${m.short}.${base.name}.${task}`]);
+    if (!this.evalIds.has(id)) { this.evalIds.add(id); this.evals.push({ id, task }); }
+  }
+
+  private evaluate(v: Value, pool: readonly string[], at: number, dev: { device?: string }): void {
+    if (v.kind !== 'models') throw new Error('defect: eval of metrics after check');
+    for (const br of v.branches) {
+      // the zero-shot baseline of the base model on every pool task (pretrained stage of a pretrain is random init: skip it)
+      const isInit = br.models.some((m) => m.row === 'pretrained (contrastive)');
+      if (!isInit) {
+        const pre: ModelOut = { id: br.base.id, role: 'pretrained', row: 'pretrained (zero-shot)', short: br.base.name };
+        for (const t of pool) this.evalStage(pre, br.base, t, at, dev);
+      }
+      for (const f of br.finetunes) this.evalStage(f, br.base, f.task!, at, dev);
+      for (const m of br.models) {
+        switch (m.role) {
+          case 'pretrained': case 'finetuned': break; // covered above
+          case 'merged': case 'single': for (const t of pool) this.evalStage(m, br.base, t, at, dev); break;
+          default: m.role satisfies never;
+        }
+      }
+    }
+  }
+}
+
+/** Lower a program that checked clean to its DAG (stages in topological order). */
+export function lowerProgram(program: A.Program, opts: LowerOptions = {}): Graph {
+  return new Lowering(program, opts.baseDir ?? dirname(resolve(program.file))).run();
+}
+
+export type { Stage };

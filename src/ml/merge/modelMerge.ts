@@ -1,0 +1,85 @@
+// Merges that need the models in memory and data of each task — Fisher merging (gradients),
+// RegMean (linear-layer input statistics), AdaMerging (test-time entropy minimisation). They
+// merge the vision tower only, as FusionBench does for CLIPVisionModel; every other tensor of
+// the output comes from the base model.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ClipModel } from '../models/clip.js';
+import type { Head } from '../heads/head.js';
+import type { TaskDataset, ImageBatch } from '../data/types.js';
+import type { ParamSpec, ResolvedParams } from './method.js';
+import { seededShuffle } from '../data/SeededRng.js';
+
+/** What a data-driven merge sees: loaded models, each model's task head, and its task's data. */
+export interface ModelMergeArgs {
+  readonly base: ClipModel;
+  readonly models: readonly ClipModel[];
+  /** head of each model's task, in model order */
+  readonly heads: readonly Head[];
+  /** a split of model i's task */
+  readonly data: (modelIndex: number, split: 'train' | 'test') => Promise<TaskDataset>;
+  readonly log: (line: string) => void;
+  readonly progress?: (p: { step: number; total: number; phase: string; loss?: number }) => void;
+  readonly signal?: AbortSignal;
+  /** extra facts for merge.json (e.g. AdaMerging's learned coefficients) */
+  readonly record?: (info: Readonly<Record<string, unknown>>) => void;
+}
+
+/** A merging method that needs models, heads and data (one file each, listed in modelRegistry.ts). */
+export interface ModelMergeMethod {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly summary: string;
+  readonly citation: string;
+  readonly params: readonly ParamSpec[];
+  /** merged values of the tensors it merges (vision tower); the caller fills the rest from the base */
+  run(p: ResolvedParams, args: ModelMergeArgs): Promise<Map<string, Float32Array>>;
+}
+
+/** The merge was interrupted (signal aborted). */
+export class ModelMergeAborted extends Error {
+  constructor() { super('merge interrupted; no output was written'); this.name = 'ModelMergeAborted'; }
+}
+
+/** Vision-tower tensors in model order: what FusionBench's CLIPVisionModel state dict holds. */
+export function visionNames(m: ClipModel): string[] {
+  return [...m.params.keys()].filter((k) => k.startsWith('vision_model.'));
+}
+
+/** FusionBench's exclude_param_names_regex: re.match semantics (anchored at the start). */
+export function excluded(patterns: readonly string[]): (name: string) => boolean {
+  const res = patterns.map((p) => new RegExp(`^(?:${p})`));
+  return (name) => res.some((r) => r.test(name));
+}
+
+/** Seeded batches of a split: `count` examples in batches of `batchSize` (cycling when count > size). */
+export function* batches(ds: TaskDataset, imageSize: number, batchSize: number, count: number, seed: number): Generator<ImageBatch> {
+  const order = seededShuffle(ds.size, seed);
+  let pos = 0;
+  for (let done = 0; done < count; done += batchSize) {
+    const m = Math.min(batchSize, count - done);
+    const idx = new Int32Array(m);
+    for (let j = 0; j < m; j++) { idx[j] = order[pos % ds.size]!; pos++; }
+    yield ds.batch(idx, imageSize);
+  }
+}
+
+/** An endless seeded stream of batches of one split (AdaMerging's infinite test loader). */
+export function batchStream(ds: TaskDataset, imageSize: number, batchSize: number, seed: number): () => ImageBatch {
+  let epoch = 0;
+  let order = seededShuffle(ds.size, seed);
+  let pos = 0;
+  return () => {
+    const idx = new Int32Array(Math.min(batchSize, ds.size));
+    for (let j = 0; j < idx.length; j++) {
+      if (pos >= ds.size) { epoch++; order = seededShuffle(ds.size, seed + epoch * 7919); pos = 0; }
+      idx[j] = order[pos++]!;
+    }
+    return ds.batch(idx, imageSize);
+  };
+}
+
+/** Mean Shannon entropy of softmax(logits) rows: AdaMerging's unsupervised objective. */
+export function meanEntropy(logits: tf.Tensor2D): tf.Scalar {
+  const logp = tf.logSoftmax(logits);
+  return tf.neg(tf.mean(tf.sum(tf.mul(tf.exp(logp), logp), -1))) as tf.Scalar;
+}

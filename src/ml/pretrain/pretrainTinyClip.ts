@@ -1,0 +1,79 @@
+// How the bundled tiny CLIP (models/clip-tiny) is made, end to end and deterministically: a BPE
+// tokenizer learned on the captions (templates × class names of the pretraining tasks), a
+// random-initialised CLIP of the tiny architecture (shared facts: vision 32px/patch 4/dim 64/
+// depth 4/4 heads, text dim 64/2 layers/32 positions, projection 64), contrastive pretraining on
+// the tasks' train splits, saved in the Hugging Face layout.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClipTokenizer, formatMerges, trainBpe } from '../text/tokenizer.js';
+import { loadTask } from '../data/index.js';
+import { taskInfo } from '../data/registry.js';
+import { SeededRng } from '../data/SeededRng.js';
+import { makeClipConfig } from '../models/clipConfig.js';
+import { initClip } from '../models/clip.js';
+import { saveClip } from '../models/loadClip.js';
+import { pretrainClip, type PretrainArgs } from './pretrainClip.js';
+import type { TrainLogEntry } from '../finetune/checkpoint.js';
+import { CLIP_MEAN, CLIP_STD } from '../data/preprocess.js';
+
+/** The eight local tasks the tiny CLIP is pretrained on (LOCAL8). */
+export const LOCAL8 = ['mnist', 'fashion_mnist', 'synth_shapes', 'synth_colors', 'synth_stripes', 'synth_counting', 'synth_position', 'synth_textures'] as const;
+
+export interface TinyClipArgs extends Omit<PretrainArgs, 'num_steps' | 'batch_size' | 'learning_rate' | 'seed'> {
+  readonly out: string;
+  readonly tasks?: readonly string[];
+  readonly num_steps?: number;
+  readonly batch_size?: number;
+  readonly learning_rate?: number;
+  readonly seed?: number;
+  /** BPE vocabulary size (fewer tokens if the captions run out of pairs) */
+  readonly vocab_size?: number;
+  /** use only the first N training images of each task (limits what pretraining sees) */
+  readonly max_train?: number;
+}
+
+/** Pretrain a tiny CLIP from scratch and save it to `out` (config, weights, tokenizer, train_log). */
+export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]> {
+  const tasks = a.tasks ?? LOCAL8;
+  const seed = a.seed ?? 42;
+  const captions: string[] = [];
+  for (const t of tasks) {
+    const info = taskInfo(t);
+    for (const c of info.classnames) for (const tpl of info.templates) captions.push(tpl.split('{}').join(c));
+  }
+  const bpe = trainBpe(captions, { vocabSize: a.vocab_size ?? 1024 });
+  await mkdir(a.out, { recursive: true });
+  await writeFile(join(a.out, 'vocab.json'), JSON.stringify(bpe.vocab));
+  await writeFile(join(a.out, 'merges.txt'), formatMerges(bpe.merges));
+  const tok = ClipTokenizer.fromData(bpe.vocab, bpe.merges);
+  await writeFile(join(a.out, 'preprocessor_config.json'), JSON.stringify({
+    crop_size: { height: 32, width: 32 }, do_center_crop: true, do_normalize: true, do_resize: true, do_rescale: true, rescale_factor: 1 / 255,
+    image_mean: CLIP_MEAN, image_std: CLIP_STD, image_processor_type: 'CLIPImageProcessor', resample: 3, size: { shortest_edge: 32 },
+  }, null, 2) + '\n');
+  const vocabSize = tok.vocabSize;
+  if (tok.eot !== vocabSize - 1) throw new Error(`tokenizer puts <|endoftext|> at ${tok.eot}, expected the last id ${vocabSize - 1}`);
+  const config = makeClipConfig({
+    projection_dim: 64,
+    vision: { image_size: 32, patch_size: 4, hidden_size: 64, intermediate_size: 256, num_hidden_layers: 4, num_attention_heads: 4 },
+    text: { vocab_size: vocabSize, max_position_embeddings: 32, hidden_size: 64, intermediate_size: 256, num_hidden_layers: 2, num_attention_heads: 4 },
+  });
+  const rng = new SeededRng(seed);
+  const model = initClip(config, () => rng.next());
+  const data = await Promise.all(tasks.map((t) => loadTask(t, 'train', a.max_train ? { maxExamples: a.max_train } : {})));
+  try {
+    const log = await pretrainClip(model, tok, data, {
+      ...a,
+      num_steps: a.num_steps ?? 600,
+      batch_size: a.batch_size ?? 128,
+      learning_rate: a.learning_rate ?? 5e-4,
+      weight_decay: a.weight_decay ?? 0,
+      seed,
+    });
+    // saveClip copies tokenizer files from model.source; they are already in `out`
+    await saveClip(model, a.out);
+    await writeFile(join(a.out, 'train_log.json'), JSON.stringify(log) + '\n');
+    return log;
+  } finally {
+    model.dispose();
+  }
+}

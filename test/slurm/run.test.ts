@@ -1,0 +1,134 @@
+// The slurm executor under the real scheduler (runGraph, as `fbw run --executor slurm` uses it):
+// same keys and artifacts as local, a failing job fails only its dependents with its log tail
+// and a replay command, and a head killed with SIGKILL is replaced by one that re-attaches.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCluster, slurmUnavailable, type Cluster } from './cluster.js';
+import { modelDir } from './models.js';
+import { waitJob } from './helpers.js';
+import { createSlurmClient, renderSbatchScript, slurmExecutor, type SlurmJournalLine, type SlurmOptions } from '../../src/executors/slurm/index.js';
+import { runGraph } from '../../src/scheduler/runGraph.js';
+import { Store, readJournal } from '../../src/store/index.js';
+import type { Graph, Stage } from '../../src/compile/ir.js';
+import type { RunEvent } from '../../src/scheduler/events.js';
+
+const skip = slurmUnavailable();
+const RUN_HEAD = fileURLToPath(new URL('./fixtures/runHead.js', import.meta.url));
+let cluster: Cluster;
+const options: SlurmOptions = { pollIntervalMs: 200, defaults: { mem: '200M' } };
+
+const pretrained = (id: string, path: string): Stage => ({ id, kind: 'pretrained', method: 'local', params: { path }, inputs: [], output: 'model', label: id });
+const slurmLines = (store: string, run: string): SlurmJournalLine[] => {
+  const p = join(store, 'runs', run, 'slurm.jsonl');
+  return existsSync(p) ? readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SlurmJournalLine) : [];
+};
+const ofKind = <K extends RunEvent['event']>(evs: RunEvent[], k: K) => evs.filter((e): e is Extract<RunEvent, { event: K }> => e.event === k);
+
+test.before(async () => {
+  if (skip) return;
+  cluster = await startCluster({ cpus: 16, gpus: 0 });
+});
+test.after(async () => { if (cluster) await cluster.stop(); });
+
+if (skip) {
+  test('fbw run --executor slurm (skipped)', () => { console.log(`  skipped: ${skip}`); });
+} else {
+  test('the same graph under slurm commits the same keys and the same files as under local', async () => {
+    const wf = join(cluster.dir, 'wf1');
+    const g: Graph = { file: join(wf, 'quick.fbw'), stages: [pretrained('model.a', await modelDir(join(wf, 'a'), 1)), pretrained('model.b', await modelDir(join(wf, 'b'), 2))] };
+    const local = await runGraph(g, { store: join(wf, 'local'), env: cluster.env });
+    const slurm = await runGraph(g, { store: join(wf, 'slurm'), env: cluster.env, executor: slurmExecutor({ options, env: cluster.env }) });
+    assert.is(local.status, 'ok');
+    assert.is(slurm.status, 'ok', JSON.stringify(ofKind(readJournal(slurm.journal), 'failed')));
+    const keys = (j: string) => Object.fromEntries(ofKind(readJournal(j), 'committed').map((e) => [e.stage, e.key]));
+    assert.equal(keys(slurm.journal), keys(local.journal));
+    const ls = new Store(local.store), ss = new Store(slurm.store);
+    for (const key of Object.values(keys(local.journal))) {
+      assert.equal(ss.verify(key).ok, true);
+      const files = (s: Store) => s.readManifest(key)!.files.map((f) => `${f.path}:${f.sha256}`);
+      assert.equal(files(ss), files(ls));
+    }
+    const lines = slurmLines(slurm.store, slurm.run);
+    for (const id of ['model.a', 'model.b']) {
+      assert.is(lines.filter((l) => l.stage === id && l.action === 'submitted').length, 1);
+      const end = lines.find((l) => l.stage === id && l.state === 'COMPLETED')!;
+      assert.is(end.exitCode, 0);
+      assert.is(end.node, cluster.node);
+    }
+    // run again: everything cached, nothing submitted
+    const again = await runGraph(g, { store: join(wf, 'slurm'), env: cluster.env, executor: slurmExecutor({ options, env: cluster.env }) });
+    assert.is(again.counts.cached, 2);
+    assert.equal(slurmLines(again.store, again.run), []);
+  });
+
+  test('a failing job fails only its dependents, with its log tail and a replay command', async () => {
+    const wf = join(cluster.dir, 'wf2');
+    const bad = join(wf, 'bad');
+    await modelDir(bad, 3);
+    writeFileSync(join(bad, 'model.safetensors'), Buffer.from('\x10\x00\x00\x00\x00\x00\x00\x00{"broken": tru'));
+    const report: Stage = { id: 'report', kind: 'report', method: 'table', params: {}, inputs: [{ stage: 'model.bad', role: 'metrics' }], output: 'report', label: 'report' };
+    const g: Graph = { file: join(wf, 'f.fbw'), stages: [pretrained('model.bad', bad), pretrained('model.ok', await modelDir(join(wf, 'ok'), 4)), report] };
+    const r = await runGraph(g, { store: join(wf, 'store'), env: cluster.env, keepGoing: true, retries: 0, executor: slurmExecutor({ options, env: cluster.env }) });
+    assert.is(r.status, 'failed');
+    const evs = readJournal(r.journal);
+    const failed = ofKind(evs, 'failed');
+    assert.equal(failed.map((e) => e.stage), ['model.bad']);
+    assert.match(failed[0]!.error, /ModelFilesInvalid: .*corrupt safetensors.*\(SLURM job \d+ on /);
+    assert.ok(failed[0]!.logTail.some((l) => /FAILED|corrupt/.test(l)), failed[0]!.logTail.join('\n'));
+    assert.match(failed[0]!.replay, new RegExp(`^fbw replay ${r.run} --stage model.bad`));
+    assert.equal(ofKind(evs, 'skipped').map((e) => e.stage), ['report']);
+    assert.equal(ofKind(evs, 'committed').map((e) => e.stage), ['model.ok']);
+    const end = slurmLines(r.store, r.run).find((l) => l.stage === 'model.bad' && l.state === 'FAILED')!;
+    assert.is(end.exitCode, 1);
+  });
+
+  test('head killed with SIGKILL while jobs queue and run: the next run re-attaches, no stage runs twice', async () => {
+    const wf = join(cluster.dir, 'wf3');
+    const store = join(wf, 'store');
+    const g: Graph = { file: join(wf, 'k.fbw'), stages: [pretrained('model.x', await modelDir(join(wf, 'x'), 5)), pretrained('model.y', await modelDir(join(wf, 'y'), 6))] };
+    // each stage job takes 8 of 16 CPUs and lasts ≥ 2 s; a blocker holds the other 8, so one runs and one queues
+    const slow: SlurmOptions = { ...options, setup: ['sleep 2'], kinds: { pretrained: { cpus: 8, mem: '200M' } } };
+    writeFileSync(join(cluster.dir, 'g3.json'), JSON.stringify(g));
+    writeFileSync(join(cluster.dir, 'o3.json'), JSON.stringify(slow));
+    const client = createSlurmClient({ env: cluster.env });
+    const blocker = await client.submit(renderSbatchScript({ jobName: 'blocker', stdout: '/dev/null', stderr: '/dev/null', cwd: '/', command: ['sleep', '300'],
+      resources: { cpusPerTask: 8, gpus: 0, mem: '10M', requeue: false, extra: [] } }));
+    await waitJob(client, blocker, (s) => s.phase === 'running');
+    const head = spawn(process.execPath, [RUN_HEAD, join(cluster.dir, 'g3.json'), store, join(cluster.dir, 'o3.json')], { env: cluster.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const st = new Store(store);
+    let firstRun = '';
+    let ids: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      firstRun = st.listRuns()[0] ?? '';
+      const lines = firstRun ? slurmLines(store, firstRun) : [];
+      ids = lines.filter((l) => l.action === 'submitted').map((l) => l.jobId);
+      if (ids.length === 2) {
+        const s = await client.poll(ids);
+        const phases = [...s.values()].map((x) => x.phase).sort();
+        if (phases[0] === 'queued' && phases[1] === 'running') break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const phases = [...(await client.poll(ids)).values()].map((x) => x.phase).sort();
+    assert.equal(phases, ['queued', 'running'], 'one job runs, one queues when the head dies');
+    head.kill('SIGKILL');
+    await new Promise((r) => head.once('exit', r));
+    await client.cancel([blocker]);
+
+    const r = await runGraph(g, { store, env: cluster.env, executor: slurmExecutor({ options: slow, env: cluster.env }) });
+    assert.is(r.status, 'ok', JSON.stringify(ofKind(readJournal(r.journal), 'failed')));
+    assert.equal(ofKind(readJournal(r.journal), 'committed').map((e) => e.stage).sort(), ['model.x', 'model.y']);
+    const second = slurmLines(store, r.run);
+    assert.is(second.filter((l) => l.action === 'submitted').length, 0, 'the second head submitted nothing');
+    assert.equal(second.filter((l) => l.action === 'reattached' || l.action === 'adopted').map((l) => l.jobId).sort(), [...ids].sort());
+    // every stage ran in exactly one job: the union of both runs' submissions
+    const all = [...slurmLines(store, firstRun), ...second].filter((l) => l.action === 'submitted');
+    assert.equal(all.map((l) => l.stage).sort(), ['model.x', 'model.y']);
+  });
+}
+
+test.run();
