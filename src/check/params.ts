@@ -40,7 +40,18 @@ export interface ParamSpace {
 }
 
 /** The parameter space of one or more method definitions (later defs win on shared names). */
+const spaces = new Map<string, ParamSpace>();
+
 export function paramSpace(defs: readonly MethodDef[]): ParamSpace {
+  const key = defs.map((d) => d.name).join('+');
+  const cached = spaces.get(key);
+  if (cached) return cached;
+  const space = buildSpace(defs);
+  spaces.set(key, space);
+  return space;
+}
+
+function buildSpace(defs: readonly MethodDef[]): ParamSpace {
   const props = new Map<string, JsonSchema>();
   for (const d of defs) for (const [k, s] of Object.entries(d.schema.properties)) props.set(k, s);
   return { defs, props };

@@ -135,6 +135,18 @@ class Lowering {
 
   /** Declared data sets among `tasks`, for stage.datasets. */
   private datasets(tasks: readonly string[], at: number): { datasets?: { [t: string]: DatasetSource } } {
+    if (tasks.length === 1) {
+      // names are unique after check, so a task's source never changes: cache it
+      let c = this.datasetCache.get(tasks[0]!);
+      if (c === undefined) { c = this.datasetsOf(tasks, at); this.datasetCache.set(tasks[0]!, c); }
+      return c;
+    }
+    return this.datasetsOf(tasks, at);
+  }
+
+  private readonly datasetCache = new Map<string, { datasets?: { [t: string]: DatasetSource } }>();
+
+  private datasetsOf(tasks: readonly string[], at: number): { datasets?: { [t: string]: DatasetSource } } {
     const out: { [t: string]: DatasetSource } = {};
     for (const t of tasks) {
       const r = this.scope.task(t, at + 1);

@@ -110,6 +110,29 @@ export function footerSegments(state: RunState, now: number, width = Infinity): 
 
 type StaticItem = { readonly key: string; readonly ids: readonly string[] };
 
+/** Most finished rows one frame prints; beyond it the rest are summarised (failed ones are always shown). */
+export const STATIC_ROWS_PER_FRAME = 40;
+
+/** Lines of a group of stages that finished within one frame; thousands of cache hits become one summary line. */
+function batchLines(ids: readonly string[], state: RunState, layout: TableLayout, color: boolean): string[] {
+  const lines: string[] = [];
+  let shown = 0;
+  const rest = new Map<string, number>();
+  for (const id of ids) {
+    const s = state.stages[id]!;
+    if (s.status === 'failed' || shown < STATIC_ROWS_PER_FRAME) {
+      lines.push(...stageLines(s, layout, color));
+      shown++;
+    } else rest.set(s.status, (rest.get(s.status) ?? 0) + 1);
+  }
+  if (rest.size > 0) {
+    const n = [...rest.values()].reduce((a, b) => a + b, 0);
+    const parts = [...rest].map(([status, k]) => `${k} ${status}`).join(', ');
+    lines.push(paint([{ text: `  … and ${n} more stages finished (${parts}); \`fbw show ${state.run ?? 'RUN'}\` lists every stage`, dim: true }], color));
+  }
+  return lines;
+}
+
 /** The whole screen. */
 export function RunView({ state, columns, rows, color, now, batches }: RunViewProps): React.ReactElement {
   const width = Math.max(20, columns);
@@ -133,7 +156,7 @@ export function RunView({ state, columns, rows, color, now, batches }: RunViewPr
             </Text>
           ) : item.ids.length > 0 ? (
             <Text key={item.key} wrap="truncate-end">
-              {item.ids.flatMap((id) => stageLines(state.stages[id]!, layout, color)).join('\n')}
+              {batchLines(item.ids, state, layout, color).join('\n')}
             </Text>
           ) : null
         }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import type { Stage } from '../../src/compile/ir.js';
 import {
   jobPhase, SLURM_STATES, parseScontrolLine, parseSqueue, renderSbatchScript, stageResources,
-  validateSlurmOptions, parseSlurmFlags, SlurmConfigInvalid, shQuote, readLogTail,
+  validateSlurmOptions, parseSlurmFlags, SlurmConfigInvalid, shQuote, readLogTail, executorFromArgs,
 } from '../../src/executors/slurm/index.js';
 
 const stage = (over: Partial<Stage> = {}): Stage => ({ id: 'finetune.lora.mnist', kind: 'finetune', method: 'lora', task: 'mnist', params: {}, inputs: [], output: 'model', label: 'lora on mnist', ...over });
@@ -107,6 +107,21 @@ test('flags override the config file and leave other arguments alone', () => {
     assert.throws(() => parseSlurmFlags(['--slurm-config', 'missing.json'], dir), /cannot read/);
     assert.throws(() => parseSlurmFlags(['--qos'], dir), /--qos needs a value/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('--executor picks the executor; SLURM flags without it are an error; typos get a suggestion', () => {
+  const io = { cwd: '/', env: {} };
+  const local = executorFromArgs(['wf.fbw', '--devices', 'cpu:2'], io);
+  assert.is(local.name, 'local');
+  assert.is(local.executor, undefined);
+  assert.equal(local.rest, ['wf.fbw', '--devices', 'cpu:2']);
+  const slurm = executorFromArgs(['wf.fbw', '--executor=slurm', '--partition', 'gpu', '--leave-jobs', '--json'], io);
+  assert.is(slurm.name, 'slurm');
+  assert.is(slurm.executor?.name, 'slurm');
+  assert.equal(slurm.rest, ['wf.fbw', '--json']);
+  assert.throws(() => executorFromArgs(['--executor', 'slrum'], io), /unknown executor 'slrum' — did you mean 'slurm'/);
+  assert.throws(() => executorFromArgs(['--partition', 'gpu'], io), /--partition only applies with --executor slurm/);
+  assert.throws(() => executorFromArgs(['--executor'], io), /--executor needs a value/);
 });
 
 test('log tail: last lines, missing file is empty', async () => {

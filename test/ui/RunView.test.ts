@@ -81,9 +81,22 @@ test('narrow terminal: columns dropped, no line wider than the terminal, compact
   assert.match(wide.join('\n'), /loss curve/);
 });
 
-test('colour: ANSI only when color is on', () => {
+test('colour: ANSI styles only when color is on (NO_COLOR)', () => {
   const plain = frame(loadEvents('failed'), 120, false).join('\n');
   assert.not.match(plain, /\u001b\[/);
+  const coloured = frame(loadEvents('failed'), 120, true).join('\n');
+  assert.match(coloured, /\u001b\[31m✖\u001b\[39m\S* finetune\.full\.synth_shap/);
+  assert.match(coloured, /\u001b\[32m✔/);
+});
+
+test('a thousand cache hits in one frame: 40 rows and one summary line, failures always listed', () => {
+  const run: RunEvent = { t: 0, run: 'r1', event: 'run', file: 'big.fbw', store: '.fbw', devices: ['cpu'], backend: 'cpu', stages: Array.from({ length: 1000 }, (_, i) => ({ id: `eval.s${i}`, kind: 'eval', label: 'x', inputs: [] })) };
+  const events: RunEvent[] = [run, ...Array.from({ length: 999 }, (_, i): RunEvent => ({ t: 1, run: 'r1', event: 'cached', stage: `eval.s${i}`, key: 'k' })),
+    { t: 2, run: 'r1', event: 'failed', stage: 'eval.s999', error: 'boom', log: 'l', logTail: [], replay: 'fbw replay r1 --stage eval.s999' }];
+  const lines = frame(events);
+  assert.is(lines.filter((l) => l.startsWith('≡ eval.s')).length, 40);
+  assert.ok(lines.some((l) => l.startsWith('✖ eval.s999')));
+  assert.ok(lines.includes('  … and 959 more stages finished (959 cached); `fbw show r1` lists every stage'), lines.join('\n'));
 });
 
 test.run();

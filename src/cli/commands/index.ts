@@ -13,6 +13,8 @@ import { open } from './open.js';
 import { check } from './check.js';
 import { graph } from './graph.js';
 import { merge } from './merge.js';
+import { doctor } from './doctor.js';
+import { predict } from './predict.js';
 
 export const commands: readonly Command[] = [
   check,
@@ -25,4 +27,6 @@ export const commands: readonly Command[] = [
   gc,
   show, logs, open,
   merge,
+  predict,
+  doctor,
 ];

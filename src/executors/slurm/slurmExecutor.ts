@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync,
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import type { Executor, ExecHooks, ExecOutcome } from '../../scheduler/executor.js';
 import type { FromWorker, StageJob, WireError } from '../../devices/protocol.js';
 import { createSlurmClient, type JobStatus, type SlurmClient } from './SlurmClient.js';
@@ -263,7 +264,8 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
     killAll() {
       if (options.leaveJobs) return;
       const ids = [...watches.keys()];
-      if (ids.length > 0) void client.cancel(ids, { signal: 'KILL' }).catch(() => undefined);
+      // synchronous: the head exits right after (second Ctrl-C)
+      if (ids.length > 0) spawnSync('scancel', ids, { env, timeout: 10_000, stdio: 'ignore' });
     },
 
     async execute(job: StageJob, stageEnv: NodeJS.ProcessEnv, hooks: ExecHooks, signal: AbortSignal): Promise<ExecOutcome> {
@@ -279,7 +281,8 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
         rec = prev.rec;
         outDir = prev.rec.outDir;
         journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'reattached', state: prev.status.state, ...(prev.status.node ? { node: prev.status.node } : {}) });
-      } else if (prev && (prev.status.phase === 'completed' || (prev.status.phase === 'unknown' && prevExit === 0)) && existsSync(prev.rec.outDir)) {
+      } else if (prev && (prev.status.phase === 'completed' || (prev.status.phase === 'unknown' && prevExit === 0)) && existsSync(prev.rec.outDir)
+        && new EventsTail(join(prev.rec.dir, 'events.jsonl')).read().filter((m) => m.type === 'done' || m.type === 'error' || m.type === 'interrupted').pop()?.type === 'done') {
         adoptOutput(prev.rec.outDir, job.outDir);
         journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: prev.rec.jobId, action: 'adopted', state: prev.status.state || 'COMPLETED', exitCode: 0, ...(prev.status.node ? { node: prev.status.node } : {}) });
         hooks.started({ job: prev.rec.jobId });

@@ -180,8 +180,15 @@ export async function backendReport(): Promise<BackendReport> {
   for (const p of smi) if (existsSync(p)) gpus.push(`NVIDIA driver present (${p})`);
   if (!gpuProbe.ok) gpus.push(`no gpu backend: ${gpuProbe.reason}`);
   const blas = ['/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0', '/usr/lib/x86_64-linux-gnu/libopenblas.so.0', '/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0'].find((p) => existsSync(p));
+  const probed = new Set(chosen.probes.map((p) => p.name));
+  const others: BackendProbe[] = [];
+  if (!probed.has('wasm')) {
+    const r = await tryWasm();
+    others.push({ name: 'wasm', available: r.ok, reason: r.ok ? `available (SIMD wasm in ${wasmDir()}), not used: a faster backend was found` : r.reason });
+  }
+  if (!probed.has('cpu')) others.push({ name: 'cpu', available: true, reason: 'available (pure JS), not used: a faster backend was found' });
   return {
-    chosen,
+    chosen: { ...chosen, probes: [...chosen.probes, ...others] },
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',

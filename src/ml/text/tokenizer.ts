@@ -73,7 +73,7 @@ function htmlUnescape(s: string): string {
 export function cleanText(text: string): string {
   let t = text.normalize('NFC');
   t = htmlUnescape(htmlUnescape(t));
-  t = t.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '');
+  t = t.replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g, '');
   return t.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
