@@ -56,7 +56,10 @@ function seeded(n: number, seed: number): Float32Array {
 }
 
 /** fbw on its real CLIP vision tower (autograd + fbw's Adam): training and inference img/s. */
-async function measureClip(): Promise<{ train: number; infer: number; loss: number; leaked: number }> {
+type Measure = { train: number; infer: number; trainCpu: number; inferCpu: number; loss: number; leaked: number };
+const cpuSeconds = (c: NodeJS.CpuUsage): number => (c.user + c.system) / 1e6;
+
+async function measureClip(): Promise<Measure> {
   const m = await makeClipVitBench(1);
   const x = seeded(BATCH * 32 * 32 * 3, 7);
   const y = Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10);
@@ -64,20 +67,24 @@ async function measureClip(): Promise<{ train: number; infer: number; loss: numb
   for (let i = 0; i < 3; i++) loss = m.step(x, y, BATCH);
   const before = tf.memory().numTensors;
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) loss = m.step(x, y, BATCH);
   const train = BATCH * steps / ((performance.now() - t0) / 1000);
+  const trainCpu = BATCH * steps / cpuSeconds(process.cpuUsage(c0));
   const leaked = tf.memory().numTensors - before;
   const xi = seeded(INFER_BATCH * 32 * 32 * 3, 9);
   m.infer(xi, INFER_BATCH);
   t0 = performance.now();
+  c0 = process.cpuUsage();
   for (let i = 0; i < inferIters; i++) m.infer(xi, INFER_BATCH);
   const infer = INFER_BATCH * inferIters / ((performance.now() - t0) / 1000);
+  const inferCpu = INFER_BATCH * inferIters / cpuSeconds(process.cpuUsage(c0));
   m.dispose();
-  return { train, infer, loss, leaked };
+  return { train, infer, trainCpu, inferCpu, loss, leaked };
 }
 
 /** fbw on the hand-written tiny ViT: training img/s (batch 64, Adam) and inference img/s (batch 256). */
-function measureFbw(): { train: number; infer: number; loss: number; leaked: number } {
+function measureFbw(): Measure {
   const p = initTinyVit(TINY_VIT, 1);
   const optimizer = tf.train.adam(1e-3);
   const x = tf.tensor4d(seeded(BATCH * 32 * 32 * 3, 7), [BATCH, 32, 32, 3]);
@@ -93,21 +100,25 @@ function measureFbw(): { train: number; infer: number; loss: number; leaked: num
   for (let i = 0; i < 3; i++) step();
   const before = tf.memory().numTensors;
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) step();
   const train = BATCH * steps / ((performance.now() - t0) / 1000);
+  const trainCpu = BATCH * steps / cpuSeconds(process.cpuUsage(c0));
   const leaked = tf.memory().numTensors - before;
   const xi = tf.tensor4d(seeded(INFER_BATCH * 32 * 32 * 3, 9), [INFER_BATCH, 32, 32, 3]);
   tf.tidy(() => { forwardTinyVit(p, TINY_VIT, xi).dataSync(); });
   t0 = performance.now();
+  c0 = process.cpuUsage();
   for (let i = 0; i < inferIters; i++) tf.tidy(() => { forwardTinyVit(p, TINY_VIT, xi).dataSync(); });
   const infer = INFER_BATCH * inferIters / ((performance.now() - t0) / 1000);
+  const inferCpu = INFER_BATCH * inferIters / cpuSeconds(process.cpuUsage(c0));
   tf.dispose([x, y, xi, ...Object.values(p)]);
   optimizer.dispose();
-  return { train, infer, loss, leaked };
+  return { train, infer, trainCpu, inferCpu, loss, leaked };
 }
 
 /** PyTorch on `threads` threads, or undefined when python3-torch is missing. */
-function measureTorch(threads: number): { train: number; infer: number; params: number } | undefined {
+function measureTorch(threads: number): { train: number; infer: number; trainCpu: number; inferCpu: number; params: number } | undefined {
   const t = String(threads);
   const r = spawnSync(python, [join(root, 'bench', 'torch_vit.py'), '--threads', t, '--steps', String(steps), '--infer-iters', String(inferIters)], {
     encoding: 'utf8',
@@ -117,8 +128,8 @@ function measureTorch(threads: number): { train: number; infer: number; params: 
     console.log(`pytorch (${threads} thread): unavailable: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`);
     return undefined;
   }
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_img_s: number; infer_img_s: number; params: number };
-  return { train: j.train_img_s, infer: j.infer_img_s, params: j.params };
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { train_img_s: number; infer_img_s: number; train_img_cpu_s: number; infer_img_cpu_s: number; params: number };
+  return { train: j.train_img_s, infer: j.infer_img_s, trainCpu: j.train_img_cpu_s, inferCpu: j.infer_img_cpu_s, params: j.params };
 }
 
 const median = (xs: number[]): number => {
@@ -147,8 +158,8 @@ const useTiny = modelArg !== 'clip' || !useClip;
   tf.dispose(Object.values(p));
 }
 console.log(`train batch ${BATCH} (Adam), inference batch ${INFER_BATCH}, ${steps} steps x ${rounds} rounds; pytorch: ${python} bench/torch_vit.py (208,138 parameters)`);
-type Series = { train: number[]; infer: number[]; trainRatio: number[]; inferRatio: number[] };
-const series = (): Series => ({ train: [], infer: [], trainRatio: [], inferRatio: [] });
+type Series = { train: number[]; infer: number[]; trainRatio: number[]; inferRatio: number[]; trainCpuRatio: number[]; inferCpuRatio: number[] };
+const series = (): Series => ({ train: [], infer: [], trainRatio: [], inferRatio: [], trainCpuRatio: [], inferCpuRatio: [] });
 const clipS = series(), tinyS = series();
 const torchTrain: number[] = [], torchInfer: number[] = [];
 for (let r = 0; r < rounds; r++) {
@@ -157,12 +168,18 @@ for (let r = 0; r < rounds; r++) {
   const f = useTiny ? measureFbw() : undefined;
   const t2 = measureTorch(2);
   const tt = Math.max(t1?.train ?? 0, t2?.train ?? 0), ti = Math.max(t1?.infer ?? 0, t2?.infer ?? 0);
+  const ttc = Math.max(t1?.trainCpu ?? 0, t2?.trainCpu ?? 0), tic = Math.max(t1?.inferCpu ?? 0, t2?.inferCpu ?? 0);
   const parts: string[] = [];
   for (const [name, m, S] of [['clip', c, clipS], ['tinyvit', f, tinyS]] as const) {
     if (!m) continue;
     S.train.push(m.train);
     S.infer.push(m.infer);
-    if (tt > 0) { S.trainRatio.push(m.train / tt); S.inferRatio.push(m.infer / ti); }
+    if (tt > 0) {
+      S.trainRatio.push(m.train / tt);
+      S.inferRatio.push(m.infer / ti);
+      S.trainCpuRatio.push(m.trainCpu / ttc);
+      S.inferCpuRatio.push(m.inferCpu / tic);
+    }
     parts.push(`fbw ${name} train ${f1(m.train)} infer ${f1(m.infer)} (loss ${m.loss.toFixed(3)}, leaked ${m.leaked})`);
   }
   if (tt > 0) { torchTrain.push(tt); torchInfer.push(ti); }
@@ -176,7 +193,10 @@ if (torchTrain.length > 0) console.log(`pytorch best-thread img/s: train ${sprea
 for (const [name, S] of [['clip', clipS], ['tinyvit', tinyS]] as const) {
   if (S.train.length === 0) continue;
   console.log(`fbw ${name} img/s: train ${spread(S.train)}, inference ${spread(S.infer)}`);
-  if (S.trainRatio.length > 0) console.log(`fbw ${name} / pytorch: train ${spread(S.trainRatio, true)}, inference ${spread(S.inferRatio, true)}`);
+  if (S.trainRatio.length > 0) {
+    console.log(`fbw ${name} / pytorch (wall clock): train ${spread(S.trainRatio, true)}, inference ${spread(S.inferRatio, true)}`);
+    console.log(`fbw ${name} / pytorch (per CPU-second, less disturbed by other load): train ${spread(S.trainCpuRatio, true)}, inference ${spread(S.inferCpuRatio, true)}`);
+  }
 }
 const main = useClip ? clipS : tinyS;
 if (main.trainRatio.length === 0) {

@@ -615,8 +615,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
         double a = acc[ooff];
         switch (op) {
           case R_SUM: case R_MEAN: for (int64_t j = 0; j < inner; j++) a += xr[j]; break;
-          case R_MAX: for (int64_t j = 0; j < inner; j++) { if (!(xr[j] <= a)) a = xr[j]; } break;
-          case R_MIN: for (int64_t j = 0; j < inner; j++) { if (!(xr[j] >= a)) a = xr[j]; } break;
+          case R_MAX: for (int64_t j = 0; j < inner; j++) { if (xr[j] > a || std::isnan(xr[j])) a = xr[j]; } break;
+          case R_MIN: for (int64_t j = 0; j < inner; j++) { if (xr[j] < a || std::isnan(xr[j])) a = xr[j]; } break;
           case R_PROD: for (int64_t j = 0; j < inner; j++) a *= xr[j]; break;
         }
         acc[ooff] = a;
@@ -624,8 +624,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
         double* ar = acc.data() + ooff;
         switch (op) {
           case R_SUM: case R_MEAN: for (int64_t j = 0; j < inner; j++) ar[j] += xr[j]; break;
-          case R_MAX: for (int64_t j = 0; j < inner; j++) { if (!(xr[j] <= ar[j])) ar[j] = xr[j]; } break;
-          case R_MIN: for (int64_t j = 0; j < inner; j++) { if (!(xr[j] >= ar[j])) ar[j] = xr[j]; } break;
+          case R_MAX: for (int64_t j = 0; j < inner; j++) { if (xr[j] > ar[j] || std::isnan(xr[j])) ar[j] = xr[j]; } break;
+          case R_MIN: for (int64_t j = 0; j < inner; j++) { if (xr[j] < ar[j] || std::isnan(xr[j])) ar[j] = xr[j]; } break;
           case R_PROD: for (int64_t j = 0; j < inner; j++) ar[j] *= xr[j]; break;
         }
       }

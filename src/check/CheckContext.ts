@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type * as A from '../syntax/ast.js';
 import { Scope } from './scope.js';
 
+/** The shared state of one check run. */
 export class CheckContext {
   readonly scope: Scope;
   readonly diagnostics: Diagnostic[] = [];

@@ -39,9 +39,9 @@ export interface ParamSpace {
   readonly props: ReadonlyMap<string, JsonSchema>;
 }
 
-/** The parameter space of one or more method definitions (later defs win on shared names). */
 const spaces = new Map<string, ParamSpace>();
 
+/** The parameter space of one or more method definitions (later defs win on shared names); memoised. */
 export function paramSpace(defs: readonly MethodDef[]): ParamSpace {
   const key = defs.map((d) => d.name).join('+');
   const cached = spaces.get(key);
@@ -65,6 +65,7 @@ export interface GivenParam {
   readonly span: Span;
 }
 
+/** The user's parameters (for lowering) and the diagnostics (for checking). */
 export interface ArgsResult {
   readonly given: readonly GivenParam[];
   readonly diagnostics: readonly Diagnostic[];
@@ -110,12 +111,16 @@ function check(name: string, node: A.Value, schema: JsonSchema, out: Diagnostic[
     : narrow(node, e.instancePath);
   const { msg, hint } = describe(e, e.instancePath ? ((schema['properties'] as { [k: string]: JsonSchema } | undefined)?.[e.instancePath.slice(1).split('/')[0]!] ?? schema) : schema);
   let h = hint;
-  if (e.keyword === 'enum' && typeof value === 'string') {
-    const s = didYouMean(value, ((e.params as { allowedValues: unknown[] }).allowedValues).map(String));
+  // the offending part of the value: a list item or an object field when ajv points inside it
+  const bad = e.instancePath ? e.instancePath.slice(1).split('/').reduce<unknown>((v, k) => (v as { [k: string]: unknown } | undefined)?.[k], value) : value;
+  if (e.keyword === 'enum' && typeof bad === 'string') {
+    const s = didYouMean(bad, ((e.params as { allowedValues: unknown[] }).allowedValues).map(String));
     if (s) h = `did you mean '${s}'?`;
   }
   if (h === undefined && schema['description'] !== undefined) h = String(schema['description']);
-  out.push(error('FBW0106', span, `invalid value ${JSON.stringify(value)} for parameter '${name}': ${msg}`, h));
+  if (h === undefined && schema['default'] !== undefined) h = `the default is ${JSON.stringify(schema['default'])}`;
+  const shown = e.keyword === 'additionalProperties' ? value : bad;
+  out.push(error('FBW0106', span, `invalid value ${JSON.stringify(shown)} for parameter '${name}': ${msg}`, h));
 }
 
 /** Validate the arguments of the calls of one statement against a parameter space. */

@@ -3,8 +3,10 @@
 import type * as A from '../syntax/ast.js';
 import { findBuiltinDataset, findBuiltinModel, BUILTIN_POOLS, type BuiltinModel } from '../registry/index.js';
 
+/** What a `model` / `dataset` / `pool` / `let` statement defines. */
 export type SymbolKind = 'model' | 'dataset' | 'pool' | 'let';
 
+/** One definition. */
 export interface Symbol {
   readonly kind: SymbolKind;
   readonly name: A.Name;
@@ -31,6 +33,7 @@ export type Unresolved =
   | { readonly kind: 'wrong'; readonly symbol?: Symbol; readonly actual: string }
   | { readonly kind: 'broken' };
 
+/** A resolution result: the meaning, or why there is none. */
 export type Lookup<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: Unresolved };
 
 const ok = <T>(value: T): Lookup<T> => ({ ok: true, value });

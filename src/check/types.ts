@@ -6,6 +6,7 @@ import type { Scope } from './scope.js';
 import { finetuneSpec } from './methods.js';
 import { findMethod } from '../registry/index.js';
 
+/** A set of models flowing through a pipeline. */
 export interface ModelsType {
   readonly kind: 'models';
   /** number of models, or undefined when an unresolved name makes it unknowable */
@@ -18,6 +19,7 @@ export interface ModelsType {
   readonly what: string;
 }
 
+/** What a pipeline produces; 'unknown' when an unresolved name (already reported) hides it. */
 export type ValueType = ModelsType | { readonly kind: 'metrics' } | { readonly kind: 'unknown' };
 
 /** Called for each step with the value flowing into it. */

@@ -7,6 +7,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A stage before its id is chosen. */
 export type StageProto = Omit<Stage, 'id'>;
 
+/** The stage list under construction; dedup and id choice live here so lowering stays declarative. */
 export class GraphBuilder {
   private readonly stages: Mutable<Stage>[] = [];
   private readonly byContent = new Map<string, Mutable<Stage>>();

@@ -6,6 +6,7 @@ import { checkWorkflow } from '../check/checkWorkflow.js';
 import type { Graph } from './ir.js';
 import { lowerProgram, type LowerOptions } from './lowerProgram.js';
 
+/** The graph (when error-free) and every diagnostic, warnings included. */
 export interface CompileResult {
   /** present when there are no errors (warnings allowed) */
   readonly graph?: Graph;

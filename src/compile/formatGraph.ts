@@ -2,6 +2,7 @@
 // The JSON shape is a stable, documented contract (grammar/README.md): bump `version` on change.
 import type { Graph, Stage } from './ir.js';
 
+/** The formats `fbw graph --format` accepts. */
 export const GRAPH_FORMATS = ['text', 'mermaid', 'dot', 'json'] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
 

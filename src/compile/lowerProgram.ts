@@ -12,6 +12,7 @@ import { checkArgs, paramSpace, resolveParams, sweepPoints, type GivenParam } fr
 import { findBuiltinModel, findMethod, type MethodDef } from '../registry/index.js';
 import type * as A from '../syntax/ast.js';
 
+/** Options of lowering (and of compileWorkflow). */
 export interface LowerOptions {
   /** folder that relative paths in the workflow are resolved against (default: the file's folder) */
   readonly baseDir?: string;
@@ -217,7 +218,8 @@ class Lowering {
         const vals = src.names.map((n) => this.refValue(n.text, at));
         const branches = vals.flatMap((v) => (v.kind === 'models' ? v.branches : []));
         // several names feed one merge: one branch holding every model
-        const first = branches[0]!;
+        const first = branches[0];
+        if (!first) return { kind: 'metrics' };
         return { kind: 'models', branches: [{ base: first.base, models: branches.flatMap((b) => b.models), finetunes: branches.flatMap((b) => b.finetunes), suffix: '' }] };
       }
       default: return src satisfies never;
@@ -278,7 +280,6 @@ class Lowering {
     const init = this.b.add({ kind: 'pretrained', method: 'init', params: { name, architecture: architecture ?? null }, inputs: [], output: 'model', ...arch, label: `${name} (random init)` }, [`init.${name}`]);
     const tasks = this.tasks(src.tasks, at);
     const dev = this.device(src.device);
-    const base: Base = { id: init, name, ...arch };
     const branches: Branch[] = [];
     for (const pt of this.points(src.methods, [def])) {
       const { devices, ...params } = pt.params;
@@ -287,7 +288,9 @@ class Lowering {
       const short = `pretrain.${def.name}${suffix}`;
       const id = this.b.add({ kind: 'pretrain', method: def.name, tasks, params, inputs: [{ stage: init, role: 'base' }], output: 'model', ...arch, ...dev, ...nDev, label: `pretrain ${name} ${def.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`, source: src.span, ...this.datasets(tasks, at) }, [`${short}.${name}`]);
       this.trained.push(id);
-      branches.push({ base, models: [{ id, role: 'single', row: 'pretrained (contrastive)', short: `${name}-pretrained${suffix}` }], finetunes: [], suffix });
+      // the pretrained model is the base of whatever follows: its own text tower builds the heads
+      const own: Base = { id, name: `${name}-pretrained${suffix}`, ...arch };
+      branches.push({ base: own, models: [{ id, role: 'pretrained', row: 'pretrained (zero-shot)', short: own.name }], finetunes: [], suffix });
     }
     return { kind: 'models', branches };
   }
@@ -328,12 +331,9 @@ class Lowering {
   private evaluate(v: Value, pool: readonly string[], at: number, dev: { device?: string }): void {
     if (v.kind !== 'models') throw new Error('defect: eval of metrics after check');
     for (const br of v.branches) {
-      // the zero-shot baseline of the base model on every pool task (pretrained stage of a pretrain is random init: skip it)
-      const isInit = br.models.some((m) => m.row === 'pretrained (contrastive)');
-      if (!isInit) {
-        const pre: ModelOut = { id: br.base.id, role: 'pretrained', row: 'pretrained (zero-shot)', short: br.base.name };
-        for (const t of pool) this.evalStage(pre, br.base, t, at, dev);
-      }
+      // the zero-shot baseline of the base model on every pool task
+      const pre: ModelOut = { id: br.base.id, role: 'pretrained', row: 'pretrained (zero-shot)', short: br.base.name };
+      for (const t of pool) this.evalStage(pre, br.base, t, at, dev);
       for (const f of br.finetunes) this.evalStage(f, br.base, f.task!, at, dev);
       for (const m of br.models) {
         switch (m.role) {

@@ -1,6 +1,7 @@
 // The catalogue of diagnostic codes. Codes are stable: never renumber, only add.
 // grammar/README.md lists them with an example each; a test checks every code has a fixture.
 
+/** Code -> one-line meaning (grammar/README.md has the table). */
 export const DIAGNOSTIC_CODES = {
   FBW0001: 'syntax error',
   FBW0002: 'unknown keyword',
@@ -31,4 +32,5 @@ export const DIAGNOSTIC_CODES = {
   FBW0124: 'invalid model declaration',
 } as const;
 
+/** A known code. */
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -5,6 +5,7 @@ import type { DiagnosticCode } from './codes.js';
 /** A located range in a .fbw file (same shape as the IR's SourceRef, so stages can point back at source). */
 export type Span = SourceRef;
 
+/** Errors fail `fbw check`; warnings are printed only. */
 export type Severity = 'error' | 'warning';
 
 /** One problem in the user's text: what, where, and (where it helps) how to fix it. */

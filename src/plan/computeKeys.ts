@@ -56,7 +56,11 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
     if (dsError) { out.set(s.id, { ok: false, error: dsError, errorName: 'DatasetUnavailable' }); continue; }
     const impl = stageImpl(s);
     let content: string | null = null;
-    if (impl.external === 'model-files') {
+    let params = s.params;
+    if (impl.external === 'model-files' && s.method !== 'init') {
+      // the files' content identifies the model; where it lives and what it is called do not
+      const { path: _p, name: _n, ...rest } = s.params;
+      params = rest;
       try { content = modelContentHash(resolveModel(s, opts.env ?? process.env, graph.file ? dirname(resolve(graph.file)) : undefined), hashCache); } catch (e) {
         out.set(s.id, { ok: false, error: (e as Error).message, errorName: (e as Error).name });
         continue;
@@ -64,7 +68,7 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
     }
     const seed = s.params['seed'];
     const components: KeyComponents = {
-      kind: s.kind, method: s.method, params: s.params, inputs, datasets, version: impl.version,
+      kind: s.kind, method: s.method, params, inputs, datasets, version: impl.version,
       seed: typeof seed === 'number' ? seed : null, content,
     };
     out.set(s.id, { ok: true, key: stageKey(components), components });

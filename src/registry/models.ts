@@ -1,6 +1,7 @@
 // Built-in model names. Resolution to files on disk (HF cache, $FBW_DATA, models/clip-tiny) is the
 // engine's job; the language only needs names, Hugging Face repo ids and architecture ids.
 
+/** A model the language knows by name. */
 export interface BuiltinModel {
   readonly name: string;
   /** Hugging Face repo id (for the hub cache layout), or the bundled folder for clip-tiny */

@@ -12,13 +12,53 @@ import { findMergeMethod } from '../ml/merge/registry.js';
 import { MergeAborted } from '../ml/merge/errors.js';
 import { StateDictSource } from '../ml/merge/StateDictSource.js';
 import { writeFile, rename } from 'node:fs/promises';
+import { findModelMergeMethod } from '../ml/merge/modelRegistry.js';
+import { ModelMergeAborted } from '../ml/merge/modelMerge.js';
+import { resolveParams, type ParamSpec } from '../ml/merge/method.js';
+import { writeEnsemble } from '../ml/merge/ensemble.js';
+import { initBackend } from '../ml/backend/initBackend.js';
+import { loadClip, saveClipState } from '../ml/models/loadClip.js';
+import type { ClipModel } from '../ml/models/clip.js';
+import { readHead, type Head } from '../ml/heads/head.js';
+import { loadTask, type TaskDataset } from '../ml/data/index.js';
+import type { NamedTensor } from '../ml/io/safetensors.js';
+
+/** A data-driven merge whose inputs do not say which task a model or head belongs to. */
+export class MergeTaskMissing extends Error {
+  constructor(readonly stageId: string, reason: string) {
+    super(`stage '${stageId}': ${reason}`);
+    this.name = 'MergeTaskMissing';
+  }
+}
 
 /** Short spellings the language allows for FusionBench's parameter names. */
 const PARAM_ALIASES: Readonly<Record<string, string>> = { scale: 'scaling_factor', lambda: 'scaling_factor', k: 'threshold', density: 'threshold', p: 'sparsity_ratio', drop_rate: 'sparsity_ratio' };
 
+/**
+ * The language's umbrella methods → the concrete method: `dare(on=...)` → dare_task_arithmetic /
+ * dare_ties_merging / dare_simple_average; `adamerging(granularity=...)` → task_wise /
+ * layer_wise_adamerging. The selector key is removed from the params.
+ */
+export function concreteMethod(method: string, params: Readonly<Record<string, unknown>>): { method: string; params: Record<string, unknown> } {
+  const key = method.toLowerCase().replace(/-/g, '_');
+  const rest: Record<string, unknown> = { ...params };
+  if (key === 'dare') {
+    const on = rest['on'] ?? 'task_arithmetic';
+    delete rest['on'];
+    const m = on === 'ties' || on === 'ties_merging' ? 'dare_ties_merging' : on === 'average' || on === 'simple_average' ? 'dare_simple_average' : 'dare_task_arithmetic';
+    return { method: m, params: rest };
+  }
+  if (key === 'adamerging') {
+    const g = rest['granularity'] ?? 'layer';
+    delete rest['granularity'];
+    return { method: g === 'task' ? 'task_wise_adamerging' : 'layer_wise_adamerging', params: rest };
+  }
+  return { method, params: rest };
+}
+
 /** Resolved stage params → the method's own params (aliases renamed, non-method keys like `row` dropped). */
 export function mergeParamsFor(method: string, params: Readonly<Record<string, unknown>>, log: (l: string) => void = () => undefined): Record<string, unknown> {
-  const m = findMergeMethod(method);
+  const m: { name: string; params: readonly ParamSpec[] } = findModelMergeMethod(method) ?? findMergeMethod(method);
   const names = new Set(m.params.map((p) => p.name));
   const out: Record<string, unknown> = {};
   for (const [k0, v] of Object.entries(params)) {
@@ -29,13 +69,81 @@ export function mergeParamsFor(method: string, params: Readonly<Record<string, u
   return out;
 }
 
+async function writeInfo(dir: string, info: Readonly<Record<string, unknown>>): Promise<void> {
+  const tmp = join(dir, `merge.json.tmp-${process.pid}`);
+  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n');
+  await rename(tmp, join(dir, 'merge.json'));
+}
+
+/** Fisher, RegMean, AdaMerging: load the models, heads and task data, merge the vision tower. */
+async function runModelMerge(ctx: StageContext, concrete: { method: string; params: Record<string, unknown> }): Promise<void> {
+  const { stage } = ctx;
+  const method = findModelMergeMethod(concrete.method)!;
+  if (concrete.params['optimizer'] !== undefined && concrete.params['optimizer'] !== 'adam') ctx.log(`${method.name}: optimizer '${String(concrete.params['optimizer'])}' is not implemented; using adam`);
+  const p = resolveParams(method, mergeParamsFor(concrete.method, concrete.params, ctx.log));
+  const baseIn = inputsWithRole(ctx, 'base')[0];
+  if (!baseIn) throw new MergeTaskMissing(stage.id, `${method.name} needs the pretrained model as an input with role 'base'`);
+  const modelIns = inputsWithRole(ctx, 'model');
+  const headIns = inputsWithRole(ctx, 'head');
+  const backend = await initBackend(ctx.device);
+  ctx.log(`backend ${backend.backend} on ${ctx.device}`);
+  const heads = new Map<string, Head>();
+  for (const h of headIns) { const head = await readHead(h.dir); heads.set(h.task ?? head.task, head); }
+  const tasks = modelIns.map((m, i) => {
+    const t = m.task ?? stage.tasks?.[i];
+    if (!t) throw new MergeTaskMissing(stage.id, `model input '${m.stage}' has no task (give model inputs a task, or the stage a task list), so ${method.name} cannot pick its data and head`);
+    if (!heads.has(t)) throw new MergeTaskMissing(stage.id, `no input with role 'head' for task '${t}' (model '${m.stage}'); ${method.name} needs each task's head`);
+    return t;
+  });
+  const cache = new Map<string, Promise<TaskDataset>>();
+  const data = (i: number, split: 'train' | 'test'): Promise<TaskDataset> => {
+    const key = `${tasks[i]}/${split}`;
+    if (!cache.has(key)) cache.set(key, loadTask(tasks[i]!, split));
+    return cache.get(key)!;
+  };
+  const loaded: ClipModel[] = [];
+  const record: Record<string, unknown> = {};
+  const progress = throttle(250, (x: { step: number; total: number; phase: string; loss?: number }) => ctx.progress({ step: x.step, total: x.total, phase: x.phase, ...(x.loss !== undefined ? { loss: x.loss } : {}) }));
+  const t0 = performance.now();
+  try {
+    const base = await loadClip(baseIn.dir); loaded.push(base);
+    const models: ClipModel[] = [];
+    for (const m of modelIns) { const x = await loadClip(m.dir); loaded.push(x); models.push(x); }
+    ctx.log(`${method.name} of ${models.length} model(s) [${tasks.join(', ')}]; params ${JSON.stringify(p)}`);
+    const merged = await method.run(p, {
+      base, models, heads: tasks.map((t) => heads.get(t)!), data, log: ctx.log, signal: ctx.signal,
+      progress: (x) => progress(x, x.step === x.total), record: (info) => Object.assign(record, info),
+    });
+    const sd = new Map<string, NamedTensor>();
+    for (const [k, v] of base.params) sd.set(k, { shape: v.shape, data: merged.get(k) ?? (v.dataSync() as Float32Array) });
+    await saveClipState(ctx.outDir, base.config, sd, baseIn.dir);
+    await writeInfo(ctx.outDir, { method: method.name, params: p, tasks, models: modelIns.map((m) => m.stage), base: baseIn.stage, only: ['vision_model.'], seconds: Math.round((performance.now() - t0)) / 1000, ...record });
+  } catch (e) {
+    if (e instanceof ModelMergeAborted) throw new StageInterrupted(0);
+    throw e;
+  } finally {
+    for (const m of loaded) m.dispose();
+  }
+}
+
+/** StageRunner for kind 'ensemble': a model folder listing its members (ensemble.json + members/). */
+export async function runEnsemble(ctx: StageContext): Promise<void> {
+  const members = inputsWithRole(ctx, 'model');
+  const w = ctx.stage.params['weights'];
+  const weights = Array.isArray(w) && w.length ? (w as number[]) : undefined;
+  const spec = await writeEnsemble(ctx.outDir, members.map((m) => ({ dir: m.dir, source: m.task ? `${m.stage} (${m.task})` : m.stage })), weights);
+  ctx.log(`${spec.method} of ${members.length} model(s): weights [${spec.weights.map((x) => x.toFixed(4)).join(', ')}]`);
+}
+
 /** StageRunner for kind 'merge'. */
 export async function runMerge(ctx: StageContext): Promise<void> {
+  const concrete = concreteMethod(ctx.stage.method, ctx.stage.params);
+  if (findModelMergeMethod(concrete.method)) return runModelMerge(ctx, concrete);
   const { stage } = ctx;
   const base = inputsWithRole(ctx, 'base')[0]?.dir;
   const models = inputsWithRole(ctx, 'model');
-  const method = findMergeMethod(stage.method);
-  const params = mergeParamsFor(stage.method, stage.params, ctx.log);
+  const method = findMergeMethod(concrete.method);
+  const params = mergeParamsFor(concrete.method, concrete.params, ctx.log);
   let only: string[] | undefined;
   if (base && (stage.architecture ?? '').startsWith('clip')) {
     const src = await StateDictSource.open(base);
@@ -57,9 +165,7 @@ export async function runMerge(ctx: StageContext): Promise<void> {
     });
     const seconds = (performance.now() - t0) / 1000;
     const info = { method: method.name, params, models: models.map((m) => ({ stage: m.stage, ...(m.task ? { task: m.task } : {}) })), base: stage.inputs.find((i) => i.role === 'base')?.stage ?? null, only: only ?? null, tensors: r.tensors, bytesRead: r.bytesRead, seconds: Math.round(seconds * 1000) / 1000 };
-    const tmp = join(ctx.outDir, `merge.json.tmp-${process.pid}`);
-    await writeFile(tmp, JSON.stringify(info, null, 2) + '\n');
-    await rename(tmp, join(ctx.outDir, 'merge.json'));
+    await writeInfo(ctx.outDir, info);
   } catch (e) {
     if (e instanceof MergeAborted) throw new StageInterrupted(0);
     throw e;

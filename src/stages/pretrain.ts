@@ -24,6 +24,8 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
       num_steps: num(p, 'num_steps', 800),
       batch_size: num(p, 'batch_size', 128),
       learning_rate: num(p, 'learning_rate', 5e-4),
+      weight_decay: num(p, 'weight_decay', 0),
+      ...(typeof p['warmup_steps'] === 'number' ? { warmup_steps: p['warmup_steps'] } : {}),
       seed: num(p, 'seed', 42),
       vocab_size: num(p, 'vocab_size', 1024),
       ...(maxTrain > 0 ? { max_train: maxTrain } : {}),

@@ -201,8 +201,17 @@ export function modelContentHash(m: ResolvedModel, cache: FileHashCache): string
   return sha256(canonicalJson(m.files.map((f) => [f.name, cache.hash(f.path)])));
 }
 
-/** Stage runner: check the model's files and link them into the artifact. */
+/**
+ * Stage runner: check the model's files and link them into the artifact. Method 'init' (the
+ * random-init starting point of a `pretrain` stage) has no files: its artifact is init.json,
+ * the declaration the pretraining engine initialises from.
+ */
 export async function runPretrained(ctx: StageContext): Promise<void> {
+  if (ctx.stage.method === 'init') {
+    writeFileSync(join(ctx.outDir, 'init.json'), JSON.stringify({ init: 'random', ...ctx.stage.params, architecture: ctx.stage.architecture ?? ctx.stage.params['architecture'] ?? null }, null, 1));
+    ctx.progress({ step: 1, total: 1, phase: 'init' });
+    return;
+  }
   const m = resolveModel(ctx.stage);
   await checkModelFiles(m.files);
   for (const f of m.files) {

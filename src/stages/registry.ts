@@ -27,12 +27,12 @@ const unavailable = (kind: string) => async (): Promise<StageRunner> => { throw 
 /** Every kind, in one exhaustive table. */
 export const stageImpls: { readonly [K in StageKind]: StageImpl } = {
   pretrained: { version: '1', external: 'model-files', load: async () => (await import('./pretrained.js')).runPretrained },
-  pretrain: { version: '1', checkpoints: true, load: unavailable('pretrain') },
+  pretrain: { version: '1', checkpoints: true, load: async () => (await import('./pretrain.js')).runPretrain },
   zeroshot_head: { version: '1', load: async () => (await import('./zeroshot_head.js')).runZeroshotHead },
   finetune: { version: '1', checkpoints: true, load: async () => (await import('./finetune.js')).runFinetune },
   continual: { version: '1', checkpoints: true, load: unavailable('continual') },
   multitask: { version: '1', checkpoints: true, load: unavailable('multitask') },
-  merge: { version: '1', load: unavailable('merge') },
+  merge: { version: '1', load: async () => (await import('./merge.js')).runMerge },
   ensemble: { version: '1', load: unavailable('ensemble') },
   eval: { version: '1', load: async () => (await import('./eval.js')).runEval },
   report: { version: '1', load: async () => (await import('./report.js')).report },

@@ -4,6 +4,7 @@ import type { Span } from '../diagnostics/diagnostic.js';
 /** A name as written, with where it was written. */
 export interface Name { readonly text: string; readonly span: Span }
 
+/** A literal argument value: numbers, strings, booleans, null, bare words, lists (values or sweeps), objects. */
 export type Value =
   | { readonly kind: 'number'; readonly value: number; readonly span: Span }
   | { readonly kind: 'string'; readonly value: string; readonly span: Span }
@@ -27,6 +28,7 @@ export type TaskList =
 /** `on gpu`, `on gpu:1`, `on cpu`. */
 export interface Device { readonly name: Name; readonly index?: number; readonly span: Span }
 
+/** What a pipeline starts from: a fine-tune, a pretrain, an eval, a name, or a list of names. */
 export type Source =
   | { readonly kind: 'finetune'; readonly model: Name; readonly tasks: TaskList; readonly methods: readonly Call[]; readonly device?: Device; readonly span: Span }
   | { readonly kind: 'pretrain'; readonly model: Name; readonly tasks: TaskList; readonly methods: readonly Call[]; readonly device?: Device; readonly span: Span }
@@ -34,13 +36,16 @@ export type Source =
   | { readonly kind: 'ref'; readonly name: Name; readonly span: Span }
   | { readonly kind: 'refs'; readonly names: readonly Name[]; readonly span: Span };
 
+/** What follows a source: `then MERGES`, `-> eval POOL`, `-> save "dir"`. */
 export type Step =
   | { readonly kind: 'merge'; readonly methods: readonly Call[]; readonly fanout: boolean; readonly device?: Device; readonly span: Span }
   | { readonly kind: 'eval'; readonly tasks: TaskList; readonly device?: Device; readonly span: Span }
   | { readonly kind: 'save'; readonly path: string; readonly pathSpan: Span; readonly span: Span };
 
+/** A source and its steps. */
 export interface Pipeline { readonly source: Source; readonly steps: readonly Step[]; readonly span: Span }
 
+/** One line of a .fbw file. */
 export type Statement =
   | { readonly kind: 'model'; readonly name: Name; readonly value: { readonly kind: 'builtin'; readonly name: Name } | { readonly kind: 'path'; readonly path: string; readonly span: Span }; readonly span: Span }
   | { readonly kind: 'dataset'; readonly name: Name; readonly loader: Call; readonly span: Span }

@@ -10,6 +10,7 @@ import { CstToAst, tokenSpan } from './cstToAst.js';
 import { fbwParser } from './parser.js';
 import * as T from './tokens.js';
 
+/** The AST (statements that parsed) and every lexical and syntax diagnostic. */
 export interface ParseResult {
   readonly ast: A.Program;
   readonly diagnostics: readonly Diagnostic[];
@@ -89,8 +90,13 @@ function syntaxDiagnostics(errs: readonly IRecognitionException[], toks: readonl
   }
   const out: Diagnostic[] = [];
   const seen = new Set<number>();
+  let prev = -2;
   for (const e of errs) {
     const t = e.token;
+    // an error on the token right after the previous one is that error's echo (recovery resynchronising)
+    const idx = toks.indexOf(t);
+    if (idx >= 0 && idx === prev + 1) { prev = idx; continue; }
+    if (idx >= 0) prev = idx;
     const atEnd = t.tokenType.name === 'EOF' || Number.isNaN(t.startOffset);
     const span: Span = atEnd
       ? { file, line: last.endLine ?? last.startLine ?? 1, column: (last.endColumn ?? last.startColumn ?? 0) + 1, offset: (last.endOffset ?? last.startOffset) + 1, endOffset: (last.endOffset ?? last.startOffset) + 2 }
@@ -98,7 +104,9 @@ function syntaxDiagnostics(errs: readonly IRecognitionException[], toks: readonl
     if (seen.has(span.offset)) continue;
     seen.add(span.offset);
     if (!atEnd && t.tokenType === T.Identifier) {
-      const kw = didYouMean(t.image, T.KEYWORDS);
+      // suggest only keywords the parser could have taken here (a statement may always continue with then / ->)
+      const allowed = T.KEYWORDS.filter((k) => e.message.includes(`'${k}'`) || (k === 'then' && e.name === 'NotAllInputParsedException'));
+      const kw = didYouMean(t.image, allowed);
       // the rest of the statement is noise after a mistyped keyword
       if (kw && kw !== t.image) { out.push(error('FBW0002', span, `unknown keyword '${t.image}'`, `did you mean '${kw}'?`)); break; }
     }

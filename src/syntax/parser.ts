@@ -7,20 +7,29 @@ import * as T from './tokens.js';
 const show = (t: IToken): string => (t.tokenType === EOF ? 'end of input' : t.tokenType === T.Newline ? 'end of line' : `'${t.image}'`);
 const label = (tt: TokenType): string => (tt === EOF ? 'end of statement' : (tt.LABEL ?? tt.name));
 
+/** "expected X or Y" at the first token where the input leaves every path ("after '->'" when it matched a prefix). */
+function expectedMessage(paths: readonly (readonly TokenType[])[], actual: readonly IToken[]): string {
+  let depth = 0;
+  const wanted = new Set<string>();
+  for (const p of paths) {
+    let i = 0;
+    while (i < p.length && i < actual.length && actual[i]!.tokenType === p[i]) i++;
+    if (i >= p.length) continue;
+    if (i > depth) { depth = i; wanted.clear(); }
+    if (i === depth) wanted.add(label(p[i]!));
+  }
+  const list = [...wanted];
+  const alts = list.length <= 1 ? list.join('') : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
+  const after = depth > 0 ? ` after '${actual[depth - 1]!.image}'` : '';
+  return `expected ${alts}${after}, found ${show(actual[depth] ?? actual[actual.length - 1]!)}`;
+}
+
 /** Short messages ("expected ')', found 'on'") instead of Chevrotain's token dumps. */
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, actual }) => `expected ${label(expected)}, found ${show(actual)}`,
   buildNotAllInputParsedMessage: ({ firstRedundant }) => `unexpected ${show(firstRedundant)}: the statement should end here`,
-  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) => {
-    const firsts = new Set<string>();
-    for (const alt of expectedPathsPerAlt) for (const path of alt) if (path[0]) firsts.add(label(path[0]));
-    return `expected ${[...firsts].join(' or ')} in ${ruleName}, found ${show(actual[0]!)}`;
-  },
-  buildEarlyExitMessage: ({ expectedIterationPaths, actual, ruleName }) => {
-    const firsts = new Set<string>();
-    for (const path of expectedIterationPaths) if (path[0]) firsts.add(label(path[0]));
-    return `expected ${[...firsts].join(' or ')} in ${ruleName}, found ${show(actual[0]!)}`;
-  },
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual }) => expectedMessage(expectedPathsPerAlt.flat(), actual),
+  buildEarlyExitMessage: ({ expectedIterationPaths, actual }) => expectedMessage(expectedIterationPaths, actual),
 };
 
 /** The .fbw grammar; rule names appear in the railroad diagram and grammar/fbw.ebnf. */

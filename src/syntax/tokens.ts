@@ -2,10 +2,11 @@
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
 /** Names: letters, digits, `_`, and inner hyphens (clip-tiny, oxford-iiit-pet). */
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/ });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/, label: 'a name' });
 
 const kw = (word: string): TokenType => createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(`${word}(?![A-Za-z0-9_]|-[A-Za-z0-9_])`), longer_alt: Identifier, label: `'${word}'` });
 
+// keywords (each with longer_alt: Identifier)
 export const Model = kw('model');
 export const Dataset = kw('dataset');
 export const Pool = kw('pool');
@@ -26,9 +27,10 @@ export const KEYWORDS: readonly string[] = ['model', 'dataset', 'pool', 'let', '
 /** Keywords that begin a statement: a newline before them always ends the previous statement. */
 export const STATEMENT_KEYWORDS: readonly string[] = ['model', 'dataset', 'pool', 'let', 'report', 'finetune', 'pretrain', 'eval'];
 
+// punctuation and literals
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
-export const NumberLit = createToken({ name: 'NumberLit', pattern: /-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/, label: 'number' });
-export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n]|\\.)*"/, label: 'string' });
+export const NumberLit = createToken({ name: 'NumberLit', pattern: /-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/, label: 'a number' });
+export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n]|\\.)*"/, label: 'a string' });
 /** A string that runs to the end of the line: reported as FBW0003 and dropped, so nothing cascades. */
 export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\.)*/, label: 'unterminated string' });
 export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });

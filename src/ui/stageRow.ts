@@ -54,8 +54,8 @@ export interface ContentWidths {
 }
 
 const NAME_MAX = 36;
-/** room for "resumed from step 1000" */
-const NOTE_MIN = 22;
+/** room for "resumed from step 100" */
+const NOTE_MIN = 21;
 /** optional columns give way before the name shrinks below this */
 const NAME_KEEP = 22;
 
@@ -80,7 +80,8 @@ export function layoutTable(width: number, content: ContentWidths = {}): TableLa
     return c;
   });
   let cols = sized.filter((c) => !(c.id === 'task' && content.task === 0));
-  const used = (cs: readonly ColumnSpec[]): number => cs.reduce((a, c) => a + (c.id === 'name' ? nameNeed : c.width) + 1, 0) + (width >= 80 ? NOTE_MIN : 10);
+  // widths plus one space between neighbouring columns (the note's own width is the reserve)
+  const used = (cs: readonly ColumnSpec[]): number => cs.reduce((a, c) => a + (c.id === 'name' ? nameNeed : c.width) + 1, 0) - 1 + (width >= 80 ? NOTE_MIN : 10);
   while (used(cols) > width) {
     const droppable = cols.filter((c) => c.keep !== Infinity);
     if (droppable.length === 0) break;
@@ -118,6 +119,7 @@ function note(s: StageState): Segment {
       const parts: string[] = [];
       if (s.resumedFrom !== undefined) parts.push(`resumed from step ${s.resumedFrom}`);
       if (s.phase) parts.push(s.phase);
+      else if (s.step === undefined) parts.push('starting');
       if ((s.attempt ?? 1) > 1) parts.push(`attempt ${s.attempt}`);
       return { text: parts.join(' · '), ...(s.resumedFrom !== undefined ? { color: 'yellow' as const } : { dim: true }) };
     }

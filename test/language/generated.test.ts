@@ -26,4 +26,19 @@ test('grammar/fbw.ebnf names every parser rule', () => {
   for (const r of rules) assert.match(ebnf, new RegExp(`^${r}\\s*=`, 'm'), `rule ${r} missing from fbw.ebnf`);
 });
 
+test('grammar/README.md documents every diagnostic code', async () => {
+  const { DIAGNOSTIC_CODES } = await import('../../src/diagnostics/codes.js');
+  const readme = readFileSync(join(root, 'grammar/README.md'), 'utf8');
+  for (const c of Object.keys(DIAGNOSTIC_CODES)) assert.match(readme, `| ${c} |`);
+});
+
+test('the examples in grammar/README.md check clean', async () => {
+  const { compileWorkflow } = await import('../../src/compile/compileWorkflow.js');
+  const readme = readFileSync(join(root, 'grammar/README.md'), 'utf8');
+  const block = /```fbw\n([\s\S]*?)```/.exec(readme)![1]!;
+  const r = compileWorkflow(block, 'grammar/README.md', { baseDir: '/virtual' });
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.span.line}:${d.span.column} ${d.message}`), []);
+  assert.ok(r.graph!.stages.length > 50);
+});
+
 test.run();

@@ -39,4 +39,16 @@ test('aliases never collide with canonical names of other methods', () => {
   for (const m of METHODS) for (const a of m.aliases ?? []) assert.not.ok(names.has(a), `${m.name} alias ${a}`);
 });
 
+test('names and class counts agree with the data engine (src/ml/data/registry.ts)', async () => {
+  const data = await import('../../src/ml/data/registry.js');
+  for (const t of data.BUILTIN_TASKS) {
+    const d = findBuiltinDataset(t.name);
+    assert.is(d?.name, t.name, `the language does not know task ${t.name}`);
+    if (t.classnames.length) assert.is(d!.classes, t.classnames.length, `${t.name} class count`);
+    for (const a of t.aliases) assert.is(findBuiltinDataset(a)?.name, t.name, `alias ${a}`);
+  }
+  assert.equal(Object.keys(data.TASK_POOLS).sort(), Object.keys(BUILTIN_POOLS).sort());
+  for (const [k, v] of Object.entries(data.TASK_POOLS)) assert.equal(BUILTIN_POOLS[k], v);
+});
+
 test.run();

@@ -73,6 +73,12 @@ test('pretrain from random init, saved to a folder', () => {
   assert.equal(p.tasks, ['mnist', 'synth_shapes', 'synth_colors']);
 });
 
+test('eval after pretrain uses heads built from the pretrained model itself', () => {
+  const g = graphOf('pretrain clip-tiny on [mnist, svhn] contrastive(num_steps=10) -> eval [mnist]');
+  assert.equal(stage(g, 'head.clip-tiny-pretrained.mnist').inputs, [{ stage: 'pretrain.contrastive.clip-tiny', role: 'model' }]);
+  assert.is(g.stages.filter((s) => s.kind === 'eval').length, 1);
+});
+
 test('report folder and zero-shot eval alone', () => {
   const g = graphOf('eval clip-tiny on LOCAL_QUICK\nreport "out/r"');
   assert.equal(stage(g, 'report').params, { dir: '/virtual/out/r' });

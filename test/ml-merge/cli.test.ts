@@ -50,6 +50,9 @@ test('usage errors exit 2 with a hint; unmergeable inputs exit 1 naming the tens
     assert.is(await merge.run(['task_arithmetic', '--models', 'a.safetensors', '-o', 'o.safetensors'], c.io), 1);
     assert.match(c.err(), /--base/);
     c = io(t.dir);
+    assert.is(await merge.run(['regmean', '--models', 'a.safetensors', '-o', 'o.safetensors'], c.io), 2);
+    assert.match(c.err(), /regmean needs each task's head and data/);
+    c = io(t.dir);
     assert.is(await merge.run(['average', '--models', 'a.safetensors'], c.io), 2);
     assert.match(c.err(), /-o OUT/);
   } finally { t.cleanup(); }

@@ -48,7 +48,7 @@ test('parameter and method errors say how to fix them', async () => {
     await rejects(mergeFiles('ties_mergin', {}, { models: [a], out: o }), /did you mean 'ties_merging'/, 'UnknownMergeMethod');
     await rejects(mergeFiles('weighted_average', { weights: [1, 2] }, { models: [a], out: o }), /2 weights for 1 models/);
     await rejects(mergeFiles('ties', { merge_func: 'summ' }, { base: a, models: [a], out: o }), /did you mean 'sum'/);
-    await rejects(mergeFiles('weighted_average', {}, { models: [a], out: o }), /'weights' is required/);
+    await rejects(mergeFiles('weighted_average', { weights: 'x' }, { models: [a], out: o }), /'weights' must be a number/);
   } finally { t.cleanup(); }
 });
 
@@ -114,6 +114,18 @@ test('only: merges the vision tower, copies the rest from the base and warns if 
     assert.equal(r['vision_model.w'], [2, 3]);
     assert.equal(r['text_model.w'], [5, 5]);
     assert.ok(lines.some((l) => /warning: 1 tensor\(s\) outside vision_model\. differ .*text_model\.w/.test(l)), lines.join('\n'));
+  } finally { t.cleanup(); }
+});
+
+test('averaging with a base given does not read the base for the tensors it merges', async () => {
+  const t = tempDir();
+  try {
+    const b = await writeModel(join(t.dir, 'b.safetensors'), { w: [9, 9] });
+    const m1 = await writeModel(join(t.dir, 'm1.safetensors'), { w: [1, 2] });
+    const m2 = await writeModel(join(t.dir, 'm2.safetensors'), { w: [3, 4] });
+    const r = await mergeFiles('average', {}, { base: b, models: [m1, m2], out: join(t.dir, 'o.safetensors') });
+    assert.is(r.bytesRead, 2 * 2 * 4);
+    assert.equal([...(await readSafetensors(join(t.dir, 'o.safetensors'))).get('w')!.data], [2, 3]);
   } finally { t.cleanup(); }
 });
 

@@ -21,6 +21,7 @@ test('average is an alias of simple_average', async () => {
 test('weighted_average: weights normalised to sum 1, or used as given', async () => {
   assert.equal((await run('weighted_average', { weights: [1, 3] }, undefined, [{ w: [4, 0] }, { w: [0, 4] }])).w, [1, 3]);
   assert.equal((await run('weighted_average', { weights: [1, 3], normalize: false }, undefined, [{ w: [4, 0] }, { w: [0, 4] }])).w, [4, 12]);
+  assert.equal((await run('weighted_average', { weights: null }, undefined, [{ w: [4, 0] }, { w: [0, 4] }])).w, [2, 2], 'null weights: equal');
 });
 
 test('task_arithmetic: θ_pre + λ·Σ τ_i', async () => {

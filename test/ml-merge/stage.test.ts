@@ -3,7 +3,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMerge, mergeParamsFor } from '../../src/stages/merge.js';
+import { runMerge, runEnsemble, mergeParamsFor, concreteMethod } from '../../src/stages/merge.js';
+import { makeClipConfig } from '../../src/ml/models/clipConfig.js';
+import { initClip } from '../../src/ml/models/clip.js';
+import { saveClip, loadClip } from '../../src/ml/models/loadClip.js';
+import { initBackend } from '../../src/ml/backend/initBackend.js';
+import { SeededRng } from '../../src/ml/data/SeededRng.js';
+import { taskInfo } from '../../src/ml/data/index.js';
+import { writeHead } from '../../src/ml/heads/head.js';
 import type { StageContext } from '../../src/stages/contract.js';
 import type { Stage } from '../../src/compile/ir.js';
 import { readSafetensors } from '../../src/ml/io/safetensors.js';
@@ -61,6 +68,64 @@ test('stage params: language aliases map to FusionBench names; other keys are ig
   assert.equal(mergeParamsFor('task_arithmetic', { scale: 0.2, row: 'x' }), { scaling_factor: 0.2 });
   assert.equal(mergeParamsFor('dare_ties', { p: 0.3, k: 20 }), { sparsity_ratio: 0.3, threshold: 20 });
   assert.equal(mergeParamsFor('average', { row: 'average' }), {});
+  assert.equal(concreteMethod('dare', { on: 'ties', sparsity_ratio: 0.5 }), { method: 'dare_ties_merging', params: { sparsity_ratio: 0.5 } });
+  assert.equal(concreteMethod('dare', {}).method, 'dare_task_arithmetic');
+  assert.equal(concreteMethod('dare', { on: 'average' }).method, 'dare_simple_average');
+  assert.equal(concreteMethod('adamerging', { granularity: 'task', lr: 0.01 }), { method: 'task_wise_adamerging', params: { lr: 0.01 } });
+  assert.equal(concreteMethod('adamerging', {}).method, 'layer_wise_adamerging');
+});
+
+test('data-driven merge stage (regmean): heads and task data come from the inputs; ensemble stage lists members', async () => {
+  const t = tempDir();
+  try {
+    await initBackend('cpu');
+    const config = makeClipConfig({
+      projection_dim: 16,
+      vision: { image_size: 16, patch_size: 8, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2 },
+      text: { vocab_size: 50, max_position_embeddings: 8, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2 },
+    });
+    const dirs: Record<string, string> = {};
+    for (const [name, seed] of [['pre', 1], ['ft.a', 2], ['ft.b', 3]] as const) {
+      const rng = new SeededRng(seed);
+      const m = initClip(config, () => rng.next());
+      dirs[name] = join(t.dir, name);
+      await saveClip(m, dirs[name]!);
+      m.dispose();
+    }
+    for (const task of ['synth_shapes', 'synth_colors']) {
+      const info = taskInfo(task);
+      const w = new Float32Array(info.classnames.length * 16);
+      for (let r = 0; r < info.classnames.length; r++) w[r * 16 + (r % 16)] = 1;
+      dirs[`head.${task}`] = join(t.dir, `head.${task}`);
+      await writeHead(dirs[`head.${task}`]!, { kind: 'zeroshot', task, classnames: info.classnames, templates: info.templates, logitScale: 30, weight: w, numClasses: info.classnames.length, dim: 16 });
+    }
+    const out = join(t.dir, 'out');
+    mkdirSync(out);
+    const stage: Stage = {
+      id: 'merge.regmean', kind: 'merge', method: 'regmean', label: 'regmean', output: 'model', architecture: 'clip-tiny',
+      params: { num_regmean_examples: 8, batch_size: 8, row: 'regmean' },
+      inputs: [{ stage: 'pre', role: 'base' }, { stage: 'ft.a', role: 'model', task: 'synth_shapes' }, { stage: 'ft.b', role: 'model', task: 'synth_colors' },
+        { stage: 'head.synth_shapes', role: 'head', task: 'synth_shapes' }, { stage: 'head.synth_colors', role: 'head', task: 'synth_colors' }],
+    };
+    const log: string[] = [];
+    await runMerge(ctx(stage, dirs, out, log));
+    const merged = await loadClip(out);
+    merged.dispose();
+    const info = JSON.parse(readFileSync(join(out, 'merge.json'), 'utf8'));
+    assert.is(info.method, 'regmean');
+    assert.equal(info.tasks, ['synth_shapes', 'synth_colors']);
+    assert.ok(log.some((l) => /Linear weights merged in closed form/.test(l)), log.join('\n'));
+    // without a head for a model's task: a clear error
+    const noHead: Stage = { ...stage, inputs: stage.inputs.filter((i) => i.stage !== 'head.synth_colors') };
+    const out2 = join(t.dir, 'out2'); mkdirSync(out2);
+    try { await runMerge(ctx(noHead, dirs, out2, [])); assert.unreachable('should fail'); } catch (e) { assert.match((e as Error).message, /no input with role 'head' for task 'synth_colors'/); }
+    // the ensemble stage
+    const ens = join(t.dir, 'ens'); mkdirSync(ens);
+    await runEnsemble(ctx({ id: 'ensemble', kind: 'ensemble', method: 'simple_ensemble', label: 'ensemble', output: 'model', params: {}, inputs: [{ stage: 'ft.a', role: 'model' }, { stage: 'ft.b', role: 'model' }] }, dirs, ens, []));
+    const spec = JSON.parse(readFileSync(join(ens, 'ensemble.json'), 'utf8'));
+    assert.equal(spec.weights, [0.5, 0.5]);
+    assert.equal(readdirSync(join(ens, 'members', '1')).sort(), ['config.json', 'merges.txt', 'model.safetensors', 'vocab.json'].filter((f) => readdirSync(dirs['ft.b']!).includes(f)));
+  } finally { t.cleanup(); }
 });
 
 test.run();

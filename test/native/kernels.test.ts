@@ -163,6 +163,16 @@ test('reductions: sum, mean, max, min, prod over any axes, keepDims', async () =
   }
 });
 
+test('max/min reductions propagate NaN like the cpu backend', async () => {
+  const v = rand([4, 6], 5).values;
+  v[3] = NaN;
+  v[14] = NaN;
+  for (const axis of [0, 1, undefined]) {
+    await close([{ shape: [4, 6], values: v }], (x) => tf.max(x!, axis), 0, `max NaN axis ${axis}`);
+    await close([{ shape: [4, 6], values: v }], (x) => tf.min(x!, axis), 0, `min NaN axis ${axis}`);
+  }
+});
+
 test('addN, slice, concat, stridedSlice and split copy correctly', async () => {
   await close([rand([3, 5], 1), rand([3, 5], 2), rand([3, 5], 3)], (a, b, c) => tf.addN([a!, b!, c!]), 1e-6, 'addN');
   await close([rand([4, 6, 5], 4)], (x) => tf.slice(x!, [1, 2, 0], [2, 3, -1]), 0, 'slice inner whole');

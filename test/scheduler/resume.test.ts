@@ -51,8 +51,8 @@ function fbw(cwd: string, ...args: string[]): { code: number; events: RunEvent[]
   return { code: r.status ?? -1, events, stderr: r.stderr };
 }
 
-/** Start `fbw run` in its own process group; kill -9 the whole group at the first checkpoint. */
-function runAndKillAtCheckpoint(cwd: string): Promise<RunEvent[]> {
+/** Start `fbw run` in its own process group; at the first checkpoint kill -9 the whole group, or send SIGINT (Ctrl-C) to the scheduler. */
+function runAndKillAtCheckpoint(cwd: string, how: 'kill9' | 'sigint' = 'kill9'): Promise<{ events: RunEvent[]; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'run', 'g.json', '--json', '--devices', 'cpu:2'], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const seen: RunEvent[] = [];
@@ -65,10 +65,10 @@ function runAndKillAtCheckpoint(cwd: string): Promise<RunEvent[]> {
         const e = JSON.parse(buf.slice(0, i)) as RunEvent;
         buf = buf.slice(i + 1);
         seen.push(e);
-        if (e.event === 'checkpointed' && !killed) { killed = true; process.kill(-child.pid!, 'SIGKILL'); }
+        if (e.event === 'checkpointed' && !killed) { killed = true; how === 'kill9' ? process.kill(-child.pid!, 'SIGKILL') : child.kill('SIGINT'); }
       }
     });
-    child.on('exit', () => (killed ? resolve(seen) : reject(new Error(`run ended without a checkpoint to kill at: ${JSON.stringify(seen.at(-1))}`))));
+    child.on('close', (code) => (killed ? resolve({ events: seen, code }) : reject(new Error(`run ended without a checkpoint to stop at: ${JSON.stringify(seen.at(-1))}`))));
   });
 }
 
@@ -102,7 +102,7 @@ test('kill -9 mid-training, run again: committed stages reused, training resumes
   assert.ok(devices.size >= 2, 'stages ran in separate worker processes');
 
   // kill -9 the whole run (scheduler and workers) at the first checkpoint
-  const killedEvents = await runAndKillAtCheckpoint(b);
+  const killedEvents = (await runAndKillAtCheckpoint(b)).events;
   const ck = killedEvents.find((e) => e.event === 'checkpointed') as Extract<RunEvent, { event: 'checkpointed' }>;
   assert.not.ok(killedEvents.some((e) => e.event === 'finished'));
   const storeB = new Store(join(b, '.fbw'));
@@ -139,6 +139,23 @@ test('kill -9 mid-training, run again: committed stages reused, training resumes
   assert.is(rc.code, 0);
   assert.is(rc.events.filter((e) => e.event === 'started').length, 0);
   assert.is((rc.events.at(-1) as Extract<RunEvent, { event: 'finished' }>).counts.cached, trainGraph(model).length);
+});
+
+test('Ctrl-C: running stages checkpoint and stop, the run ends interrupted with exit 130, then resumes', async () => {
+  const root = tempDir('fbw-sigint-');
+  const model = await makeTinyClip(join(root, 'tiny'));
+  const c = workflowDir(root, 'c', model);
+  const { events, code } = await runAndKillAtCheckpoint(c, 'sigint');
+  assert.is(code, 130);
+  const last = events.at(-1) as Extract<RunEvent, { event: 'finished' }>;
+  assert.is(last.event, 'finished');
+  assert.is(last.status, 'interrupted');
+  assert.ok(events.some((e) => e.event === 'interrupted' && e.stage === `finetune.full.${TASK}`), 'the training stage reports it stopped');
+  const store = new Store(join(c, '.fbw'));
+  assert.not.ok(existsSync(store.lockFile), 'a clean stop releases the lock');
+  const plan = spawnSync(process.execPath, [BIN, 'plan', 'g.json', '--json'], { cwd: c, encoding: 'utf8' });
+  const ft = plan.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; fromStep?: number }).find((p) => p.id === `finetune.full.${TASK}`)!;
+  assert.is(ft.status, 'resumable', plan.stdout);
 });
 
 test.run();

@@ -1,7 +1,8 @@
 // A small random-initialised CLIP in the Hugging Face layout for scheduler tests that run real
 // training stages: config + safetensors from the engine's own init and save, and a BPE tokenizer
 // trained on the local tasks' prompts (vocab.json + merges.txt).
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, renameSync, readdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeClipConfig } from '../../src/ml/models/clipConfig.js';
 import { initClip } from '../../src/ml/models/clip.js';
@@ -13,6 +14,15 @@ import { initBackend } from '../../src/ml/backend/initBackend.js';
 /** Write a tiny CLIP (vision 32px, patch 8, width 32, 1 layer) into `dir`; deterministic for `seed`. */
 export async function makeTinyClip(dir: string, seed = 7): Promise<string> {
   if (existsSync(join(dir, 'model.safetensors'))) return dir;
+  // built once per seed per machine, then copied (the weights are a pure function of the seed)
+  const shared = join(tmpdir(), `fbw-test-tinyclip-v1-${seed}`);
+  if (!existsSync(join(shared, 'config.json'))) await writeTinyClip(`${shared}.tmp-${process.pid}`, seed).then((d) => { try { renameSync(d, shared); } catch { /* another process won */ } });
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(shared)) copyFileSync(join(shared, f), join(dir, f));
+  return dir;
+}
+
+async function writeTinyClip(dir: string, seed: number): Promise<string> {
   await initBackend('cpu');
   mkdirSync(dir, { recursive: true });
   const corpus: string[] = [];

@@ -34,7 +34,7 @@ export interface Cluster {
   readonly gpus: number;
   /** the fake GPU device files, in gres order */
   readonly gpuFiles: readonly string[];
-  /** with `nodePrivate`: a folder the node sees as an empty tmpfs (a store there is not shared) */
+  /** with `nodePrivate` (where unshare works): a folder the node sees as an empty tmpfs */
   readonly privateDir?: string;
   stop(): Promise<void>;
 }
@@ -148,7 +148,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     if (mk.status !== 0) throw new Error(`mungekey failed: ${mk.stderr}`);
     daemon('munged', ['-F', '--force', `--key-file=${key}`, `--socket=${sock}`, `--pid-file=${join(dir, 'munge', 'munged.pid')}`,
       `--log-file=${join(dir, 'log', 'munged.log')}`, `--seed-file=${join(dir, 'munge', 'seed')}`], 'munged.out');
-    for (let i = 0; i < 50 && !existsSync(sock); i++) await sleep(100);
+    for (let i = 0; i < 300 && !existsSync(sock); i++) await sleep(100);
     if (!existsSync(sock)) throw new Error(`munged did not create ${sock}:\n${tail(join(dir, 'log', 'munged.out'))}`);
 
     // fake GPUs: character devices (same numbers as /dev/null) that gres.conf hands out
@@ -185,7 +185,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     writeFileSync(join(dir, 'gres.conf'), gpuFiles.map((f) => `NodeName=${node} Name=gpu File=${f}`).join('\n') + '\n');
     daemon('slurmctld', ['-D', '-f', conf], 'slurmctld.out');
     let privateDir: string | undefined;
-    if (opts.nodePrivate) {
+    // a private mount namespace needs CAP_SYS_ADMIN (root outside a restricted container)
+    const canUnshare = opts.nodePrivate === true && spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs probe /mnt'], { stdio: 'ignore' }).status === 0;
+    if (canUnshare) {
       privateDir = join(dir, 'private');
       mkdirSync(privateDir, { recursive: true });
       // sh -c 'mount ... && exec slurmd ...' inside a private mount namespace: the pid stays slurmd's
@@ -196,7 +198,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     // ready = sinfo shows the node idle
     let last = '';
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 600; i++) {
       const r = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env, encoding: 'utf8', timeout: 5000 });
       last = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
       if (r.status === 0 && /^idle/m.test(r.stdout)) {
@@ -204,7 +206,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       }
       await sleep(200);
     }
-    throw new Error(`the test cluster did not become idle in 30 s (sinfo: ${last})\n--- slurmctld:\n${tail(join(dir, 'log', 'slurmctld.log'))}\n--- slurmd:\n${tail(join(dir, 'log', 'slurmd.log'))}`);
+    throw new Error(`the test cluster did not become idle in 120 s (sinfo: ${last})\n--- slurmctld:\n${tail(join(dir, 'log', 'slurmctld.log'))}\n--- slurmd:\n${tail(join(dir, 'log', 'slurmd.log'))}`);
   } catch (e) {
     await stop();
     throw e;

@@ -164,7 +164,7 @@ if (skip) {
     const client = createSlurmClient({ env: cluster.env });
     // wait until k1 runs and k2 is queued, then kill the head
     let ids: string[] = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 600; i++) {
       ids = slurmJournal('run-k1').filter((l) => l.action === 'submitted').map((l) => l.jobId);
       if (ids.length === 2) {
         const st = await client.poll(ids);
@@ -197,7 +197,7 @@ if (skip) {
     writeFileSync(specFile, JSON.stringify({ store: store.root, jobs: [j], env: cluster.env, options, workerCommand: [process.execPath, WORKER] }));
     const head = spawn(process.execPath, [HEAD, specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
     let id: string | undefined;
-    for (let i = 0; i < 100 && !id; i++) { id = slurmJournal('run-d1').find((l) => l.action === 'submitted')?.jobId; await new Promise((r) => setTimeout(r, 50)); }
+    for (let i = 0; i < 1200 && !id; i++) { id = slurmJournal('run-d1').find((l) => l.action === 'submitted')?.jobId; await new Promise((r) => setTimeout(r, 50)); }
     head.kill('SIGKILL');
     await new Promise((r) => head.once('exit', r));
     assert.ok(id, 'submitted');

@@ -3,7 +3,7 @@
 import type { JobStatus, SlurmClient } from '../../src/executors/slurm/index.js';
 
 /** Poll until `pred` holds for the job (or throw after `timeoutMs`, naming the last state). */
-export async function waitJob(client: SlurmClient, id: string, pred: (s: JobStatus) => boolean, timeoutMs = 30_000): Promise<JobStatus> {
+export async function waitJob(client: SlurmClient, id: string, pred: (s: JobStatus) => boolean, timeoutMs = 120_000): Promise<JobStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: JobStatus | undefined;
   for (;;) {

@@ -102,7 +102,7 @@ if (skip) {
     const st = new Store(store);
     let firstRun = '';
     let ids: string[] = [];
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 600; i++) {
       firstRun = st.listRuns()[0] ?? '';
       const lines = firstRun ? slurmLines(store, firstRun) : [];
       ids = lines.filter((l) => l.action === 'submitted').map((l) => l.jobId);

@@ -39,11 +39,18 @@ async function runInTerminal(cwd: string, args: readonly string[], columns = 120
   }
 }
 
-/** A small real workflow: two local model folders (real safetensors) resolved by worker processes, and the report. */
+/** A small real workflow: three local model folders (real safetensors) resolved by worker processes, two real merges of them, and the report. */
 async function workflow(dir: string): Promise<{ file: string; stages: string[] }> {
-  const a = await makeModelDir(path.join(dir, 'models/a'), 1);
-  const b = await makeModelDir(path.join(dir, 'models/b'), 2);
-  const g: Graph = { file: path.join(dir, 'small.fbw'), stages: [pretrained('model.a', a), pretrained('model.b', b), stage('report', 'report', 'report', {}, [])] };
+  const base = await makeModelDir(path.join(dir, 'models/base'), 1);
+  const a = await makeModelDir(path.join(dir, 'models/a'), 2);
+  const b = await makeModelDir(path.join(dir, 'models/b'), 3);
+  const mergeInputs = [{ stage: 'model.base', role: 'base' }, { stage: 'model.a', role: 'model' }, { stage: 'model.b', role: 'model' }];
+  const g: Graph = { file: path.join(dir, 'small.fbw'), stages: [
+    pretrained('model.base', base), pretrained('model.a', a), pretrained('model.b', b),
+    stage('merge.average', 'merge', 'average', {}, mergeInputs),
+    stage('merge.task_arithmetic', 'merge', 'task_arithmetic', { scaling_factor: 0.3 }, mergeInputs),
+    stage('report', 'report', 'report', {}, []),
+  ] };
   const file = path.join(dir, 'small.json');
   writeFileSync(file, JSON.stringify(g));
   return { file, stages: g.stages.map((s) => s.id) };

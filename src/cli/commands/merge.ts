@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { mergeMethods, findMergeMethod } from '../../ml/merge/registry.js';
 import { mergeFiles } from '../../ml/merge/mergeFiles.js';
+import { findModelMergeMethod } from '../../ml/merge/modelRegistry.js';
 import { MergeParamError, UnknownMergeMethod, MergeInputError, MergeInputMismatch } from '../../ml/merge/errors.js';
 import { SafetensorsError } from '../../ml/io/safetensors.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -62,6 +63,7 @@ function parse(args: readonly string[]): Parsed {
   return r;
 }
 
+/** `fbw merge METHOD ...`: a standalone, streaming, state-dict level merge. */
 export const merge: Command = {
   name: 'merge',
   summary: 'merge checkpoints (safetensors files or model folders) with a merging method',
@@ -104,6 +106,11 @@ Exit codes: 0 merged, 1 the inputs cannot be merged (missing/corrupt file, misma
       throw e;
     }
     if (!p.method) { io.stderr.write(`fbw merge: missing METHOD (one of ${mergeMethods.map((m) => m.name).join(', ')})\nRun 'fbw merge --help' for usage.\n`); return 2; }
+    const dataMethod = findModelMergeMethod(p.method);
+    if (dataMethod) {
+      io.stderr.write(`fbw merge: ${dataMethod.name} needs each task's head and data (it is not a state-dict merge); use it in a workflow, e.g. \`finetune clip on [a, b] full then ${dataMethod.name} -> eval ...\`\n`);
+      return 2;
+    }
     let method;
     try { method = findMergeMethod(p.method); } catch (e) {
       if (e instanceof UnknownMergeMethod) { io.stderr.write(`fbw merge: ${e.message}\n`); return 2; }

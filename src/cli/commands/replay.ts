@@ -10,7 +10,8 @@ import { readRunRecord } from '../../store/journal.js';
 import { summarizeRun } from '../../store/runSummary.js';
 import { didYouMean } from '../../util/suggest.js';
 import { storeFor } from './runs.js';
-import { executeFromCli } from './run.js';
+import { executeFromCli, chooseExecutor } from './run.js';
+import { EXECUTOR_FLAGS, EXECUTOR_HELP } from '../../executors/slurm/executorFromArgs.js';
 
 /** The part of `graph` a replay runs: the chosen stages, their dependents if asked, and everything they read. */
 export function replayGraph(graph: Graph, chosen: readonly string[], downstream: boolean): { graph: Graph; force: Set<string> } {
@@ -41,12 +42,19 @@ Options:
   --store DIR     the store holding RUN (default: ./.fbw)
   --devices LIST  device slots, as for fbw run
   --json          print the event stream as JSON lines
+${EXECUTOR_HELP}
 
 Example:
   fbw replay 20250101-120000-ab12 --stage finetune.lora.mnist --downstream
 `,
-  flags: ['stage', 'downstream', 'store', 'devices', 'json', 'keep-going'],
-  async run(args, io) {
+  flags: ['stage', 'downstream', 'store', 'devices', 'json', 'keep-going', ...EXECUTOR_FLAGS],
+  async run(args0, io) {
+    const ex = chooseExecutor(args0, io, (rest) => {
+      const i = rest.findIndex((a) => a === '--store' || a.startsWith('--store='));
+      return storeFor(io.cwd, i < 0 ? undefined : rest[i]!.includes('=') ? rest[i]!.split('=')[1] : rest[i + 1], undefined);
+    });
+    if ('error' in ex) { io.stderr.write(`fbw replay: ${ex.error}\n`); return 2; }
+    const args = ex.rest;
     let v;
     try {
       v = parseArgs({ args: [...args], allowPositionals: true, options: { stage: { type: 'string', multiple: true }, downstream: { type: 'boolean' }, store: { type: 'string' }, devices: { type: 'string' }, json: { type: 'boolean' }, 'keep-going': { type: 'boolean' } } });
@@ -73,7 +81,8 @@ Example:
     const r = replayGraph(rec.graph, chosen, v.values.downstream ?? false);
     return executeFromCli(r.graph, {
       store: dir, force: r.force, keepGoing: v.values['keep-going'] ?? false, json: v.values.json ?? false,
-      ...(v.values.devices ? { devices: v.values.devices } : {}), argv: ['replay', ...args],
+      ...(v.values.devices ? { devices: v.values.devices } : {}), argv: ['replay', ...args0],
+      ...(ex.executor ? { executor: ex.executor } : {}),
     }, io);
   },
 };

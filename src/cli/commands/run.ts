@@ -9,6 +9,11 @@ import { DevicesInvalid } from '../../devices/deviceSlots.js';
 import { localExecutor } from '../../devices/localExecutor.js';
 import type { RunEvent } from '../../scheduler/events.js';
 import type { Graph } from '../../compile/ir.js';
+import type { Executor } from '../../scheduler/executor.js';
+import { executorFromArgs, EXECUTOR_FLAGS, EXECUTOR_HELP } from '../../executors/slurm/executorFromArgs.js';
+import { SlurmConfigInvalid } from '../../executors/slurm/errors.js';
+import { defaultStoreDir } from '../../scheduler/runGraph.js';
+import { resolve } from 'node:path';
 
 /** Pick the renderer as DESIGN.md §7 says: --json, a TTY, or plain lines. */
 export async function makeRenderer(io: CommandIO, json: boolean): Promise<{ onEvent(e: RunEvent): void; close(): Promise<void> }> {
@@ -28,13 +33,32 @@ export interface ExecuteOptions {
   readonly wait?: boolean;
   readonly force?: ReadonlySet<string>;
   readonly argv: readonly string[];
+  /** where stages run (default: local worker processes) */
+  readonly executor?: Executor;
+}
+
+/**
+ * Split `--executor` and its SLURM flags from a command's own arguments. The store is found
+ * from `--store` or the workflow beside which it lives (the SLURM executor checks it is shared).
+ */
+export function chooseExecutor(args: readonly string[], io: CommandIO, storeOf: (rest: readonly string[]) => string | undefined): { rest: string[]; executor?: Executor } | { error: string } {
+  try {
+    const first = executorFromArgs(args, { cwd: io.cwd, env: io.env });
+    if (first.name === 'local') return { rest: first.rest };
+    const store = storeOf(first.rest);
+    const c = executorFromArgs(args, { cwd: io.cwd, env: io.env, ...(store ? { store } : {}) });
+    return { rest: c.rest, ...(c.executor ? { executor: c.executor } : {}) };
+  } catch (e) {
+    if (e instanceof SlurmConfigInvalid) return { error: e.message };
+    throw e;
+  }
 }
 
 /** Run a graph from the CLI: Ctrl-C handling, renderer, exit code. Shared by run and replay. */
 export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: CommandIO): Promise<number> {
   const renderer = await makeRenderer(io, opts.json ?? false);
   const abort = new AbortController();
-  const executor = localExecutor();
+  const executor = opts.executor ?? localExecutor();
   let sigints = 0;
   const onSigint = () => {
     sigints++;
@@ -91,6 +115,7 @@ Options:
   --json           print the event stream as JSON lines (last line: {"event":"finished",...})
   --store DIR      the store (default: .fbw/ beside FILE)
   --wait           if another run holds the store, wait for it instead of refusing
+${EXECUTOR_HELP}
 
 Ctrl-C stops cleanly: running stages checkpoint, the run ends "interrupted" (exit 130);
 a second Ctrl-C stops at once. Run the same command again to resume.
@@ -100,8 +125,13 @@ Examples:
   fbw run sweep.fbw --devices cpu:2 --keep-going
   fbw run sweep.fbw --json | tail -1
 `,
-  flags: ['devices', 'keep-going', 'json', 'store', 'wait'],
-  async run(args, io) {
+  flags: ['devices', 'keep-going', 'json', 'store', 'wait', ...EXECUTOR_FLAGS],
+  async run(args0, io) {
+    const ex = chooseExecutor(args0, io, (rest) => {
+      try { const p = parse(rest); return p.values.store ? resolve(io.cwd, p.values.store) : p.positionals[0] ? defaultStoreDir(resolve(io.cwd, p.positionals[0])) : undefined; } catch { return undefined; }
+    });
+    if ('error' in ex) { io.stderr.write(`fbw run: ${ex.error}\n`); return 2; }
+    const args = ex.rest;
     let v: ReturnType<typeof parse>;
     try { v = parse(args); } catch (e) { io.stderr.write(`fbw run: ${(e as Error).message}\nRun 'fbw run --help' for usage.\n`); return 2; }
     const file = v.positionals[0];
@@ -112,7 +142,8 @@ Examples:
       ...(v.values.store ? { store: v.values.store } : {}),
       ...(v.values.devices ? { devices: v.values.devices } : {}),
       keepGoing: v.values['keep-going'] ?? false, json: v.values.json ?? false, wait: v.values.wait ?? false,
-      argv: ['run', ...args],
+      argv: ['run', ...args0],
+      ...(ex.executor ? { executor: ex.executor } : {}),
     }, io);
   },
 };

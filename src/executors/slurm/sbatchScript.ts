@@ -26,6 +26,12 @@ export function shQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A path as an #SBATCH value: sbatch's directive parser understands double quotes, not shell escapes. */
+function directivePath(p: string): string {
+  if (p.includes('"') || p.includes('\n')) throw new Error(`cannot pass the path ${JSON.stringify(p)} to sbatch: it contains a double quote or newline; rename the folder`);
+  return /\s/.test(p) ? `"${p}"` : p;
+}
+
 /** #SBATCH option lines for resources (without the "#SBATCH " prefix). */
 export function sbatchOptions(r: SlurmResources): string[] {
   const o: string[] = [];
@@ -47,9 +53,9 @@ export function renderSbatchScript(spec: SbatchSpec): string {
   const lines = [
     '#!/bin/bash',
     `#SBATCH --job-name=${name}`,
-    `#SBATCH --output=${spec.stdout}`,
-    `#SBATCH --error=${spec.stderr}`,
-    `#SBATCH --chdir=${spec.cwd}`,
+    `#SBATCH --output=${directivePath(spec.stdout)}`,
+    `#SBATCH --error=${directivePath(spec.stderr)}`,
+    `#SBATCH --chdir=${directivePath(spec.cwd)}`,
     '#SBATCH --nodes=1',
     '#SBATCH --ntasks=1',
     ...sbatchOptions(spec.resources).map((o) => `#SBATCH ${o}`),

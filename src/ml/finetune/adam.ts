@@ -15,6 +15,8 @@ export interface AdamArgs {
   readonly beta2?: number;
   /** default 1e-8 */
   readonly eps?: number;
+  /** AdamW (Loshchilov & Hutter 2019): decay the weights directly instead of adding λθ to g */
+  readonly decoupled?: boolean;
 }
 
 /** Learning rate at `step` (0-based) of a cosine schedule over `total` steps. */
@@ -45,14 +47,16 @@ export class Adam {
     for (const [k, x] of this.vars) {
       let g = grads.get(k);
       if (!g) continue;
-      if (wd) g = tf.add(g, tf.mul(x, wd));
+      const dec = this.args.decoupled === true;
+      if (wd && !dec) g = tf.add(g, tf.mul(x, wd));
       const m = this.m.get(k)!, v = this.v.get(k)!;
       const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
       const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
       m.assign(m1);
       v.assign(v1);
       // θ ← θ − lr · m̂ / (√v̂ + ε), with m̂ = m/c1, v̂ = v/c2 (torch's formulation)
-      x.assign(tf.sub(x, tf.div(tf.mul(m1, lr / c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps))));
+      const base = wd && dec ? tf.mul(x, 1 - lr * wd) : x;
+      x.assign(tf.sub(base, tf.div(tf.mul(m1, lr / c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps))));
     }
   }
 

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { get, type ParamSpec, type ResolvedParams } from './method.js';
 import { batchStream, meanEntropy, visionNames, ModelMergeAborted, type ModelMergeArgs, type ModelMergeMethod } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
-import type { ForwardContext } from '../models/clip.js';
+import { newVariable, type ForwardContext } from '../models/clip.js';
 import { MergeInputError } from './errors.js';
 
 const params: readonly ParamSpec[] = [
@@ -37,7 +37,7 @@ async function adamerge(layerWise: boolean, name: string, p: ResolvedParams, a: 
   const steps = given.length ? 0 : get.num(p, 'max_steps');
   try {
     if (steps > 0) {
-      const lv = tf.variable(tf.tensor2d(lambda, [n, L]), true, `adamerging.lambda#${Date.now()}`);
+      const lv = newVariable(tf.tensor2d(lambda, [n, L]), 'adamerging.lambda');
       const streams = await Promise.all(a.models.map(async (_, i) => batchStream(await a.data(i, 'test'), a.base.config.vision_config.image_size, get.num(p, 'batch_size'), get.num(p, 'seed') + i)));
       const lr = get.num(p, 'lr'), clamp = get.bool(p, 'clamp_weights');
       const m1 = new Float32Array(n * L), m2 = new Float32Array(n * L);
@@ -71,7 +71,9 @@ async function adamerge(layerWise: boolean, name: string, p: ResolvedParams, a: 
             if (clamp) v = Math.min(1, Math.max(0, v));
             next[j] = v;
           }
-          lv.assign(tf.tensor2d(next, [n, L]));
+          const nt = tf.tensor2d(next, [n, L]);
+          lv.assign(nt);
+          nt.dispose();
           const loss = value.dataSync()[0]!;
           tf.dispose([value, ...Object.values(grads)]);
           a.progress?.({ step: t, total: steps, phase: 'adamerging', loss });

@@ -18,6 +18,7 @@ import { crossEntropy } from '../models/ops.js';
 /** the file that marks a folder as an ensemble */
 export const ENSEMBLE_FILE = 'ensemble.json';
 
+/** ensemble.json: the members (relative folders) and their weights. */
 export interface EnsembleSpec {
   readonly kind: 'ensemble';
   readonly method: 'simple_ensemble' | 'weighted_ensemble';

@@ -11,6 +11,7 @@ import { resolveParams, type Chunk, type PassContext } from './method.js';
 import { MergeAborted, MergeInputError, MergeInputMismatch } from './errors.js';
 import { isLinearWeight } from './kernels.js';
 
+/** Where the checkpoints are and what to report while merging. */
 export interface MergeFilesOptions {
   /** pretrained model: a .safetensors file or a model folder (needed by task-vector methods) */
   readonly base?: string;
@@ -33,6 +34,7 @@ export interface MergeFilesOptions {
   readonly signal?: AbortSignal;
 }
 
+/** What a merge did: tensors written and bytes read from disk over all passes. */
 export interface MergeFilesResult {
   readonly tensors: number;
   readonly bytesRead: number;
@@ -129,6 +131,8 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
       return s.readInto(j.e.name, bufs[slot]![x]!, j.start, j.length);
     })));
     const allInputs = inputs.map((s) => s !== undefined);
+    // methods without a base (averages) never read it for the tensors they merge
+    const mergeInputs = inputs.map((s, x) => s !== undefined && (x > 0 || m.needsBase));
     const stream = async (jobs: readonly Job[], which: (j: Job) => readonly boolean[], visit: (j: Job, c: Chunk, slot: number) => void | Promise<void>, progress: (done: number) => void): Promise<void> => {
       let pending = jobs.length ? load(jobs[0]!, 0, which(jobs[0]!)) : undefined;
       let done = 0;
@@ -141,7 +145,7 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
         const b = bufs[slot]!;
         const chunk: Chunk = {
           name: job.e.name, shape: job.e.shape, start: job.start, length: job.length, linearWeight: job.e.linearWeight,
-          base: base ? b[0]!.subarray(0, job.length) : undefined,
+          base: base && m.needsBase ? b[0]!.subarray(0, job.length) : undefined,
           models: models.map((_, k) => b[k + 1]!.subarray(0, job.length)),
         };
         await visit(job, chunk, slot);
@@ -161,7 +165,7 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
       pass: async (visit) => {
         pass++;
         passes = Math.max(passes, pass + 1);
-        await stream(mergedJobs, () => allInputs, (_j, c) => visit(c), (done) => opts.onProgress?.({ pass, passes, done, total: numel }));
+        await stream(mergedJobs, () => mergeInputs, (_j, c) => visit(c), (done) => opts.onProgress?.({ pass, passes, done, total: numel }));
       },
     };
     const kernel = await m.prepare(p, ctx);
@@ -180,7 +184,8 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
     const changedOutOfScope = new Set<string>();
     const total = entries.reduce((a, e) => a + (FLOAT.has(e.dtype) ? e.numel : 0), 0);
     const floatJobs = jobsOf(entries.filter((e) => FLOAT.has(e.dtype)));
-    const readWhich = (j: Job): readonly boolean[] => j.e.merged || j.e.outOfScope ? allInputs : inputs.map((_, x) => x === refIndex);
+    const refOnly = inputs.map((_, x) => x === refIndex);
+    const readWhich = (j: Job): readonly boolean[] => j.e.merged ? mergeInputs : j.e.outOfScope ? allInputs : refOnly;
     let cursor = 0;
     const writeNonFloatUpTo = async (upTo: number): Promise<void> => {
       // non-float tensors (position ids, masks) are copied verbatim from the reference, in order
@@ -196,7 +201,7 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
       const out = outBufs[slot]!.subarray(0, job.length);
       if (job.e.merged) kernel.apply(c, out);
       else {
-        const r = refIndex === 0 ? c.base! : c.models[0]!;
+        const r = bufs[slot]![refIndex]!.subarray(0, job.length);
         out.set(r);
         if (job.e.outOfScope) for (const mm of c.models) { for (let i = 0; i < job.length; i++) if (mm[i] !== r[i]) { changedOutOfScope.add(job.e.name); break; } }
       }

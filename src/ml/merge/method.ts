@@ -67,7 +67,7 @@ export interface MergeMethod {
 }
 
 /** Fill defaults and check types; unknown names get a did-you-mean. Accepts strings (CLI). */
-export function resolveParams(method: MergeMethod, raw: Readonly<Record<string, unknown>>): ResolvedParams {
+export function resolveParams(method: Pick<MergeMethod, 'name' | 'params'>, raw: Readonly<Record<string, unknown>>): ResolvedParams {
   const out: Record<string, ResolvedParams[string]> = {};
   const names = method.params.map((p) => p.name);
   for (const k of Object.keys(raw)) {

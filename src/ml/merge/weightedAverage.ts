@@ -15,11 +15,12 @@ export const weightedAverage: MergeMethod = {
   citation: 'Wortsman et al., Model soups, ICML 2022; Matena & Raffel, Fisher-weighted averaging, NeurIPS 2022',
   needsBase: false,
   params: [
-    { name: 'weights', type: 'number[]', doc: 'one weight per model, in the order the models are given' },
+    { name: 'weights', type: 'number[]', default: [], doc: 'one weight per model, in the order the models are given (empty: equal weights)' },
     { name: 'normalize', type: 'boolean', default: true, doc: 'divide the weights by their sum before merging' },
   ],
   async prepare(p, ctx) {
     let w = [...get.nums(p, 'weights')];
+    if (w.length === 0) w = Array.from({ length: ctx.numModels }, () => 1);
     if (w.length !== ctx.numModels) throw new MergeInputError('weighted_average', `got ${w.length} weights for ${ctx.numModels} models; give one weight per model`);
     if (get.bool(p, 'normalize')) {
       let sum = 0;

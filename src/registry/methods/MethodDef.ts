@@ -13,6 +13,7 @@ export type MethodRole =
 /** A JSON Schema object (the subset ajv validates here). */
 export type JsonSchema = { readonly [k: string]: unknown };
 
+/** One method: its role, schema and constraints. */
 export interface MethodDef {
   /** canonical name: what stage.method holds */
   readonly name: string;

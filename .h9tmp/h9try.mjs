@@ -1,0 +1,16 @@
+import { makeTinyResNet, tempDir } from '/work/main/dist/test/ml-classifier/helpers.js';
+import { loadResNet } from '/work/main/dist/src/ml/classifier/loadResNet.js';
+import { finetuneClassifier } from '/work/main/dist/src/ml/classifier/finetuneClassifier.js';
+import { evaluateResNet } from '/work/main/dist/src/ml/classifier/evaluateResNet.js';
+import { loadTask } from '/work/main/dist/src/ml/data/index.js';
+const task = process.argv[2] ?? 'mnist';
+const d = await makeTinyResNet(tempDir() + '/m', task);
+const m = await loadResNet(d);
+const train = await loadTask(task, 'train', { maxExamples: 1000 });
+const test = await loadTask(task, 'test');
+let t = performance.now();
+console.log('before', evaluateResNet(m, test, 32, { maxExamples: 400 }), (performance.now()-t)|0, 'ms');
+t = performance.now();
+const r = await finetuneClassifier(m, train, { max_steps: 40, batch_size: 32, imageSize: 32, optimizer: { lr: 0.05 }, save_interval: 20, test, max_eval_examples: 400 });
+console.log('train', (performance.now()-t)|0, 'ms', r.log.map(e=>e.loss.toFixed(2)).join(' '));
+console.log(r.evals, r.final);
