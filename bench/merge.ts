@@ -124,8 +124,6 @@ async function main(): Promise<void> {
     const { base, models } = await generate(dir, specs);
     const fileGB = statSync(base).size / 1e9;
     console.log(`generated base + ${MODELS} models, ${(fileGB * 1e3).toFixed(0)} MB each (${specs.length} tensors, ViT-B/32 vision tower, ${LAYERS} layers) in ${((Date.now() - t0) / 1e3).toFixed(1)} s`);
-    const mem = memcpyBandwidth();
-    console.log(`memory copy (Buffer.copy, 256 MB): ${mem.toFixed(2)} GB/s`);
     const methods = [
       { name: 'simple_average', params: {}, inputs: MODELS },
       { name: 'task_arithmetic', params: { scaling_factor: 0.3 }, inputs: MODELS + 1 },
@@ -145,10 +143,12 @@ async function main(): Promise<void> {
       const cmp = await compare(outF, outT);
       const fr = gb / fs, tr = gb / pr.seconds;
       fbwRates.push(fr); torchRates.push(tr);
-      console.log(`${m.name.padEnd(16)} fbw ${fs.toFixed(2)} s = ${fr.toFixed(2)} GB/s (${(r.bytesRead / 1e9).toFixed(2)} GB physically read) | pytorch ${pr.torch} (${pr.threads} thread) ${pr.seconds.toFixed(2)} s = ${tr.toFixed(2)} GB/s, peak RSS ${pr.maxRssMB.toFixed(0)} MB | fbw/pytorch ${(fr / tr).toFixed(2)} | fbw/memcpy ${(fr / mem).toFixed(2)} | same weights: ${cmp.differing === 0 ? 'bit-identical' : `${cmp.differing} of ${cmp.total} differ, max |Δ| ${cmp.maxAbs.toExponential(2)}`}`);
+      console.log(`${m.name.padEnd(16)} fbw ${fs.toFixed(2)} s = ${fr.toFixed(2)} GB/s (${(r.bytesRead / 1e9).toFixed(2)} GB physically read) | pytorch ${pr.torch} (${pr.threads} thread) ${pr.seconds.toFixed(2)} s = ${tr.toFixed(2)} GB/s, peak RSS ${pr.maxRssMB.toFixed(0)} MB | fbw/pytorch ${(fr / tr).toFixed(2)} | same weights: ${cmp.differing === 0 ? 'bit-identical' : `${cmp.differing} of ${cmp.total} differ, max |Δ| ${cmp.maxAbs.toExponential(2)}`}`);
       rmSync(outF); rmSync(outT);
     }
-    console.log(`fbw peak RSS over the whole run (generation + all merges): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    console.log(`fbw peak RSS over generation + all merges + checks: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    const mem = memcpyBandwidth();
+    console.log(`memory copy (Buffer.copy, 256 MB): ${mem.toFixed(2)} GB/s; fbw/memcpy: ${methods.map((m, i) => `${m.name} ${(fbwRates[i]! / mem).toFixed(3)}`).join(', ')}`);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const value = mean(fbwRates), anchor = mean(torchRates);
     console.log(`mean of the three: fbw ${value.toFixed(2)} GB/s, pytorch ${anchor.toFixed(2)} GB/s, memcpy ${mem.toFixed(2)} GB/s`);

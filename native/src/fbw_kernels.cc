@@ -440,20 +440,38 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * cols;
     float* orow = o + r * cols;
+    // 8 partial maxima / sums so the loops vectorise without -ffast-math
+    float m8[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    int64_t j = 0;
+    for (; j + 8 <= cols; j += 8)
+      for (int l = 0; l < 8; l++) m8[l] = xr[j + l] > m8[l] ? xr[j + l] : m8[l];
     float mx = -INFINITY;
-    for (int64_t j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
-    double s = 0;
+    for (int l = 0; l < 8; l++) mx = m8[l] > mx ? m8[l] : mx;
+    for (; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
+    for (int64_t q = 0; q < cols; q++) if (std::isnan(xr[q])) { mx = NAN; break; }
     if (logSm) {
-      for (int64_t j = 0; j < cols; j++) s += fastExp(xr[j] - mx);
-      const float ls = (float)std::log(s);
-      for (int64_t j = 0; j < cols; j++) orow[j] = xr[j] - mx - ls;
+      for (int64_t q = 0; q < cols; q++) orow[q] = xr[q] - mx;
     } else {
-      for (int64_t j = 0; j < cols; j++) orow[j] = fastExp(xr[j] - mx);
-      float fs = 0.f;
-      for (int64_t j = 0; j < cols; j++) fs += orow[j];
-      s = fs;
+      for (int64_t q = 0; q < cols; q++) orow[q] = fastExp(xr[q] - mx);
+    }
+    float s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    j = 0;
+    if (logSm) {
+      for (; j + 8 <= cols; j += 8)
+        for (int l = 0; l < 8; l++) s8[l] += fastExp(orow[j + l]);
+    } else {
+      for (; j + 8 <= cols; j += 8)
+        for (int l = 0; l < 8; l++) s8[l] += orow[j + l];
+    }
+    double s = 0;
+    for (int l = 0; l < 8; l++) s += s8[l];
+    for (; j < cols; j++) s += logSm ? fastExp(orow[j]) : orow[j];
+    if (logSm) {
+      const float ls = (float)std::log(s);
+      for (int64_t q = 0; q < cols; q++) orow[q] -= ls;
+    } else {
       const float inv = (float)(1.0 / s);
-      for (int64_t j = 0; j < cols; j++) orow[j] *= inv;
+      for (int64_t q = 0; q < cols; q++) orow[q] *= inv;
     }
   }
   return info.Env().Undefined();

@@ -68,11 +68,11 @@ export async function planRun(graph: Graph, store: Store, opts: PlanOptions = {}
     } else {
       const rerunInputs = s.inputs.map((i) => byId.get(i.stage)!).filter((i) => i.status !== 'cached');
       const v = store.verify(k.key, opts.fullVerify ? { full: true } : {});
-      const step = checkpointStep(store, k.key);
       const base = { stage: s, key: k.key, components: k.components } as const;
       if (v.ok && !rerunInputs.length && !opts.force?.has(s.id)) {
         p = { ...base, status: 'cached', reason: `committed ${v.manifest.created}${v.manifest.run ? ` by run ${v.manifest.run}` : ''}` };
       } else {
+        const step = checkpointStep(store, k.key);
         let reason: string;
         const corrupt = !v.ok && !v.missing ? v.reason : undefined;
         if (opts.force?.has(s.id)) reason = 'replay requested';

@@ -6,7 +6,7 @@
 // change is one RunEvent, emitted in order to the single event stream.
 import { Data, Deferred, Effect, Schedule, Semaphore } from 'effect';
 import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import type { RunEvent } from './events.js';
 import type { Executor, ExecOutcome } from './executor.js';
 import type { Plan, PlannedStage } from '../plan/planRun.js';
@@ -177,11 +177,21 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
 
     const skip = (p: PlannedStage, because: string): Outcome => { emit({ event: 'skipped', stage: p.stage.id, because }); return finish(p.stage.id, 'skipped'); };
 
+    // stages with equal keys are the same work: the first runs it, the others reuse its result
+    const firstWithKey = new Map<string, string>();
+    for (const p of toRun) if (p.key && !firstWithKey.has(p.key)) firstWithKey.set(p.key, p.stage.id);
+
     const runStage = (p: PlannedStage): Effect.Effect<Outcome> =>
       Effect.gen(function* () {
         const ins = yield* Effect.forEach(p.stage.inputs, (i) => Effect.map(Deferred.await(done.get(i.stage)!), (r) => [i.stage, r] as const));
         const bad = ins.find(([, r]) => r !== 'ok' && r !== 'cached');
         if (bad) return skip(p, `input ${bad[0]} ${bad[1] === 'failed' ? 'failed' : bad[1] === 'interrupted' ? 'was interrupted' : 'was skipped'}`);
+        const twin = p.key ? firstWithKey.get(p.key) : undefined;
+        if (twin && twin !== p.stage.id) {
+          const r = yield* Deferred.await(done.get(twin)!);
+          if (r === 'ok' || r === 'cached') { emit({ event: 'cached', stage: p.stage.id, key: p.key }); return finish(p.stage.id, 'cached'); }
+          return skip(p, `same work as ${twin}, which ${r === 'failed' ? 'failed' : r === 'interrupted' ? 'was interrupted' : 'was skipped'}`);
+        }
         if (p.status === 'blocked') return skip(p, p.reason);
         if (p.error) return failStage(p, { name: p.errorName ?? 'StageCannotRun', message: p.error, transient: false }, logOf(p.stage.id));
         if (stopping) return skip(p, stopping);
@@ -211,6 +221,17 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
       mkdirSync(dst, { recursive: true });
       for (const f of readdirSync(src)) if (f !== MANIFEST && !f.startsWith('.')) { try { copyFileSync(join(src, f), join(dst, f)); } catch { /* a sub-folder */ } }
       if (existsSync(join(dst, 'report.json'))) report = join(dst, 'report.json');
+      // `report "DIR"` in the workflow: the files also land where the user asked, beside the workflow
+      const userDir = p.stage.params['dir'];
+      if (typeof userDir === 'string' && userDir) {
+        const out = resolve(o.workflowDir, userDir);
+        try {
+          mkdirSync(out, { recursive: true });
+          for (const f of readdirSync(dst)) copyFileSync(join(dst, f), join(out, f));
+        } catch (e) {
+          appendFileSync(logOf(p.stage.id), `${new Date().toISOString()} cannot copy the report to ${out}: ${(e as Error).message}\n`);
+        }
+      }
     }
     const count = (k: Outcome) => [...outcomes.values()].filter((v) => v === k).length;
     const counts = { done: count('ok'), cached: count('cached'), failed: count('failed'), skipped: count('skipped') };

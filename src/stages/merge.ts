@@ -34,6 +34,9 @@ export class MergeTaskMissing extends Error {
 /** Short spellings the language allows for FusionBench's parameter names. */
 const PARAM_ALIASES: Readonly<Record<string, string>> = { scale: 'scaling_factor', lambda: 'scaling_factor', k: 'threshold', density: 'threshold', p: 'sparsity_ratio', drop_rate: 'sparsity_ratio' };
 
+/** stage params that are not merge parameters (report labels, data-loader knobs): ignored silently */
+const QUIET_KEYS: ReadonlySet<string> = new Set(['row', 'num_workers', 'devices', 'save_interval', 'optimizer', 'cache_dir', 'fast_dev_run']);
+
 /**
  * The language's umbrella methods → the concrete method: `dare(on=...)` → dare_task_arithmetic /
  * dare_ties_merging / dare_simple_average; `adamerging(granularity=...)` → task_wise /
@@ -64,7 +67,7 @@ export function mergeParamsFor(method: string, params: Readonly<Record<string, u
   for (const [k0, v] of Object.entries(params)) {
     const k = names.has(k0) ? k0 : PARAM_ALIASES[k0] ?? k0;
     if (names.has(k)) out[k] = v;
-    else log(`merge: parameter '${k0}' is not one of ${m.name}'s (${[...names].join(', ') || 'none'}); ignored`);
+    else if (!QUIET_KEYS.has(k0)) log(`merge: parameter '${k0}' is not one of ${m.name}'s (${[...names].join(', ') || 'none'}); ignored`);
   }
   return out;
 }

@@ -11,8 +11,24 @@ import type { KeyComponents } from './keyComponents.js';
 
 /** Outcome of verifying a committed artifact: a reason a user can read when it fails. */
 export type Verified =
-  | { readonly ok: true; readonly manifest: Manifest }
+  | { readonly ok: true; readonly manifest: ManifestSummary }
   | { readonly ok: false; readonly missing: boolean; readonly reason: string };
+
+/** The parts of a manifest a verified artifact reports without re-reading it. */
+export interface ManifestSummary {
+  readonly stage: string;
+  readonly kind: string;
+  readonly key: string;
+  readonly created: string;
+  readonly run?: string;
+}
+
+interface VerifiedStamp {
+  /** stamps (inode:size:mtime:ctime) of manifest.json and each file, '|'-joined */
+  readonly stamp: string;
+  readonly files: readonly string[];
+  readonly summary: ManifestSummary;
+}
 
 /** What the last commit of a stage id was, for `fbw why`. */
 export interface StageIndexEntry {
@@ -58,8 +74,8 @@ function listFiles(dir: string): string[] {
 }
 
 function stamp(path: string): string {
-  const s = statSync(path, { bigint: true });
-  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  const s = statSync(path);
+  return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 }
 
 /** One store on disk; every phase reads and writes it through this object. */
@@ -71,7 +87,7 @@ export class Store {
   readonly index: string;
   readonly cache: string;
   readonly lockFile: string;
-  private verifiedStamps: Map<string, string> | undefined;
+  private verifiedStamps: Map<string, VerifiedStamp> | undefined;
   private stampsDirty = false;
 
   constructor(readonly root: string) {
@@ -111,12 +127,12 @@ export class Store {
     return m;
   }
 
-  private stamps(): Map<string, string> {
+  private stamps(): Map<string, VerifiedStamp> {
     if (!this.verifiedStamps) {
       this.verifiedStamps = new Map();
       try {
-        const o = JSON.parse(readFileSync(join(this.cache, 'verified.json'), 'utf8')) as Record<string, string>;
-        for (const [k, v] of Object.entries(o)) this.verifiedStamps.set(k, v);
+        const o = JSON.parse(readFileSync(join(this.cache, 'verified.json'), 'utf8')) as Record<string, VerifiedStamp>;
+        for (const [k, v] of Object.entries(o)) if (v && typeof v.stamp === 'string' && Array.isArray(v.files)) this.verifiedStamps.set(k, v);
       } catch { /* no cache yet, or unreadable: re-verify */ }
     }
     return this.verifiedStamps;
@@ -124,34 +140,42 @@ export class Store {
 
   /**
    * Check that objects/<key> is committed: manifest present and every file's size and sha256
-   * match. A file whose inode, size, mtime and ctime are unchanged since it last verified is not
-   * re-hashed (any write changes ctime); FBW_VERIFY=full forces hashing everything.
+   * match. When the manifest and every file still have the inode, size, mtime and ctime they had
+   * when last verified (any write changes ctime), nothing is re-read; FBW_VERIFY=full forces
+   * hashing everything.
    */
   verify(key: string, opts: { full?: boolean } = {}): Verified {
     const dir = this.objectDir(key);
+    const full = opts.full ?? process.env['FBW_VERIFY'] === 'full';
+    const stamps = this.stamps();
+    const known = stamps.get(key);
+    if (!full && known) {
+      try {
+        const st = [stamp(join(dir, MANIFEST)), ...known.files.map((f) => stamp(join(dir, ...f.split('/'))))].join('|');
+        if (st === known.stamp) return { ok: true, manifest: known.summary };
+      } catch { /* something vanished: verify properly below */ }
+    }
     let m: Manifest | undefined;
     try { m = this.readManifest(key); } catch (e) { return { ok: false, missing: false, reason: (e as Error).message }; }
     if (!m) return existsSync(dir) ? { ok: false, missing: false, reason: `${join(dir, MANIFEST)} is missing (uncommitted folder)` } : { ok: false, missing: true, reason: 'no committed result' };
-    const full = opts.full ?? process.env['FBW_VERIFY'] === 'full';
-    const stamps = this.stamps();
     const st: string[] = [];
+    try { st.push(stamp(join(dir, MANIFEST))); } catch { return { ok: false, missing: false, reason: `${join(dir, MANIFEST)} vanished` }; }
     for (const f of m.files) {
       const p = join(dir, ...f.path.split('/'));
       let s: string;
       try { s = stamp(p); } catch { return { ok: false, missing: false, reason: `${p} is missing` }; }
       st.push(s);
     }
-    const joined = st.join('|');
-    if (!full && stamps.get(key) === joined) return { ok: true, manifest: m };
     for (const f of m.files) {
       const p = join(dir, ...f.path.split('/'));
       const h = hashFileSync(p);
       if (h.size !== f.size) return { ok: false, missing: false, reason: `${p} has ${h.size} bytes, manifest says ${f.size} (truncated or modified)` };
       if (h.sha256 !== f.sha256) return { ok: false, missing: false, reason: `${p} content hash differs from its manifest (corrupted or modified)` };
     }
-    stamps.set(key, joined);
+    const summary: ManifestSummary = { stage: m.stage, kind: m.kind, key: m.key, created: m.created, ...(m.run ? { run: m.run } : {}) };
+    stamps.set(key, { stamp: st.join('|'), files: m.files.map((f) => f.path), summary });
     this.stampsDirty = true;
-    return { ok: true, manifest: m };
+    return { ok: true, manifest: summary };
   }
 
   /** Persist the verification stamps (call at the end of a plan or run). */
@@ -169,14 +193,15 @@ export class Store {
    * the manifest, then rename atomically. A crash at any instant leaves either nothing or a
    * complete committed artifact under objects/.
    */
-  commit(tmpDir: string, info: { stage: string; kind: string; key: string; components: KeyComponents; run?: string; seconds?: number }): Manifest {
+  commit(tmpDir: string, info: { stage: string; kind: string; key: string; components: KeyComponents; run?: string; seconds?: number }, opts: { durable?: boolean } = {}): Manifest {
+    const sync = opts.durable === false ? () => {} : fsyncPath;
     const files: ManifestFile[] = [];
     for (const p of listFiles(tmpDir)) {
       const rel = relative(tmpDir, p).split(sep).join('/');
       if (rel === MANIFEST) throw new CommitFailed(tmpDir, `the stage wrote ${MANIFEST} itself; that name is reserved for the store`);
       if (lstatSync(p).isSymbolicLink()) throw new CommitFailed(tmpDir, `${rel} is a symbolic link; artifacts must hold real files`);
       const h = hashFileSync(p);
-      fsyncPath(p);
+      sync(p);
       files.push({ path: rel, size: h.size, sha256: h.sha256 });
     }
     const manifest: Manifest = {
@@ -185,14 +210,14 @@ export class Store {
     };
     const mp = join(tmpDir, MANIFEST);
     writeFileSync(mp, JSON.stringify(manifest, null, 1));
-    fsyncPath(mp);
-    for (const d of new Set(files.map((f) => join(tmpDir, ...f.path.split('/').slice(0, -1))))) fsyncPath(d);
-    fsyncPath(tmpDir);
+    sync(mp);
+    for (const d of new Set(files.map((f) => join(tmpDir, ...f.path.split('/').slice(0, -1))))) sync(d);
+    sync(tmpDir);
     const target = this.objectDir(info.key);
     if (existsSync(target)) this.discard(info.key);
     mkdirSync(this.objects, { recursive: true });
     renameSync(tmpDir, target);
-    fsyncPath(this.objects);
+    sync(this.objects);
     this.writeIndex({ stage: info.stage, key: info.key, components: info.components, committed: manifest.created, ...(info.run ? { run: info.run } : {}) });
     return manifest;
   }

@@ -21,14 +21,10 @@ export function canonicalJson(value: Json | undefined): string {
  * Length-prefixed encoding of named fields: `<len(name)>:<name><len(value)>:<value>` per field,
  * in the given order. Lengths are UTF-8 byte counts, so no field boundary can be forged.
  */
-export function lengthPrefixed(fields: readonly (readonly [string, string])[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, value] of fields) {
-    const n = Buffer.from(name, 'utf8');
-    const v = Buffer.from(value, 'utf8');
-    parts.push(Buffer.from(`${n.length}:`), n, Buffer.from(`${v.length}:`), v);
-  }
-  return Buffer.concat(parts);
+export function lengthPrefixed(fields: readonly (readonly [string, string])[]): string {
+  let out = '';
+  for (const [name, value] of fields) out += `${Buffer.byteLength(name, 'utf8')}:${name}${Buffer.byteLength(value, 'utf8')}:${value}`;
+  return out;
 }
 
 /** sha256 hex of a string or bytes. */

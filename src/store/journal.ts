@@ -13,9 +13,14 @@ export function newRunId(now: Date = new Date()): string {
   return `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Appends events to runs/<id>/journal.jsonl. */
+/**
+ * Appends events to runs/<id>/journal.jsonl, one synchronous write per event. `cached` and
+ * `queued` events (bursts of thousands at the start of a run, recording no change to the store)
+ * are written together with the next event instead, so a large cached run costs a few writes.
+ */
 export class Journal {
   private fd: number | undefined;
+  private pending = '';
   readonly path: string;
   constructor(readonly dir: string) {
     mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -24,9 +29,17 @@ export class Journal {
   }
   append(e: RunEvent): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, JSON.stringify(e) + '\n');
+    this.pending += JSON.stringify(e) + '\n';
+    if ((e.event === 'cached' || e.event === 'queued') && this.pending.length < 1 << 18) return;
+    this.flush();
+  }
+  flush(): void {
+    if (this.fd === undefined || !this.pending) return;
+    writeSync(this.fd, this.pending);
+    this.pending = '';
   }
   close(): void {
+    this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

@@ -70,3 +70,13 @@ export function clock(t: number): string {
   const d = new Date(t);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
+
+/** A step count that fits a narrow column: 950, 12345, 358k, 1.2M. */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const a = Math.abs(n);
+  if (a < 100000) return String(Math.round(n));
+  if (a < 1e6) return `${Math.round(n / 1000)}k`;
+  if (a < 1e9) return `${(n / 1e6).toFixed(1)}M`;
+  return `${(n / 1e9).toFixed(1)}G`;
+}

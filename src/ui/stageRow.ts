@@ -3,7 +3,7 @@
 // text segments, so the ink view, `fbw show` and the tests share one layout.
 
 import { etaSeconds, stageFraction, type StageState, type StageStatus } from './reduceRun.js';
-import { fit, formatDuration, formatLoss, formatPercent, formatRate, progressBar, sparkline } from './format.js';
+import { fit, formatCount, formatDuration, formatLoss, formatPercent, formatRate, progressBar, sparkline } from './format.js';
 
 /** A piece of a line with an optional style (the ink view maps it to <Text> props). */
 export interface Segment {
@@ -111,16 +111,18 @@ export function statusSymbol(status: StageStatus): Segment {
   }
 }
 
-function note(s: StageState): Segment {
+function note(s: StageState, width: number): Segment {
   switch (s.status) {
     case 'pending': return { text: 'waiting for inputs', dim: true };
     case 'queued': return { text: 'queued', dim: true };
     case 'running': {
       const parts: string[] = [];
       if (s.resumedFrom !== undefined) parts.push(`resumed from step ${s.resumedFrom}`);
+      if ((s.attempt ?? 1) > 1) parts.push(`attempt ${s.attempt}`);
       if (s.phase) parts.push(s.phase);
       else if (s.step === undefined) parts.push('starting');
-      if ((s.attempt ?? 1) > 1) parts.push(`attempt ${s.attempt}`);
+      // drop trailing parts (phase first) rather than cut the resume step in half
+      while (parts.length > 1 && parts.join(' · ').length > width) parts.pop();
       return { text: parts.join(' · '), ...(s.resumedFrom !== undefined ? { color: 'yellow' as const } : { dim: true }) };
     }
     case 'retrying': return { text: `retry ${s.attempt ?? ''}: ${s.retryReason ?? ''}`, color: 'yellow' };
@@ -136,6 +138,9 @@ function note(s: StageState): Segment {
   }
 }
 
+/** Stage kinds whose loss over steps is a training curve (others get no sparkline). */
+const TRAINING_KINDS: ReadonlySet<string> = new Set(['finetune', 'pretrain', 'continual', 'multitask']);
+
 function cell(s: StageState, id: ColumnId, width: number): Segment {
   switch (id) {
     case 'status': return statusSymbol(s.status);
@@ -147,7 +152,7 @@ function cell(s: StageState, id: ColumnId, width: number): Segment {
       if (f === undefined) return { text: s.status === 'running' ? '░'.repeat(width) : '' , dim: true };
       return { text: progressBar(f, width), color: s.status === 'failed' ? 'red' : s.status === 'running' ? 'cyan' : 'green', ...(s.status === 'cached' ? { dim: true } : {}) };
     }
-    case 'steps': return { text: s.step !== undefined && s.total !== undefined ? `${s.step}/${s.total}` : '' };
+    case 'steps': return { text: s.step !== undefined && s.total !== undefined ? `${formatCount(s.step)}/${formatCount(s.total)}` : '' };
     case 'loss': return { text: formatLoss(s.loss), color: 'magenta' };
     case 'acc': return { text: formatPercent(s.accuracy ?? s.metrics?.['accuracy']) };
     case 'rate': return { text: s.status === 'running' ? formatRate(s.throughput) : '', dim: true };
@@ -155,8 +160,8 @@ function cell(s: StageState, id: ColumnId, width: number): Segment {
       const eta = etaSeconds(s);
       return { text: eta !== undefined ? formatDuration(eta) : '', dim: true };
     }
-    case 'spark': return { text: sparkline(s.losses, width), color: 'magenta' };
-    case 'note': return note(s);
+    case 'spark': return { text: TRAINING_KINDS.has(s.kind) ? sparkline(s.losses, width) : '', color: 'magenta' };
+    case 'note': return note(s, width);
     default: { const never: never = id; return never; }
   }
 }

@@ -186,6 +186,9 @@ test('addN, slice, concat, stridedSlice and split copy correctly', async () => {
   await close([rand([6, 8], 9)], (x) => tf.split(x!, [3, 5], 1)[1]!, 0, 'split');
   await close([rand([3, 4, 8], 9)], (x) => tf.split(x!, 3, 0)[2]!, 0, 'split axis 0');
   await close([rand([3, 4], 1), rand([3, 4], 2)], (a, b) => tf.stack([a!, b!], 1), 0, 'stack axis 1');
+  await close([rand([2, 3, 4], 1)], (x) => tf.pad(x!, [[1, 0], [0, 2], [3, 1]], 0.5), 0, 'pad 3-D');
+  await close([rand([5], 1)], (x) => tf.pad(x!, [[2, 3]]), 0, 'pad 1-D');
+  await close([rand([0, 3], 1)], (x) => tf.pad(x!, [[1, 1], [0, 0]], 2), 0, 'pad empty');
   await close([rand([3, 4], 1), rand([3, 4], 2), rand([3, 4], 3)], (a, b, c) => tf.stack([a!, b!, c!]), 0, 'stack axis 0');
 });
 

@@ -63,4 +63,13 @@ test('a flipped byte in a committed artifact: only that stage and its dependents
   assert.is.not(readFileSync(f)[buf.length - 3], buf[buf.length - 3]);
 });
 
+test('two declarations of the same model files are one piece of work', async () => {
+  const dir = tempDir();
+  const a = await makeModelDir(join(dir, 'a'), 1);
+  const r = await runGraph(graph(join(dir, 'w.fbw'), [pretrained('model.a', a), pretrained('model.same', a)]), { devices: 'cpu:2' });
+  assert.is(r.status, 'ok');
+  assert.equal(eventsOf(r.journal, 'started').map((e) => e.stage), ['model.a']);
+  assert.equal(eventsOf(r.journal, 'cached').map((e) => e.stage), ['model.same']);
+});
+
 test.run();

@@ -80,4 +80,20 @@ test('runs lists each run; gc keeps what recent runs use and removes the rest', 
   assert.ok(existsSync(store.root));
 });
 
+test('replay runs the chosen stages, their dependents with --downstream, and reads their inputs', async () => {
+  const { replayGraph } = await import('../../src/cli/commands/replay.js');
+  const g = { file: 'w.fbw', stages: [
+    pretrained('a', '/x'), pretrained('b', '/y'),
+    stage('m', 'merge', 'simple_average', {}, [{ stage: 'a', role: 'base' }, { stage: 'b', role: 'model' }]),
+    stage('e', 'eval', 'accuracy', {}, [{ stage: 'm', role: 'model' }]),
+    stage('other', 'merge', 'simple_average', {}, [{ stage: 'a', role: 'base' }]),
+  ] };
+  const r1 = replayGraph(g, ['m'], false);
+  assert.equal(r1.graph.stages.map((s) => s.id), ['a', 'b', 'm']);
+  assert.equal([...r1.force], ['m']);
+  const r2 = replayGraph(g, ['m'], true);
+  assert.equal(r2.graph.stages.map((s) => s.id), ['a', 'b', 'm', 'e']);
+  assert.equal([...r2.force].sort(), ['e', 'm']);
+});
+
 test.run();

@@ -107,4 +107,19 @@ test('a second run on a store in use refuses with a clear message', async () => 
   void readFileSync;
 });
 
+test('--wait queues behind a live run instead of refusing', async () => {
+  const dir = tempDir();
+  const a = await makeModelDir(join(dir, 'a'), 1);
+  const store = new Store(join(dir, '.fbw')).init();
+  const { acquireLock } = await import('../../src/store/lock.js');
+  const held = acquireLock(store.lockFile, { run: 'first' });
+  let waited = '';
+  const r = await runGraph(graph(join(dir, 'w.fbw'), [pretrained('model.a', a)]), {
+    wait: true,
+    onWait: (h) => { waited = h.run ?? ''; setTimeout(() => held.release(), 50); },
+  });
+  assert.is(waited, 'first');
+  assert.is(r.status, 'ok');
+});
+
 test.run();

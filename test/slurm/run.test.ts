@@ -1,14 +1,16 @@
-// The slurm executor under the real scheduler (runGraph, as `fbw run --executor slurm` uses it):
-// same keys and artifacts as local, a failing job fails only its dependents with its log tail
+// The slurm executor under the real scheduler: `fbw run --executor slurm` on a small real
+// workflow gives the same report, keys and weights as local; a failing job fails only its dependents with its log tail
 // and a replay command, and a head killed with SIGKILL is replaced by one that re-attaches.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster, slurmUnavailable, type Cluster } from './cluster.js';
 import { modelDir } from './models.js';
+import { makeRandomClip } from '../ml-model/helpers.js';
+import { main } from '../../src/cli/main.js';
 import { waitJob } from './helpers.js';
 import { createSlurmClient, renderSbatchScript, slurmExecutor, type SlurmJournalLine, type SlurmOptions } from '../../src/executors/slurm/index.js';
 import { runGraph } from '../../src/scheduler/runGraph.js';
@@ -28,6 +30,16 @@ const slurmLines = (store: string, run: string): SlurmJournalLine[] => {
 };
 const ofKind = <K extends RunEvent['event']>(evs: RunEvent[], k: K) => evs.filter((e): e is Extract<RunEvent, { event: K }> => e.event === k);
 
+/** Path of the first difference between two JSON values, with both values. */
+function firstDiff(a: unknown, b: unknown, path = '$'): string | undefined {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b ? undefined : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const d = firstDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+    if (d) return d;
+  }
+  return undefined;
+}
+
 test.before(async () => {
   if (skip) return;
   cluster = await startCluster({ cpus: 16, gpus: 0 });
@@ -37,32 +49,45 @@ test.after(async () => { if (cluster) await cluster.stop(); });
 if (skip) {
   test('fbw run --executor slurm (skipped)', () => { console.log(`  skipped: ${skip}`); });
 } else {
-  test('the same graph under slurm commits the same keys and the same files as under local', async () => {
+  test('fbw run --executor slurm on a small fine-tune → merge → eval workflow gives the same report as local', async () => {
     const wf = join(cluster.dir, 'wf1');
-    const g: Graph = { file: join(wf, 'quick.fbw'), stages: [pretrained('model.a', await modelDir(join(wf, 'a'), 1)), pretrained('model.b', await modelDir(join(wf, 'b'), 2))] };
-    const local = await runGraph(g, { store: join(wf, 'local'), env: cluster.env });
-    const slurm = await runGraph(g, { store: join(wf, 'slurm'), env: cluster.env, executor: slurmExecutor({ options, env: cluster.env }) });
-    assert.is(local.status, 'ok');
-    assert.is(slurm.status, 'ok', JSON.stringify(ofKind(readJournal(slurm.journal), 'failed')));
-    const keys = (j: string) => Object.fromEntries(ofKind(readJournal(j), 'committed').map((e) => [e.stage, e.key]));
-    assert.equal(keys(slurm.journal), keys(local.journal));
-    const ls = new Store(local.store), ss = new Store(slurm.store);
-    for (const key of Object.values(keys(local.journal))) {
-      assert.equal(ss.verify(key).ok, true);
-      const files = (s: Store) => s.readManifest(key)!.files.map((f) => `${f.path}:${f.sha256}`);
-      assert.equal(files(ss), files(ls));
-    }
-    const lines = slurmLines(slurm.store, slurm.run);
-    for (const id of ['model.a', 'model.b']) {
-      assert.is(lines.filter((l) => l.stage === id && l.action === 'submitted').length, 1);
-      const end = lines.find((l) => l.stage === id && l.state === 'COMPLETED')!;
-      assert.is(end.exitCode, 0);
-      assert.is(end.node, cluster.node);
+    mkdirSync(wf, { recursive: true });
+    await makeRandomClip(join(wf, 'model'), 3);
+    writeFileSync(join(wf, 'mini.fbw'), [
+      'model base = "model"',
+      'finetune base on [synth_colors, synth_shapes] lora(r=4, lora_alpha=8, learning_rate=1e-3, num_steps=4, batch_size=8, save_interval=2)',
+      '  then average -> eval [synth_colors]',
+      'report "results/mini"', ''].join('\n'));
+    const io = (out: string[]) => ({ stdout: { write: (x: string) => { out.push(x); return true; } } as unknown as NodeJS.WritableStream, stderr: { write: (x: string) => { out.push(x); return true; } } as unknown as NodeJS.WritableStream, cwd: wf, env: cluster.env });
+    const lo: string[] = [], so: string[] = [];
+    assert.is(await main(['run', 'mini.fbw', '--store', 'local', '--devices', 'cpu:2', '--json'], io(lo)), 0, lo.join(''));
+    assert.is(await main(['run', 'mini.fbw', '--store', 'slurm', '--devices', 'cpu:2', '--json', '--executor', 'slurm'], io(so)), 0, so.join(''));
+    const fin = (out: string[]) => JSON.parse(out.filter((l) => l.includes('"finished"')).pop()!) as { report: string; run: string };
+    const [l, s] = [fin(lo), fin(so)];
+    // the same table, and the same JSON apart from the training wall times
+    assert.is(readFileSync(join(dirname(s.report), 'report.csv'), 'utf8'), readFileSync(join(dirname(l.report), 'report.csv'), 'utf8'));
+    const noTimes = (p: string) => JSON.stringify(JSON.parse(readFileSync(p, 'utf8'), (k, v: unknown) => (k === 'seconds' || k === 'created' || k === 'generated' ? null : v)));
+    const [sj, lj] = [noTimes(s.report), noTimes(l.report)];
+    assert.is(sj, lj, `report.json differs at ${firstDiff(JSON.parse(sj), JSON.parse(lj))}`);
+    // the same keys, and bit-identical weights for every model the run made
+    const keys = (dir: string, run: string) => Object.fromEntries(ofKind(readJournal(join(wf, dir, 'runs', run, 'journal.jsonl')), 'committed').map((e) => [e.stage, e.key]));
+    const lk = keys('local', l.run), sk = keys('slurm', s.run);
+    assert.equal(sk, lk);
+    const weights = (dir: string, key: string) => new Store(join(wf, dir)).readManifest(key)!.files.filter((f) => f.path.endsWith('.safetensors')).map((f) => `${f.path}:${f.sha256}`);
+    for (const [id, key] of Object.entries(lk)) assert.equal(weights('slurm', key), weights('local', key), id);
+    // every stage ran as exactly one job, which completed on the node with exit code 0
+    const lines = slurmLines(join(wf, 'slurm'), s.run);
+    for (const id of Object.keys(lk)) {
+      assert.is(lines.filter((x) => x.stage === id && x.action === 'submitted').length, 1, id);
+      const end = lines.find((x) => x.stage === id && x.state === 'COMPLETED');
+      assert.ok(end && end.exitCode === 0 && end.node === cluster.node, id);
     }
     // run again: everything cached, nothing submitted
-    const again = await runGraph(g, { store: join(wf, 'slurm'), env: cluster.env, executor: slurmExecutor({ options, env: cluster.env }) });
-    assert.is(again.counts.cached, 2);
-    assert.equal(slurmLines(again.store, again.run), []);
+    const ao: string[] = [];
+    assert.is(await main(['run', 'mini.fbw', '--store', 'slurm', '--json', '--executor', 'slurm'], io(ao)), 0);
+    const again = fin(ao);
+    assert.equal(slurmLines(join(wf, 'slurm'), again.run), []);
+    assert.is(ofKind(readJournal(join(wf, 'slurm', 'runs', again.run, 'journal.jsonl')), 'cached').length, Object.keys(lk).length);
   });
 
   test('a failing job fails only its dependents, with its log tail and a replay command', async () => {

@@ -42,7 +42,8 @@ test('cached: a fully cached run shows every stage cached and the summary', () =
 
 test('resumed: the row says which step it resumed from', () => {
   const lines = frame(loadEvents('resumed'), 100);
-  assert.match(lineOf(lines, 'finetune.full.mnist'), /160\/200 .* resumed from step 100 · train$/);
+  assert.match(lineOf(lines, 'finetune.full.mnist'), /160\/200 .* resumed from step 100/);
+  assert.match(lineOf(frame(loadEvents('resumed')), 'finetune.full.mnist'), /160\/200 .* resumed from step 100 · train$/);
 });
 
 test('failed: error, log path, last log lines and the exact replay command', () => {
@@ -87,6 +88,23 @@ test('colour: ANSI styles only when color is on (NO_COLOR)', () => {
   const coloured = frame(loadEvents('failed'), 120, true).join('\n');
   assert.match(coloured, /\u001b\[31m✖\u001b\[39m\S* finetune\.full\.synth_shap/);
   assert.match(coloured, /\u001b\[32m✔/);
+});
+
+test('interrupted (Ctrl-C): running stages say where they checkpointed, footer says interrupted', () => {
+  const events = loadEvents('running');
+  const t = events[events.length - 1]!.t;
+  const run = events[0]!.run;
+  const more: RunEvent[] = [
+    { t: t + 100, run, event: 'interrupted' },
+    { t: t + 900, run, event: 'checkpointed', stage: 'finetune.full.mnist', step: 120 },
+    { t: t + 1000, run, event: 'interrupted', stage: 'finetune.full.mnist' },
+    { t: t + 1000, run, event: 'interrupted', stage: 'finetune.full.synth_shapes' },
+  ];
+  const during = frame([...events, more[0]!]);
+  assert.match(during[during.length - 1]!, /interrupting: checkpointing running stages…$/);
+  const lines = frame([...events, ...more, { t: t + 1100, run, event: 'finished', status: 'interrupted', counts: { done: 0, cached: 3, failed: 0, skipped: 0 }, seconds: 17 }]);
+  assert.match(lineOf(lines, 'finetune.full.mnist'), /^‖ .*120\/200.*interrupted \(checkpoint at step 120\)$/);
+  assert.match(lines[lines.length - 1]!, /‖ 2 interrupted\s+finished interrupted in 17s$/);
 });
 
 test('a thousand cache hits in one frame: 40 rows and one summary line, failures always listed', () => {

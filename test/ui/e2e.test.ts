@@ -59,6 +59,26 @@ async function workflow(dir: string): Promise<{ file: string; stages: string[] }
 if (!haveTmux) {
   test('e2e under tmux (skipped: tmux is not installed; `apt-get install tmux`)', () => {});
 } else {
+  test('fbw run in a terminal on a training workflow (.fbw): the training stage reaches its last step, loss curve shown', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fbw-e2e-'));
+    try {
+      // tiny contrastive pretraining from random init on a synthetic task: real tensors, a real training loop
+      writeFileSync(path.join(dir, 'train.fbw'), 'pretrain clip-tiny on [synth_shapes] contrastive(num_steps=4, batch_size=8)\n');
+      const r = await runInTerminal(dir, ['run', 'train.fbw', '--devices', 'cpu:1']);
+      assert.is(r.exit, 0, r.screen);
+      const lines = r.screen.split('\n');
+      const rows = lines.filter((l) => /^[✔≡▶·✖⊘] [A-Za-z]/.test(l));
+      assert.is(rows.length, 2, r.screen);
+      for (const row of rows) assert.match(row, /^✔ .*done in \d/);
+      const train = rows.find((l) => l.includes('pretrain'));
+      assert.ok(train, r.screen);
+      assert.match(train!, /\s4\/4\s+\d+(\.\d+)?\s+\d+\.\d%\s+[▁▂▃▄▅▆▇█]{2,4}\s+done in/);
+      assert.ok(lines.some((l) => /^✔ 2 done\s+≡ 0 cached\s+▶ 0 running\s+· 0 queued\s+✖ 0 failed\s+finished ok in /.test(l)), r.screen);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('fbw run in a terminal: every stage done, then every stage cached on the second run', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fbw-e2e-'));
     try {

@@ -18,7 +18,15 @@ import { resolve } from 'node:path';
 /** Pick the renderer as DESIGN.md §7 says: --json, a TTY, or plain lines. */
 export async function makeRenderer(io: CommandIO, json: boolean): Promise<{ onEvent(e: RunEvent): void; close(): Promise<void> }> {
   // JSON lines need no UI code (and loading ink/react costs more than a cached run)
-  if (json) return { onEvent: (e) => void io.stdout.write(JSON.stringify(e) + '\n'), close: async () => {} };
+  if (json) {
+    // lines are gathered and written once per tick: a cached run of 10,000 stages is a few writes
+    let buf = '';
+    const flush = () => { if (buf) { io.stdout.write(buf); buf = ''; } };
+    return {
+      onEvent: (e) => { if (!buf) setImmediate(flush); buf += JSON.stringify(e) + '\n'; if (e.event === 'finished') flush(); },
+      close: async () => flush(),
+    };
+  }
   const { createRenderer } = await import('../../ui/index.js');
   const noColor = io.env['NO_COLOR'] !== undefined && io.env['NO_COLOR'] !== '';
   const mode = json ? 'json' : io.stdout.isTTY ? 'tty' : 'plain';

@@ -25,6 +25,7 @@ export interface JobStatus {
   readonly stderr?: string;
 }
 
+/** How one sbatch call is made (beyond the script's own #SBATCH lines). */
 export interface SubmitOptions {
   /** extra sbatch command-line options; they override the script's #SBATCH lines */
   readonly args?: readonly string[];
@@ -34,6 +35,7 @@ export interface SubmitOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** The three things fbw asks of SLURM: submit, poll, cancel (plus requeue and lookup by name). */
 export interface SlurmClient {
   /** submit a batch script (its text, with #SBATCH lines); returns the job id */
   submit(script: string, opts?: SubmitOptions): Promise<string>;
@@ -47,6 +49,7 @@ export interface SlurmClient {
   cancel(ids: readonly string[], opts?: { readonly signal?: string }): Promise<void>;
 }
 
+/** Which cluster (through env) and how patient to be with its controller. */
 export interface SlurmClientOptions {
   /** environment for the commands (SLURM_CONF, PATH, ...); default process.env */
   readonly env?: NodeJS.ProcessEnv;

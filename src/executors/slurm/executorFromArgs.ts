@@ -6,7 +6,9 @@ import { SlurmConfigInvalid } from './errors.js';
 import { slurmExecutor, type SlurmExecutor } from './slurmExecutor.js';
 import { didYouMean } from '../../util/suggest.js';
 
+/** The executors `--executor` accepts. */
 export const EXECUTORS = ['local', 'slurm'] as const;
+/** One of EXECUTORS. */
 export type ExecutorName = (typeof EXECUTORS)[number];
 
 /** Long flags this adds to a command (for its `flags` list and "did you mean"). */
@@ -21,6 +23,7 @@ export const EXECUTOR_HELP = `  --executor NAME      where stages run: local (wo
   --sbatch OPT         extra sbatch option for every job (repeatable), e.g. --sbatch=--constraint=a100
   --leave-jobs         on Ctrl-C leave the run's SLURM jobs running (the next run re-attaches)`;
 
+/** The executor the flags chose and the arguments left for the command. */
 export interface ExecutorChoice {
   readonly name: ExecutorName;
   /** the slurm executor, when chosen; undefined means the local one */

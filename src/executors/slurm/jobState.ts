@@ -20,6 +20,7 @@ export const SLURM_STATES = [
   'CANCELLED', 'REVOKED',
   'PREEMPTED',
 ] as const;
+/** One of SLURM_STATES. */
 export type SlurmState = (typeof SLURM_STATES)[number];
 
 /** Map a state string (possibly with a suffix like "CANCELLED by 0") to its phase. */

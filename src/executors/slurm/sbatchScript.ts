@@ -3,6 +3,7 @@
 
 import type { SlurmResources } from './resources.js';
 
+/** Everything one batch script says: names, log files, resources, the command and its setting. */
 export interface SbatchSpec {
   readonly jobName: string;
   /** the job's stdout / stderr files (absolute; on the shared filesystem) */

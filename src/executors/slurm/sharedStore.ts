@@ -29,6 +29,7 @@ export async function filesystemOf(path: string): Promise<{ readonly type: strin
   return t ? { type: t[0], network: t[1] } : { type: `0x${Number(s.type).toString(16)}`, network: false };
 }
 
+/** What the probe proved: the filesystem type and the node that saw the head's file. */
 export interface SharedStoreCheck {
   readonly fsType: string;
   readonly network: boolean;
@@ -37,6 +38,7 @@ export interface SharedStoreCheck {
   readonly jobId: string;
 }
 
+/** How the probe job is submitted and how long to wait for it. */
 export interface SharedStoreOptions {
   /** partition/account/qos/extra for the probe job; CPUs, memory and GPUs are set small */
   readonly resources?: Partial<SlurmResources>;

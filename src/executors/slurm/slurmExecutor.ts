@@ -23,6 +23,7 @@ import { readLogTail } from './logTail.js';
 
 const WORKER = fileURLToPath(new URL('../../devices/worker.js', import.meta.url));
 
+/** Where the store is, the site's options, and how jobs start stages (tests swap the worker). */
 export interface SlurmExecutorOptions {
   /** the store root (shared filesystem); default: derived from each job's outDir (<store>/tmp/...) */
   readonly store?: string;
@@ -121,14 +122,17 @@ class EventsTail {
 /** Variables the local device binding sets; on a node SLURM and the job's CPU count decide them. */
 const LOCAL_BINDING = new Set(['CUDA_VISIBLE_DEVICES', 'FBW_DEVICE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']);
 
-/** Environment for sbatch (exported into the job): the head's, minus what the node must set itself. */
-function jobEnv(env: NodeJS.ProcessEnv, cpus: number): NodeJS.ProcessEnv {
+/**
+ * Environment for sbatch (exported into the job): the stage's, minus what the local slot binding
+ * set; BLAS threads follow the job's CPUs unless the user set them (`user` is the head's own env).
+ */
+function jobEnv(stageEnv: NodeJS.ProcessEnv, user: NodeJS.ProcessEnv, cpus: number): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) {
+  for (const [k, v] of Object.entries(stageEnv)) {
     if (LOCAL_BINDING.has(k) || (k.startsWith('SLURM_') && k !== 'SLURM_CONF') || k.startsWith('SBATCH_')) continue;
     out[k] = v;
   }
-  out['OPENBLAS_NUM_THREADS'] = out['OMP_NUM_THREADS'] = String(cpus);
+  for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']) out[k] = user[k] ?? String(cpus);
   return out;
 }
 
@@ -208,7 +212,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
     writeFileSync(join(dir, 'job.sh'), script, { mode: 0o755 });
     const base: SlurmJobRecord = { format: 'fbw-slurm-record-v1', key: job.key, stage: job.stage.id, run: job.run, jobName, dir, outDir, logFile: job.logFile, submitted: Date.now() };
     writeJsonAtomic(recordPath(store, job.key), base);
-    const jobId = await client.submit(script, { cwd: job.workflowDir, env: jobEnv({ ...env, ...stageEnv }, res.cpusPerTask) });
+    const jobId = await client.submit(script, { cwd: job.workflowDir, env: jobEnv({ ...env, ...stageEnv }, env, res.cpusPerTask) });
     const rec = { ...base, jobId };
     writeJsonAtomic(recordPath(store, job.key), rec);
     journal(store, job.run, { stage: job.stage.id, key: job.key, jobId, action: 'submitted' });

@@ -4,8 +4,8 @@
 // bottleneck residual layers with 1×1 projection shortcuts, global average pool, Linear classifier.
 // BatchNorm follows torch.nn.BatchNorm2d: batch statistics and running-stat updates (momentum 0.1,
 // unbiased variance) in train mode, running statistics in eval mode.
-// Convolutions are im2col (strided slices + concat) followed by one 2-D matMul, so the forward and
-// backward passes use only ops that every tfjs backend here has fast (see ../models/ops.ts).
+// Convolutions are im2col (in JS, col2im as its gradient) followed by one 2-D matMul, so the forward
+// and backward passes use only ops that every tfjs backend here has fast (see ../models/ops.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { newVariable } from '../models/clip.js';
 import { matMulWT } from '../models/ops.js';
@@ -120,52 +120,117 @@ export function resetClassifier(model: ResNetModel, config: ResNetConfig, rand: 
   return new ResNetModel(config, params, model.running, model.batchesTracked, model.source);
 }
 
-/** x[:, ky + s·i, kx + s·j, :] for i < ho, j < wo, from a padded NHWC tensor (slices and reshapes only). */
-function window(xp: tf.Tensor4D, ky: number, kx: number, ho: number, wo: number, s: number): tf.Tensor4D {
-  const [n, , , c] = xp.shape;
-  const w = tf.slice(xp, [0, ky, kx, 0], [n, s * ho, s * wo, c]);
-  if (s === 1) return w;
-  const r = tf.reshape(w, [n * ho, s, wo, s * c]);
-  return tf.reshape(tf.slice(r, [0, 0, 0, 0], [n * ho, 1, wo, c]), [n, ho, wo, c]);
+/** Output size of a k×k, stride-s, padding-p window over `size`. */
+function outSize(size: number, k: number, s: number, p: number): number {
+  return Math.floor((size + 2 * p - k) / s) + 1;
 }
 
-/** k×k windows of x padded by p (and s−1 extra at the end so every strided slice fits). */
-function patches(x: tf.Tensor4D, k: number, s: number, p: number, padValue = 0): { cols: tf.Tensor4D[]; ho: number; wo: number } {
-  const [, h, w] = x.shape;
-  const ho = Math.floor((h + 2 * p - k) / s) + 1, wo = Math.floor((w + 2 * p - k) / s) + 1;
-  const xp = p || s > 1 ? tf.pad(x, [[0, 0], [p, p + s - 1], [p, p + s - 1], [0, 0]], padValue) : x;
-  const cols: tf.Tensor4D[] = [];
-  for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) cols.push(window(xp, ky, kx, ho, wo, s));
-  return { cols, ho, wo };
+/**
+ * im2col of NHWC x: [n·ho·wo, k·k·c] rows ordered (ky, kx, c), zero padding p. Built in JS (one
+ * pass over memory) with col2im as its gradient: far cheaper than k² tensor slices on CPU backends.
+ */
+function im2col(x: tf.Tensor4D, k: number, s: number, p: number): tf.Tensor2D {
+  const [n, h, w, c] = x.shape;
+  const ho = outSize(h, k, s, p), wo = outSize(w, k, s, p);
+  const kk = k * k * c;
+  const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    void save;
+    const xs = xi.dataSync() as Float32Array;
+    const out = new Float32Array(n * ho * wo * kk);
+    let o = 0;
+    for (let b = 0; b < n; b++) for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) {
+      for (let ky = 0; ky < k; ky++) {
+        const iy = oy * s - p + ky;
+        for (let kx = 0; kx < k; kx++) {
+          const ix = ox * s - p + kx;
+          if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+            const base = ((b * h + iy) * w + ix) * c;
+            for (let ch = 0; ch < c; ch++) out[o + ch] = xs[base + ch]!;
+          }
+          o += c;
+        }
+      }
+    }
+    return {
+      value: tf.tensor2d(out, [n * ho * wo, kk]),
+      gradFunc: (dy: tf.Tensor) => {
+        const d = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(n * h * w * c);
+        let q = 0;
+        for (let b = 0; b < n; b++) for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) {
+          for (let ky = 0; ky < k; ky++) {
+            const iy = oy * s - p + ky;
+            for (let kx = 0; kx < k; kx++) {
+              const ix = ox * s - p + kx;
+              if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                const base = ((b * h + iy) * w + ix) * c;
+                for (let ch = 0; ch < c; ch++) dx[base + ch]! += d[q + ch]!;
+              }
+              q += c;
+            }
+          }
+        }
+        return [tf.tensor4d(dx, [n, h, w, c])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor2D;
 }
 
 /** Conv2d without bias (padding k//2), weight [out, in, k, k] as PyTorch stores it; NHWC in and out. */
 export function conv2d(x: tf.Tensor4D, weight: tf.Tensor, stride: number, trainable: boolean): tf.Tensor4D {
-  const [n, , , c] = x.shape;
+  const [n, h, w, c] = x.shape;
   const [out, , k] = weight.shape as [number, number, number, number];
-  const { cols, ho, wo } = k === 1 && stride === 1 ? { cols: [x], ho: x.shape[1], wo: x.shape[2] } : patches(x, k, stride, Math.floor(k / 2));
-  const col = tf.reshape(cols.length === 1 ? cols[0]! : tf.concat(cols, 3), [n * ho * wo, k * k * c]) as tf.Tensor2D;
+  const p = Math.floor(k / 2);
+  const ho = outSize(h, k, stride, p), wo = outSize(w, k, stride, p);
+  const col = k === 1 && stride === 1 ? (tf.reshape(x, [n * h * w, c]) as tf.Tensor2D) : im2col(x, k, stride, p);
   const w2 = tf.reshape(tf.transpose(weight, [0, 2, 3, 1]), [out, k * k * c]) as tf.Tensor2D;
   const y = trainable ? matMulWT(col, w2) : tf.matMul(col, w2, false, true);
   return tf.reshape(y, [n, ho, wo, out]);
 }
 
-/** max(a, b) with the gradient routed by step(a − b) (ties go to b). tf.maximum's own gradient casts a bool mask, which the fbw-native backend mis-stores. */
-const maximum2 = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.maximum(a, b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const da = tf.mul(dy, tf.step(tf.sub(saved[0]!, saved[1]!)));
-      return [da, tf.sub(dy, da)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor4D;
-
-/** MaxPool2d(kernel 3, stride 2, padding 1) as a running maximum over shifted windows. */
+/**
+ * MaxPool2d(kernel 3, stride 2, padding 1) of NHWC x (padding never wins, as torch's −∞ padding),
+ * in JS with the gradient routed to the first maximum of each window, as torch does.
+ */
 export function maxPool3x3s2(x: tf.Tensor4D): tf.Tensor4D {
-  const { cols } = patches(x, 3, 2, 1, -3.4e38);
-  return cols.reduce((a, b) => maximum2(a, b));
+  const [n, h, w, c] = x.shape;
+  const ho = outSize(h, 3, 2, 1), wo = outSize(w, 3, 2, 1);
+  const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    void save;
+    const xs = xi.dataSync() as Float32Array;
+    const out = new Float32Array(n * ho * wo * c);
+    const arg = new Int32Array(n * ho * wo * c);
+    for (let b = 0; b < n; b++) for (let oy = 0; oy < ho; oy++) for (let ox = 0; ox < wo; ox++) {
+      const o = ((b * ho + oy) * wo + ox) * c;
+      for (let ch = 0; ch < c; ch++) {
+        let best = -Infinity, at = -1;
+        for (let ky = 0; ky < 3; ky++) {
+          const iy = oy * 2 - 1 + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < 3; kx++) {
+            const ix = ox * 2 - 1 + kx;
+            if (ix < 0 || ix >= w) continue;
+            const i = ((b * h + iy) * w + ix) * c + ch;
+            const v = xs[i]!;
+            if (v > best || at < 0 || Number.isNaN(v)) { best = v; at = i; }
+          }
+        }
+        out[o + ch] = best;
+        arg[o + ch] = at;
+      }
+    }
+    return {
+      value: tf.tensor4d(out, [n, ho, wo, c]),
+      gradFunc: (dy: tf.Tensor) => {
+        const d = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(n * h * w * c);
+        for (let i = 0; i < d.length; i++) dx[arg[i]!]! += d[i]!;
+        return [tf.tensor4d(dx, [n, h, w, c])];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor4D;
 }
 
 function convUnit(model: ResNetModel, u: ConvUnit, x: tf.Tensor4D, mode: BnMode, updates: BnUpdate[] | undefined, trainable: boolean): tf.Tensor4D {

@@ -222,6 +222,34 @@ const pack: NativeKernel = ({ inputs, backend, attrs }) => {
   return backend.out(shape, out);
 };
 
+/** PadV2 (also the gradient of Slice): fill with the constant, then copy input rows into place. */
+const padV2: NativeKernel = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  if (!isF32(x) || x.shape.length === 0) return null;
+  const at = attrs as { paddings: Array<[number, number]>; constantValue: number };
+  const r = x.shape.length;
+  const shape = x.shape.map((s, d) => at.paddings[d]![0] + s + at.paddings[d]![1]);
+  const out = backend.alloc(util.sizeFromShape(shape));
+  out.fill(at.constantValue);
+  const n = util.sizeFromShape(x.shape);
+  if (n === 0) return backend.out(shape, out);
+  const src = backend.f32(x);
+  const ostrides = [...util.computeStrides(shape), 1];
+  const row = x.shape[r - 1]!;
+  const outerDims = x.shape.slice(0, -1);
+  const idx = new Array(outerDims.length).fill(0);
+  for (let o = 0; o < n / row; o++) {
+    let off = at.paddings[r - 1]![0];
+    for (let d = 0; d < outerDims.length; d++) off += (idx[d] + at.paddings[d]![0]) * ostrides[d]!;
+    out.set(src.subarray(o * row, (o + 1) * row), off);
+    for (let d = outerDims.length - 1; d >= 0; d--) {
+      if (++idx[d] < outerDims[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return backend.out(shape, out);
+};
+
 /** Every kernel the addon replaces, by tfjs kernel name. */
 export const nativeKernels: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: matMul(false),
@@ -273,6 +301,7 @@ export const nativeKernels: Readonly<Record<string, NativeKernel>> = {
   Concat: concat,
   SplitV: splitV,
   Pack: pack,
+  PadV2: padV2,
 };
 
 /** Adapts a native kernel to tfjs's KernelFunc, falling back to the cpu kernel when it declines. */
