@@ -45,7 +45,7 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
   log(`stage ${job.stage.id} (${job.stage.kind}/${job.stage.method}) key ${job.key} attempt ${job.attempt} on ${job.device} pid ${process.pid}`);
   log(`device binding: FBW_DEVICE=${process.env['FBW_DEVICE'] ?? ''} CUDA_VISIBLE_DEVICES='${process.env['CUDA_VISIBLE_DEVICES'] ?? ''}' FBW_BACKEND=${process.env['FBW_BACKEND'] ?? '(auto)'} OPENBLAS_NUM_THREADS=${process.env['OPENBLAS_NUM_THREADS'] ?? ''}`);
   try {
-    const run = await stageImpl(job.stage).load();
+    const run = await stageImpl(job.stage).load(job.stage);
     mkdirSync(job.outDir, { recursive: true });
     mkdirSync(job.checkpointDir, { recursive: true });
     await run(ctx);

@@ -49,12 +49,16 @@ export interface BuildReportOptions {
   readonly run?: string;
   readonly workflow?: string;
   readonly created?: Date;
+  /** column order (the pool's order); tasks not listed follow in order of appearance */
+  readonly tasks?: readonly string[];
 }
 
 /** Build the table from metrics records (task order and row order follow first appearance, baselines first). */
 export function buildReport(metrics: readonly MetricsRecord[], logs: readonly TrainLog[], opts: BuildReportOptions = {}): Report {
   const tasks: string[] = [];
   const order: string[] = [];
+  const present = new Set(metrics.map((m) => m.task));
+  for (const t of opts.tasks ?? []) if (present.has(t) && !tasks.includes(t)) tasks.push(t);
   const cells = new Map<string, Map<string, MetricsRecord>>();
   for (const m of metrics) {
     if (!tasks.includes(m.task)) tasks.push(m.task);

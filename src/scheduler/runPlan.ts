@@ -4,7 +4,12 @@
 // exponential schedule; a failed stage fails only its dependents (they are skipped); without
 // keepGoing a failure stops launching new stages while running ones finish. Every state
 // change is one RunEvent, emitted in order to the single event stream.
-import { Data, Deferred, Effect, Schedule, Semaphore } from 'effect';
+// Effect's modules one by one: the barrel loads everything (Schema, Stream, ...) and doubles start-up
+import * as Data from 'effect/Data';
+import * as Deferred from 'effect/Deferred';
+import * as Effect from 'effect/Effect';
+import * as Schedule from 'effect/Schedule';
+import * as Semaphore from 'effect/Semaphore';
 import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import type { RunEvent } from './events.js';
@@ -121,7 +126,8 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
         const device = taken.map((s) => s.device).join(',');
         const job: StageJob = { run, stage: p.stage, key, attempt: n, inputs, outDir, checkpointDir: store.checkpointDir(key), device, logFile: log, workflowDir: o.workflowDir };
         const started = Date.now();
-        const outcome: ExecOutcome = yield* Effect.promise(() => o.executor.execute(job, deviceEnv(taken, cpuSlots, env), {
+        // an executor that throws (e.g. a cluster command failed) fails this stage, not the run
+        const outcome: ExecOutcome = yield* Effect.tryPromise({ try: () => o.executor.execute(job, deviceEnv(taken, cpuSlots, env), {
           started: (info) => emit({ event: 'started', stage: p.stage.id, key, device, attempt: n, ...(info.pid !== undefined ? { pid: info.pid } : {}), log }),
           message: (m) => {
             switch (m.type) {
@@ -130,7 +136,7 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
               case 'resumed': emit({ event: 'resumed', stage: p.stage.id, fromStep: m.step }); break;
             }
           },
-        }, o.signal));
+        }, o.signal), catch: (e) => new StageFailed({ stage: p.stage.id, error: { name: (e as Error)?.name ?? 'ExecutorError', message: `${o.executor.name} executor: ${(e as Error)?.message ?? String(e)}`, transient: false } }) });
         switch (outcome.status) {
           case 'ok': {
             const seconds = (Date.now() - started) / 1000;

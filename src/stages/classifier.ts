@@ -1,13 +1,22 @@
 // The `finetune` stage with method 'classifier': the generic (non-CLIP) image-classification
 // fine-tune of a ResNet in the Hugging Face layout (FusionBench ImageClassificationFineTuning).
-// Input role 'base': the ResNet model folder (a 'head' input, if the compiler adds one, is not
-// used: the ResNet has its own classifier, replaced when the task's class count differs).
-// Output: the trained model folder (HF layout), train_log.json, classifier.json (evaluations,
-// top-k, trainable parameters, backend) and top_k/<epoch=E-step=S>/ model folders.
+// Input role 'base': a ResNetForImageClassification folder (its own classifier, replaced when the
+// task's class count differs; a 'head' input is not used), or a CLIP folder, whose vision tower
+// trains with a linear head started from the task's zero-shot head (input role 'head').
+// Output: the trained model folder (HF layout; for CLIP the trained head in head/, which the eval
+// stage picks up), train_log.json, classifier.json (evaluations, top-k, trainable parameters,
+// backend) and top_k/<epoch=E-step=S>/ model folders.
 import type { Json } from '../compile/ir.js';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { inputWithRole, num, throttle } from './stageInputs.js';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inputsWithRole, inputWithRole, num, throttle } from './stageInputs.js';
+import { loadClip } from '../ml/models/loadClip.js';
+import { readHead } from '../ml/heads/head.js';
+import { resnetNet, type ClassifierNet } from '../ml/classifier/ClassifierNet.js';
+import { clipClassifierNet } from '../ml/classifier/clipClassifierNet.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadTask } from '../ml/data/index.js';
 import { loadResNet, resnetImageSize } from '../ml/classifier/loadResNet.js';
@@ -31,6 +40,14 @@ function dataName(ctx: StageContext, task: string): string {
   return ctx.stage.datasets?.[task]?.path ?? task;
 }
 
+/** 'clip' when the base folder holds a CLIP model (config.json model_type / vision_config), else 'resnet'. */
+async function baseKind(dir: string): Promise<'clip' | 'resnet'> {
+  const p = join(dir, 'config.json');
+  if (!existsSync(p)) return 'resnet';
+  const c = JSON.parse(await readFile(p, 'utf8')) as { model_type?: string; vision_config?: unknown };
+  return c.model_type === 'clip' || c.vision_config !== undefined ? 'clip' : 'resnet';
+}
+
 /** StageRunner for kind 'finetune', method 'classifier'. */
 export async function runClassifier(ctx: StageContext): Promise<void> {
   const { stage } = ctx;
@@ -43,7 +60,27 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
   const seed = num(p, 'seed', 42);
   const train = await loadTask(dataName(ctx, task), 'train');
   const test = await loadTask(dataName(ctx, task), 'test');
-  const model = fitClassifierToTask(await loadResNet(baseDir), train.classnames, seed, ctx.log);
+  const kind = await baseKind(baseDir);
+  let net: ClassifierNet;
+  let release: () => void;
+  switch (kind) {
+    case 'resnet': {
+      const model = fitClassifierToTask(await loadResNet(baseDir), train.classnames, seed, ctx.log);
+      net = resnetNet(model, await resnetImageSize(baseDir));
+      release = () => model.dispose();
+      break;
+    }
+    case 'clip': {
+      const heads = inputsWithRole(ctx, 'head');
+      if (!heads.length) throw new ClassifierStageError(stage.id, `the base is a CLIP model: the classifier fine-tune needs the task's zero-shot head (an input with role 'head') to start its linear head from`);
+      const model = await loadClip(baseDir);
+      const c = clipClassifierNet(model, await readHead(heads[0]!.dir));
+      ctx.log('CLIP base: vision tower + linear head (initialised from the zero-shot head) trained with the classifier recipe');
+      net = c;
+      release = () => { c.dispose(); model.dispose(); };
+      break;
+    }
+  }
   const o = obj(p['optimizer']);
   const s = obj(p['lr_scheduler']);
   const optName = o['name'] === 'adam' || o['name'] === 'adamw' ? o['name'] : 'sgd';
@@ -52,12 +89,12 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
     ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
   try {
     const maxEval = num(p, 'max_eval_examples', 0);
-    const r = await finetuneClassifier(model, train, {
+    const r = await finetuneClassifier(net, train, {
       max_epochs: nullableNum(p, 'max_epochs', 10), max_steps: nullableNum(p, 'max_steps', null),
       label_smoothing: num(p, 'label_smoothing', 0), save_top_k: num(p, 'save_top_k', 1), save_interval: num(p, 'save_interval', 1),
       training_data_ratio: nullableNum(p, 'training_data_ratio', null), optimizer,
       lr_scheduler: { name: s['name'] === 'constant' ? 'constant' : 'cosine', T_max: nullableNum(s, 'T_max', null) },
-      batch_size: num(p, 'batch_size', 256), seed, imageSize: await resnetImageSize(baseDir), test,
+      batch_size: num(p, 'batch_size', 256), seed, test,
       ...(maxEval > 0 ? { max_eval_examples: maxEval } : {}),
       checkpointDir: ctx.checkpointDir, signal: ctx.signal,
       onProgress: (x) => progress(x, x.step === x.total),
@@ -65,11 +102,11 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
       onResume: (step) => ctx.resumed(step),
       log: ctx.log,
     });
-    await writeClassifierRun(ctx.outDir, model, r, baseDir, { method: 'classifier', task, backend: backend.backend });
+    await writeClassifierRun(ctx.outDir, net, r, { method: 'classifier', model: kind, task, backend: backend.backend });
   } catch (e) {
     if (e instanceof ClassifierInterrupted) throw new StageInterrupted(e.step);
     throw e;
   } finally {
-    model.dispose();
+    release();
   }
 }

@@ -58,12 +58,23 @@ function clip(segs: readonly Segment[], width: number): Segment[] {
   return out;
 }
 
+/** A labelled value hard-wrapped to the width (never cut: the error and the replay command must stay whole). */
+function wrapped(label: string, value: Segment, width: number): Segment[][] {
+  const room = Math.max(10, width - label.length);
+  const chars = Array.from(value.text);
+  const out: Segment[][] = [];
+  for (let i = 0; i === 0 || i < chars.length; i += room) {
+    out.push([{ text: i === 0 ? label : ' '.repeat(label.length), dim: true }, { ...value, text: chars.slice(i, i + room).join('') }]);
+  }
+  return out;
+}
+
 function failureLines(s: StageState, width: number): Segment[][] {
   const lines: Segment[][] = [];
-  if (s.error) lines.push(clip([{ text: '    error  ', dim: true }, { text: s.error, color: 'red' }], width));
-  if (s.log) lines.push(clip([{ text: '    log    ', dim: true }, { text: s.log }], width));
+  if (s.error) lines.push(...wrapped('    error  ', { text: s.error, color: 'red' }, width));
+  if (s.log) lines.push(...wrapped('    log    ', { text: s.log }, width));
   for (const l of (s.logTail ?? []).slice(-LOG_TAIL_LINES)) lines.push(clip([{ text: '    │ ', dim: true }, { text: l, dim: true }], width));
-  if (s.replay) lines.push(clip([{ text: '    replay ', dim: true }, { text: s.replay, bold: true }], width));
+  if (s.replay) lines.push(...wrapped('    replay ', { text: s.replay, bold: true }, width));
   return lines;
 }
 
@@ -143,8 +154,12 @@ export function RunView({ state, columns, rows, color, now, batches }: RunViewPr
   const live = state.order.map((id) => state.stages[id]!).filter((s) => s !== undefined && (!hasHeader || !isTerminal(s.status)));
   const active = live.filter((s) => s.status === 'running' || s.status === 'retrying' || s.status === 'interrupted' || isTerminal(s.status));
   const waiting = live.filter((s) => s.status === 'pending' || s.status === 'queued');
-  const budget = Math.max(1, (rows ?? 40) - active.length - 4);
-  const shownWaiting = state.finished ? [] : waiting.slice(0, waiting.length > budget ? budget - 1 : budget);
+  // the live area must fit the terminal, or ink cannot redraw it in place
+  const height = Math.max(6, rows ?? 40) - 3;
+  const shownActive = active.length > height ? active.slice(0, height - 1) : active;
+  const hiddenActive = active.length - shownActive.length;
+  const budget = Math.max(1, height - shownActive.length - (hiddenActive > 0 ? 1 : 0));
+  const shownWaiting = state.finished || hiddenActive > 0 ? [] : waiting.slice(0, waiting.length > budget ? budget - 1 : budget);
   const hidden = state.finished ? 0 : waiting.length - shownWaiting.length;
   return (
     <Box flexDirection="column" width={width}>
@@ -162,7 +177,8 @@ export function RunView({ state, columns, rows, color, now, batches }: RunViewPr
         }
       </Static>
       {!hasHeader && state.order.length > 0 ? <Line segs={headerRow(layout)} color={color} /> : null}
-      {active.map((s) => <StageBlock key={s.id} s={s} layout={layout} color={color} />)}
+      {shownActive.map((s) => <StageBlock key={s.id} s={s} layout={layout} color={color} />)}
+      {hiddenActive > 0 ? <Line segs={[{ text: `  … ${hiddenActive} more running (the terminal is too short to list them)`, dim: true }]} color={color} /> : null}
       {shownWaiting.map((s) => <StageBlock key={s.id} s={s} layout={layout} color={color} />)}
       {hidden > 0 ? <Line segs={[{ text: `  … ${hidden} more waiting`, dim: true }]} color={color} /> : null}
       <Line segs={clip(footerSegments(state, now, width), width)} color={color} />

@@ -75,6 +75,25 @@ export function stageLogPath(run: PastRun, stage: string): string {
   return path.join(run.dir, 'logs', `${stage.replace(/[^A-Za-z0-9._-]/g, '_')}.log`);
 }
 
+/** For a stage that was cached in `run`: the earlier run that computed it (same stage id and key), newest first. */
+export function computingRun(run: PastRun, stage: string): PastRun | undefined {
+  const key = run.state.stages[stage]?.key;
+  if (key === undefined) return undefined;
+  const runs = listRuns(run.store).filter((id) => id < run.id).reverse();
+  for (const id of runs) {
+    let events: RunEvent[];
+    try {
+      events = readJournal(path.join(run.store, 'runs', id, 'journal.jsonl'));
+    } catch {
+      continue; // an unreadable old journal just isn't a candidate
+    }
+    if (events.some((e) => e.event === 'committed' && e.stage === stage && e.key === key)) {
+      return { id, store: run.store, dir: path.join(run.store, 'runs', id), events, state: replayRun(events) };
+    }
+  }
+  return undefined;
+}
+
 /** Resolve a stage argument: exact id, else a unique substring; errors suggest the closest id. */
 export function resolveStage(run: PastRun, arg: string): string {
   const ids = run.state.order;

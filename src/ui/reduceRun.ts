@@ -16,6 +16,8 @@ export interface StageState {
   readonly label: string;
   readonly task?: string;
   readonly status: StageStatus;
+  /** the stage's cache key in this run */
+  readonly key?: string;
   readonly device?: string;
   readonly attempt?: number;
   readonly log?: string;
@@ -137,13 +139,14 @@ export function reduceRun(state: RunState, e: RunEvent): RunState {
       return { ...state, run: e.run, file: e.file, store: e.store, devices: e.devices, backend: e.backend, startedAt: state.startedAt ?? e.t, lastEventAt: e.t, stages: tb.stages, order: tb.order, finishedOrder: tb.finishedOrder };
     }
     case 'queued':
-      return upsert(state, e.stage, e.t, (s) => (isTerminal(s.status) ? s : { ...s, status: 'queued' }));
+      return upsert(state, e.stage, e.t, (s) => (isTerminal(s.status) ? { ...s, key: e.key } : { ...s, status: 'queued', key: e.key }));
     case 'cached':
-      return upsert(state, e.stage, e.t, (s) => ({ ...s, status: 'cached', endedAt: e.t }));
+      return upsert(state, e.stage, e.t, (s) => ({ ...s, status: 'cached', key: e.key, endedAt: e.t }));
     case 'started':
       return upsert(state, e.stage, e.t, (s) => ({
         ...s,
         status: 'running',
+        key: e.key,
         device: e.device,
         attempt: e.attempt,
         log: e.log,
@@ -179,6 +182,7 @@ export function reduceRun(state: RunState, e: RunEvent): RunState {
       return upsert(state, e.stage, e.t, (s) => ({
         ...s,
         status: 'done',
+        key: e.key,
         endedAt: e.t,
         seconds: e.seconds,
         ...(e.metrics !== undefined ? { metrics: e.metrics } : {}),

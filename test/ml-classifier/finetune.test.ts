@@ -11,6 +11,7 @@ import { loadResNet } from '../../src/ml/classifier/loadResNet.js';
 import { evaluateResNet } from '../../src/ml/classifier/evaluateResNet.js';
 import { finetuneClassifier, fitClassifierToTask, ClassifierInterrupted, ClassifierArgsError, smoothedCrossEntropy } from '../../src/ml/classifier/finetuneClassifier.js';
 import { writeClassifierRun } from '../../src/ml/classifier/writeClassifierRun.js';
+import { resnetNet } from '../../src/ml/classifier/ClassifierNet.js';
 import { makeTinyResNet, tempDir } from './helpers.js';
 
 const dir = tempDir('fbw-classifier-');
@@ -20,8 +21,8 @@ test('mnist: 40 SGD steps raise test accuracy well above the start; top-k folder
   const train = await loadTask('mnist', 'train', { maxExamples: 1000 });
   const testSet = await loadTask('mnist', 'test');
   const start = evaluateResNet(m, testSet, 32, { maxExamples: 300 });
-  const r = await finetuneClassifier(m, train, {
-    max_steps: 40, batch_size: 32, imageSize: 32, optimizer: { lr: 0.05 }, save_interval: 10, save_top_k: 2,
+  const r = await finetuneClassifier(resnetNet(m, 32), train, {
+    max_steps: 40, batch_size: 32, optimizer: { lr: 0.05 }, save_interval: 10, save_top_k: 2,
     test: testSet, max_eval_examples: 300, checkpointDir: join(dir, 'ck1'),
   });
   assert.is(r.steps, 40);
@@ -31,7 +32,7 @@ test('mnist: 40 SGD steps raise test accuracy well above the start; top-k folder
   assert.ok(r.topK[0]!.accuracy >= r.topK[1]!.accuracy);
   assert.equal(readdirSync(r.topKDir!).sort(), r.topK.map((e) => e.name).sort(), 'only the best 2 are kept on disk');
   assert.ok(r.log.every((e, i) => e.lr <= (r.log[i - 1]?.lr ?? Infinity)), 'cosine schedule decreases');
-  await writeClassifierRun(join(dir, 'out1'), m, r, undefined, { task: 'mnist' });
+  await writeClassifierRun(join(dir, 'out1'), resnetNet(m, 32), r, { task: 'mnist' });
   for (const f of ['model.safetensors', 'config.json', 'train_log.json', 'classifier.json', `top_k/${r.topK[0]!.name}/model.safetensors`]) assert.ok(existsSync(join(dir, 'out1', f)), f);
   const again = await loadResNet(join(dir, 'out1'));
   assert.is(evaluateResNet(again, testSet, 32, { maxExamples: 300 }).accuracy, r.final!.accuracy, 'the saved model is the trained one');
@@ -53,11 +54,11 @@ test('label smoothing matches the torch formula; a ratio trains on a subset; a t
   const m = fitClassifierToTask(m0, shapes.classnames, 1);
   assert.is(m.config.num_labels, shapes.classnames.length);
   assert.is(m.config.id2label['0'], shapes.classnames[0]);
-  const r = await finetuneClassifier(m, shapes, { max_epochs: 2, batch_size: 16, training_data_ratio: 0.25, label_smoothing: 0.1, imageSize: 32, optimizer: { lr: 0.02 } });
+  const r = await finetuneClassifier(resnetNet(m, 32), shapes, { max_epochs: 2, batch_size: 16, training_data_ratio: 0.25, label_smoothing: 0.1, optimizer: { lr: 0.02 } });
   assert.is(r.steps, 2 * Math.ceil(50 / 16), '2 epochs over 25% of 200 examples');
   assert.is(r.log[0]!.lr, 0.02);
   assert.ok(Math.abs(r.log.at(-1)!.lr - 0.02 * 0.5 * (1 + Math.cos(Math.PI / 2))) < 1e-9, 'epoch 2 of T_max 2 runs at the cosine midpoint');
-  try { await finetuneClassifier(m, shapes, { max_steps: 0, imageSize: 32 }); assert.unreachable(); } catch (e) { assert.instance(e, ClassifierArgsError); }
+  try { await finetuneClassifier(resnetNet(m, 32), shapes, { max_steps: 0 }); assert.unreachable(); } catch (e) { assert.instance(e, ClassifierArgsError); }
   m.dispose();
 });
 
@@ -66,7 +67,7 @@ test('no tensor leaks: the live tensor count is flat across steps, and a run rel
   const train = await loadTask('synth_colors', 'train', { maxExamples: 64 });
   const before = tf.memory().numTensors;
   const counts: number[] = [];
-  await finetuneClassifier(m, train, { max_steps: 6, batch_size: 8, save_interval: 2, imageSize: 32, test: await loadTask('synth_colors', 'test'), max_eval_examples: 16, checkpointDir: join(dir, 'ck3'), onProgress: () => counts.push(tf.memory().numTensors) });
+  await finetuneClassifier(resnetNet(m, 32), train, { max_steps: 6, batch_size: 8, save_interval: 2, test: await loadTask('synth_colors', 'test'), max_eval_examples: 16, checkpointDir: join(dir, 'ck3'), onProgress: () => counts.push(tf.memory().numTensors) });
   assert.ok(counts.every((c) => c === counts[0]), `tensor counts per step: ${counts.join(', ')}`);
   assert.is(tf.memory().numTensors, before);
   m.dispose();
@@ -76,19 +77,19 @@ test('epoch mode: abort mid-run checkpoints; the resumed run ends with the same 
   const modelDir = await makeTinyResNet(join(dir, 'm4'), 'synth_shapes', 8);
   const train = await loadTask('synth_shapes', 'train', { maxExamples: 48 });
   const testSet = await loadTask('synth_shapes', 'test');
-  const args = { max_epochs: 3, batch_size: 16, imageSize: 32, optimizer: { lr: 0.03 }, save_interval: 1, save_top_k: 1, test: testSet, max_eval_examples: 24 } as const;
+  const args = { max_epochs: 3, batch_size: 16, optimizer: { lr: 0.03 }, save_interval: 1, save_top_k: 1, test: testSet, max_eval_examples: 24 } as const;
   const a = await loadResNet(modelDir);
-  const ra = await finetuneClassifier(a, train, { ...args, checkpointDir: join(dir, 'ck4a') });
+  const ra = await finetuneClassifier(resnetNet(a, 32), train, { ...args, checkpointDir: join(dir, 'ck4a') });
   const b = await loadResNet(modelDir);
   const ctl = new AbortController();
   let threw: unknown;
   try {
-    await finetuneClassifier(b, train, { ...args, checkpointDir: join(dir, 'ck4b'), signal: ctl.signal, onProgress: (p) => { if (p.step === 5) ctl.abort(); } });
+    await finetuneClassifier(resnetNet(b, 32), train, { ...args, checkpointDir: join(dir, 'ck4b'), signal: ctl.signal, onProgress: (p) => { if (p.step === 5) ctl.abort(); } });
   } catch (e) { threw = e; }
   assert.instance(threw, ClassifierInterrupted);
   b.dispose();
   const c = await loadResNet(modelDir);
-  const rc = await finetuneClassifier(c, train, { ...args, checkpointDir: join(dir, 'ck4b') });
+  const rc = await finetuneClassifier(resnetNet(c, 32), train, { ...args, checkpointDir: join(dir, 'ck4b') });
   assert.is(rc.resumedFrom, 5);
   const sa = a.stateDict(), sc = c.stateDict();
   for (const [k, t] of sa) assert.ok(Buffer.from(t.data.buffer).equals(Buffer.from(sc.get(k)!.data.buffer)), `tensor ${k} bit-identical`);

@@ -126,6 +126,13 @@ test('HTML: self-contained, with accuracy bars per method and loss curves, no ex
   }
 });
 
+test('columns follow the pool order given to the report stage, then any other task', () => {
+  const m = (row: string, task: string): MetricsRecord => ({ row, task, accuracy: 0.5, loss: 1, n: 10 });
+  const rep = buildReport([m('average', 'dtd'), m('average', 'extra'), m('average', 'mnist'), m('pretrained (zero-shot)', 'mnist')], [], { tasks: ['mnist', 'svhn', 'dtd'] });
+  assert.equal(rep.tasks, ['mnist', 'dtd', 'extra']);
+  assert.equal(rep.rows.map((r) => r.method), ['pretrained (zero-shot)', 'average']);
+});
+
 test('the report is byte-identical when rebuilt from the same inputs', async () => {
   const f = await fixture();
   try {

@@ -62,7 +62,7 @@ if (skip) {
     const lo: string[] = [], so: string[] = [];
     assert.is(await main(['run', 'mini.fbw', '--store', 'local', '--devices', 'cpu:2', '--json'], io(lo)), 0, lo.join(''));
     assert.is(await main(['run', 'mini.fbw', '--store', 'slurm', '--devices', 'cpu:2', '--json', '--executor', 'slurm'], io(so)), 0, so.join(''));
-    const fin = (out: string[]) => JSON.parse(out.filter((l) => l.includes('"finished"')).pop()!) as { report: string; run: string };
+    const fin = (out: string[]) => JSON.parse(out.join('').split('\n').filter((l) => l.startsWith('{') && l.includes('"event":"finished"')).pop()!) as { report: string; run: string };
     const [l, s] = [fin(lo), fin(so)];
     // the same table, and the same JSON apart from the training wall times
     assert.is(readFileSync(join(dirname(s.report), 'report.csv'), 'utf8'), readFileSync(join(dirname(l.report), 'report.csv'), 'utf8'));

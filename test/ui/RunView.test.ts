@@ -8,9 +8,9 @@ import type { RunEvent } from '../../src/scheduler/events.js';
 import { loadEvents } from './fixtures.js';
 
 /** Render the state after `events` and return the frame's lines (static part included). */
-function frame(events: readonly RunEvent[], columns = 150, color = false): string[] {
+function frame(events: readonly RunEvent[], columns = 150, color = false, rows = 40): string[] {
   const state = replayRun(events);
-  const r = render(React.createElement(RunView, { state, columns, color, now: events[events.length - 1]!.t + 1000 }));
+  const r = render(React.createElement(RunView, { state, columns, rows, color, now: events[events.length - 1]!.t + 1000 }));
   const out = r.lastFrame() ?? '';
   r.unmount();
   return out.split('\n');
@@ -74,6 +74,11 @@ test('narrow terminal: columns dropped, no line wider than the terminal, compact
     for (const l of lines) assert.ok(Array.from(l).length <= columns, `${columns}: line too wide (${Array.from(l).length}): ${l}`);
     assert.ok(lines.some((l) => l.startsWith('▶ finetune.full.m') && l.includes('120/200')), lines.join('\n'));
   }
+  // a failure's error and replay command wrap instead of being cut
+  const failed = frame(loadEvents('failed'), 60);
+  for (const l of failed) assert.ok(Array.from(l).length <= 60, l);
+  const at = failed.findIndex((l) => l.includes('replay fbw replay'));
+  assert.is((failed[at]! + failed[at + 1]!.trimStart()).replace(/^\s+replay /, ''), 'fbw replay 20261125-152000-a1b2 --stage finetune.full.synth_shapes');
   const narrow = frame(loadEvents('running'), 60);
   assert.not.match(narrow.join('\n'), /img\/s|loss curve/);
   assert.match(narrow[narrow.length - 1]!, /^✔0 ≡3 ▶2 ·4 ✖0 15s$/);
@@ -105,6 +110,14 @@ test('interrupted (Ctrl-C): running stages say where they checkpointed, footer s
   const lines = frame([...events, ...more, { t: t + 1100, run, event: 'finished', status: 'interrupted', counts: { done: 0, cached: 3, failed: 0, skipped: 0 }, seconds: 17 }]);
   assert.match(lineOf(lines, 'finetune.full.mnist'), /^‖ .*120\/200.*interrupted \(checkpoint at step 120\)$/);
   assert.match(lines[lines.length - 1]!, /‖ 2 interrupted\s+finished interrupted in 17s$/);
+});
+
+test('short terminal: the live area fits the screen, the rest is counted', () => {
+  const lines = frame(loadEvents('running'), 150, false, 8);
+  const live = lines.slice(lines.findIndex((l) => l.startsWith('▶')));
+  assert.ok(live.length <= 7, live.join('\n'));
+  assert.is(live.filter((l) => l.startsWith('▶')).length, 2);
+  assert.ok(live.includes('  … 2 more waiting'), live.join('\n'));
 });
 
 test('a thousand cache hits in one frame: 40 rows and one summary line, failures always listed', () => {

@@ -26,6 +26,7 @@ async function runInTerminal(cwd: string, args: readonly string[], columns = 120
   const cmd = `cd '${cwd}' && env -u CI -u CONTINUOUS_INTEGRATION -u NO_COLOR TERM=xterm-256color node '${path.join(repoRoot, 'bin/fbw.js')}' ${quoted}; echo "FBW-EXIT=$?"; sleep 600`;
   const socket = `fbw-e2e-${process.pid}-${++sessions}`;
   tmux(socket, 'new-session', '-d', '-s', 'e2e', '-x', String(columns), '-y', '40', cmd);
+  const socketPath = tmux(socket, 'display-message', '-p', '#{socket_path}').trim();
   try {
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => setTimeout(r, 200));
@@ -36,6 +37,7 @@ async function runInTerminal(cwd: string, args: readonly string[], columns = 120
     throw new Error(`fbw did not finish within 120 s; screen:\n${tmux(socket, 'capture-pane', '-p', '-t', 'e2e')}`);
   } finally {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
+    if (socketPath) rmSync(socketPath, { force: true });
   }
 }
 

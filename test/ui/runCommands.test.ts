@@ -99,10 +99,31 @@ test('logs: prints a stage log by id or unique part; suggests on typos; cached s
     assert.match(wrong.err, /did you mean 'merge\.average'\?/);
     const cached = await fbw(p.root, 'logs', 'last', 'model.clip-tiny');
     assert.is(cached.code, 1);
-    assert.match(cached.err, /it was cached in this run/);
+    assert.match(cached.err, /it was cached in this run, and no earlier run in this store computed it/);
     const list = await fbw(p.root, 'logs', 'last');
     assert.is(list.code, 2);
     assert.match(list.err, /missing STAGE; stages of run 20261125-152000-bbbb:\n  model\.clip-tiny/);
+  } finally { rmSync(p.root, { recursive: true, force: true }); }
+});
+
+test('logs of a cached stage come from the run that computed it', async () => {
+  const p = project();
+  try {
+    const events = loadEvents('finished');
+    const key = (events.find((e) => e.event === 'cached' && e.stage === 'model.clip-tiny') as Extract<RunEvent, { event: 'cached' }>).key;
+    const id = '20261125-140000-eeee';
+    mkdirSync(path.join(p.runDir(id), 'logs'), { recursive: true });
+    const log = path.join(p.runDir(id), 'logs', 'model.clip-tiny.log');
+    writeFileSync(log, 'resolved clip-tiny\n');
+    const j = [
+      { t: 1, run: id, event: 'started', stage: 'model.clip-tiny', key, device: 'cpu', attempt: 1, log },
+      { t: 2, run: id, event: 'committed', stage: 'model.clip-tiny', key, seconds: 1 },
+    ];
+    writeFileSync(path.join(p.runDir(id), 'journal.jsonl'), j.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const r = await fbw(p.root, 'logs', '20261125-152000-bbbb', 'model.clip-tiny');
+    assert.is(r.code, 0, r.err);
+    assert.is(r.out, 'resolved clip-tiny\n');
+    assert.match(r.err, /was cached in run 20261125-152000-bbbb; this is its log from run 20261125-140000-eeee/);
   } finally { rmSync(p.root, { recursive: true, force: true }); }
 });
 

@@ -3,7 +3,7 @@
 
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command, CommandIO } from '../command.js';
-import { findStore, loadRun, parseArgs, resolveStage, RunNotFound, stageLogPath, UsageError, type PastRun } from '../../ui/pastRun.js';
+import { computingRun, findStore, loadRun, parseArgs, resolveStage, RunNotFound, stageLogPath, UsageError, type PastRun } from '../../ui/pastRun.js';
 import { isTerminal } from '../../ui/reduceRun.js';
 import { JournalLineInvalid } from '../../store/journal.js';
 
@@ -14,7 +14,8 @@ checkpoints, errors). With -f, keep printing new lines as the stage writes them 
 when the stage is done, cached, failed or skipped, or the run ends.
 
 RUN is a run id, a unique prefix or suffix of one, or 'last'. STAGE is a stage id as shown
-by \`fbw show RUN\` (e.g. finetune.lora.sun397), or a unique part of one.
+by \`fbw show RUN\` (e.g. finetune.lora.sun397), or a unique part of one. For a stage that
+was cached in RUN, the log of the earlier run that computed it is shown.
 
 Options:
   -f, --follow   follow the log until the stage finishes
@@ -94,10 +95,19 @@ export const logs: Command = {
       if (a.positional.length > 2) throw new UsageError(`expected RUN STAGE, got ${a.positional.length} arguments`);
       const stage = resolveStage(run, a.positional[1]!);
       if (a.bools.has('follow')) return await follow(io, store, run.id, stage);
+      const s = run.state.stages[stage]!;
+      if (s.status === 'cached') {
+        // the log of a cache hit is the log of the run that computed it
+        const origin = computingRun(run, stage);
+        if (origin && existsSync(stageLogPath(origin, stage))) {
+          io.stderr.write(`fbw logs: ${stage} was cached in run ${run.id}; this is its log from run ${origin.id}, which computed it\n`);
+          io.stdout.write(readFrom(stageLogPath(origin, stage), 0).text);
+          return 0;
+        }
+      }
       const file = stageLogPath(run, stage);
       if (!existsSync(file)) {
-        const s = run.state.stages[stage]!;
-        const why = s.status === 'cached' ? 'it was cached in this run (its log is in the run that computed it)' : s.status === 'skipped' || s.status === 'pending' || s.status === 'queued' ? `it never started (${s.status})` : 'no log file was written';
+        const why = s.status === 'cached' ? 'it was cached in this run, and no earlier run in this store computed it (fbw gc may have removed that run)' : s.status === 'skipped' || s.status === 'pending' || s.status === 'queued' ? `it never started (${s.status})` : 'no log file was written';
         throw new RunNotFound(`no log for ${stage} in run ${run.id}: ${why}`);
       }
       io.stdout.write(readFrom(file, 0).text);

@@ -80,6 +80,9 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
     }
   };
   process.on('SIGINT', onSigint);
+  // a polite stop from outside (kill, a batch system) is a first Ctrl-C
+  const onSigterm = () => { if (sigints === 0) onSigint(); };
+  process.on('SIGTERM', onSigterm);
   let result: RunGraphResult;
   try {
     result = await runGraph(graph, {
@@ -103,6 +106,7 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
     throw e;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
   await renderer.close();
   return result.status === 'ok' ? 0 : result.status === 'interrupted' ? 130 : 1;

@@ -1,9 +1,10 @@
-// Top-1 accuracy and mean cross-entropy of a ResNet classifier on a task split (eval-mode
+// Top-1 accuracy and mean cross-entropy of a classifier (ResNet, or CLIP + linear head) on a task split (eval-mode
 // BatchNorm), the figure the generic fine-tune monitors for save_top_k.
 import * as tf from '@tensorflow/tfjs-core';
 import type { TaskDataset } from '../data/types.js';
 import { crossEntropy } from '../models/ops.js';
-import { forwardResNet, type ResNetModel } from './resnet.js';
+import type { ResNetModel } from './resnet.js';
+import { resnetNet, type ClassifierNet } from './ClassifierNet.js';
 
 export interface ResNetEvalResult {
   readonly accuracy: number;
@@ -19,11 +20,17 @@ export class ClassifierTaskMismatch extends Error {
   }
 }
 
-/** Accuracy and mean loss over `ds` (or its first maxExamples), images at `imageSize`. */
+/** Accuracy and mean loss of a ResNet over `ds` (or its first maxExamples), images at `imageSize`. */
 export function evaluateResNet(model: ResNetModel, ds: TaskDataset, imageSize: number, args: { readonly batchSize?: number; readonly maxExamples?: number } = {}): ResNetEvalResult {
-  if (model.config.num_labels !== ds.classnames.length) {
-    throw new ClassifierTaskMismatch(ds.name, `the model has ${model.config.num_labels} labels, the task has ${ds.classnames.length} classes`);
+  return evaluateClassifier(resnetNet(model, imageSize), ds, args);
+}
+
+/** Accuracy and mean loss of any ClassifierNet (eval mode) over `ds` (or its first maxExamples). */
+export function evaluateClassifier(net: ClassifierNet, ds: TaskDataset, args: { readonly batchSize?: number; readonly maxExamples?: number } = {}): ResNetEvalResult {
+  if (net.numLabels !== ds.classnames.length) {
+    throw new ClassifierTaskMismatch(ds.name, `the model has ${net.numLabels} labels, the task has ${ds.classnames.length} classes`);
   }
+  const imageSize = net.imageSize;
   const total = Math.min(ds.size, args.maxExamples ?? ds.size);
   const bs = args.batchSize ?? 128;
   let correct = 0, lossSum = 0;
@@ -33,7 +40,7 @@ export function evaluateResNet(model: ResNetModel, ds: TaskDataset, imageSize: n
     for (let j = 0; j < m; j++) idx[j] = i + j;
     const b = ds.batch(idx, imageSize);
     const [pred, loss] = tf.tidy(() => {
-      const logits = forwardResNet(model, tf.tensor4d(b.x, [b.n, imageSize, imageSize, 3]), 'eval');
+      const logits = net.forward(b, 'eval');
       return [tf.argMax(logits, 1), crossEntropy(logits, b.y)] as const;
     });
     const p = pred.dataSync();

@@ -1,4 +1,5 @@
-// Generic image-classification fine-tuning for a non-CLIP model (a ResNet in the HF layout), as
+// Generic image-classification fine-tuning of any ClassifierNet (a ResNet in the HF layout, or a
+// CLIP vision tower with a linear head), as
 // FusionBench's ImageClassificationFineTuning (config/method/classification/
 // image_classification_finetune.yaml; seed 000) trains it with Lightning: cross-entropy with
 // label_smoothing, SGD (lr 0.001, momentum 0.9, weight_decay 1e-4), CosineAnnealingLR with
@@ -17,11 +18,11 @@ import type { TaskDataset } from '../data/types.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import { Adam } from '../finetune/adam.js';
 import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from '../finetune/checkpoint.js';
-import { applyBnUpdates, forwardResNet, resetClassifier, type BnUpdate, type ResNetModel } from './resnet.js';
+import { resetClassifier, type BnUpdate, type ResNetModel } from './resnet.js';
+import type { ClassifierNet } from './ClassifierNet.js';
 import { withLabels } from './resnetConfig.js';
-import { saveResNet } from './loadResNet.js';
 import { Sgd, cosineAnnealing } from './sgd.js';
-import { evaluateResNet, type ResNetEvalResult } from './evaluateResNet.js';
+import { evaluateClassifier, type ResNetEvalResult } from './evaluateResNet.js';
 
 /** Optimizer block of the method config (torch names). */
 export interface ClassifierOptimizer {
@@ -56,8 +57,6 @@ export interface ClassifierArgs {
   readonly batch_size?: number;
   /** default 42 */
   readonly seed?: number;
-  /** input size (default 224, or the model folder's preprocessor size) */
-  readonly imageSize: number;
   /** test split used for save_top_k and the final accuracy; without it no evaluation happens */
   readonly test?: TaskDataset;
   /** evaluate on the first N test examples only (tests, quick runs) */
@@ -141,8 +140,8 @@ export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: Int32Array, ep
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.tensor2d(q, [n, c]), tf.logSoftmax(logits)), -1))) as tf.Scalar;
 }
 
-/** Fine-tune `model` (mutated in place) on `train`. Its classifier must fit the task (see fitClassifierToTask). */
-export async function finetuneClassifier(model: ResNetModel, train: TaskDataset, args: ClassifierArgs): Promise<ClassifierResult> {
+/** Fine-tune `net` (its variables are updated in place) on `train`. Its classifier must fit the task (see fitClassifierToTask). */
+export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset, args: ClassifierArgs): Promise<ClassifierResult> {
   const stepMode = args.max_steps !== undefined && args.max_steps !== null;
   const maxSteps = stepMode ? args.max_steps! : 0;
   const maxEpochs = stepMode ? 0 : args.max_epochs ?? 10;
@@ -157,9 +156,9 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
   const opt = { name: args.optimizer?.name ?? 'sgd', lr: args.optimizer?.lr ?? 0.001, momentum: args.optimizer?.momentum ?? 0.9, weight_decay: args.optimizer?.weight_decay ?? 1e-4 };
   const sched = { name: args.lr_scheduler?.name ?? 'cosine', T_max: args.lr_scheduler?.T_max ?? (stepMode ? maxSteps : maxEpochs) };
   const log = args.log ?? (() => {});
-  const S = args.imageSize;
-  if (model.config.num_labels !== train.classnames.length) {
-    throw new ClassifierArgsError('model', `the classifier has ${model.config.num_labels} labels but task '${train.name}' has ${train.classnames.length} classes; call fitClassifierToTask first`);
+  const S = net.imageSize;
+  if (net.numLabels !== train.classnames.length) {
+    throw new ClassifierArgsError('model', `the classifier has ${net.numLabels} labels but task '${train.name}' has ${train.classnames.length} classes; call fitClassifierToTask first`);
   }
 
   // the fixed training subset (training_data_ratio) and the per-epoch order
@@ -172,7 +171,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
   const total = stepMode ? maxSteps : maxEpochs * stepsPerEpoch;
   const dataRng = new SeededRng(seed >>> 0);
 
-  const vars = model.params;
+  const vars = net.params;
   const trainableParams = [...vars.values()].reduce((a, x) => a + x.size, 0);
   log(`classifier fine-tune on ${train.name}: ${subset.length} examples, ${stepMode ? `${maxSteps} steps` : `${maxEpochs} epochs × ${stepsPerEpoch} steps`}, batch ${bs}, ${opt.name} lr ${opt.lr}, ${trainableParams} trainable parameters`);
   let sgd: Sgd | undefined;
@@ -184,8 +183,8 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
   }
 
   const identity = createHash('sha256').update(JSON.stringify({
-    kind: 'classifier', stepMode, maxSteps, maxEpochs, eps, topKLimit, saveInterval, bs, seed, opt, sched, ratio, S,
-    data: train.fingerprint, test: args.test?.fingerprint ?? null, maxEval: args.max_eval_examples ?? null, labels: model.config.num_labels,
+    kind: 'classifier', net: net.kind, stepMode, maxSteps, maxEpochs, eps, topKLimit, saveInterval, bs, seed, opt, sched, ratio, S,
+    data: train.fingerprint, test: args.test?.fingerprint ?? null, maxEval: args.max_eval_examples ?? null, labels: net.numLabels,
   })).digest('hex').slice(0, 16);
 
   let step = 0, epoch = 0, cursor = 0, prevSeconds = 0;
@@ -202,7 +201,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
     if (ck) {
       const st = ck.state as ClassifierCheckpointState;
       tf.tidy(() => {
-        for (const [k, x] of [...vars, ...model.running]) {
+        for (const [k, x] of [...vars, ...net.buffers]) {
           const p = ck.tensors.get(`param/${k}`);
           if (!p) throw new Error(`checkpoint ${ck.path} lacks tensor 'param/${k}'`);
           x.assign(tf.tensor(p.data, x.shape));
@@ -217,7 +216,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
       });
       if (sgd) sgd.t = st.adamT;
       if (adam) adam.t = st.adamT;
-      for (const [k, c] of Object.entries(st.counts)) model.batchesTracked.set(k, c);
+      net.setCounters(st.counts);
       dataRng.setState(st.dataRng);
       step = st.step; epoch = st.epoch; cursor = st.cursor; order = [...st.order];
       trainLog.push(...st.log);
@@ -239,7 +238,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
   const checkpoint = async (seconds: number) => {
     if (!args.checkpointDir) return;
     const tensors = new Map<string, NamedTensor>();
-    for (const [k, x] of [...vars, ...model.running]) tensors.set(`param/${k}`, { shape: x.shape, data: x.dataSync() as Float32Array });
+    for (const [k, x] of [...vars, ...net.buffers]) tensors.set(`param/${k}`, { shape: x.shape, data: x.dataSync() as Float32Array });
     for (const [k, x] of vars) {
       const m = sgd?.buf.get(k) ?? adam?.m.get(k);
       if (m) tensors.set(`m/${k}`, { shape: x.shape, data: m.dataSync() as Float32Array });
@@ -248,7 +247,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
     }
     const state: ClassifierCheckpointState = {
       version: 1, runId: identity, step, adamT: sgd?.t ?? adam?.t ?? 0, dataRng: dataRng.getState(), noiseRng: 0, epoch, cursor, order,
-      log: trainLog, seconds, counts: Object.fromEntries(model.batchesTracked), evals, topK,
+      log: trainLog, seconds, counts: net.counters(), evals, topK,
     };
     const path = await writeCheckpoint(args.checkpointDir, state, tensors);
     log(`checkpoint ${path}`);
@@ -256,7 +255,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
   };
 
   const evaluateNow = (): ResNetEvalResult | undefined =>
-    args.test ? evaluateResNet(model, args.test, S, { batchSize: Math.max(bs, 64), ...(args.max_eval_examples ? { maxExamples: args.max_eval_examples } : {}) }) : undefined;
+    args.test ? evaluateClassifier(net, args.test, { batchSize: Math.max(bs, 64), ...(args.max_eval_examples ? { maxExamples: args.max_eval_examples } : {}) }) : undefined;
 
   const savePoint = async (finished: boolean, seconds: number) => {
     const r = evaluateNow();
@@ -272,7 +271,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
         if (kept.some((x) => x.name === name)) {
           const tmp = join(topKDir, `.tmp-${name}`);
           await rm(tmp, { recursive: true, force: true });
-          await saveResNet(tmp, model, model.source);
+          await net.save(tmp);
           await rm(join(topKDir, name), { recursive: true, force: true });
           await rename(tmp, join(topKDir, name));
         }
@@ -313,9 +312,8 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
       const updates: BnUpdate[] = [];
       let pred: tf.Tensor | undefined;
       const lossT = tf.tidy(() => {
-        const x = tf.tensor4d(batch.x, [batch.n, S, S, 3]);
         const { value, grads } = tf.variableGrads(() => {
-          const logits = forwardResNet(model, x, 'train', updates);
+          const logits = net.forward(batch, 'train', updates);
           pred = tf.keep(tf.argMax(logits, 1));
           return smoothedCrossEntropy(logits, batch.y, eps);
         }, varList);
@@ -324,7 +322,7 @@ export async function finetuneClassifier(model: ResNetModel, train: TaskDataset,
         if (opt.name === 'adamw') for (const x of varList) x.assign(tf.mul(x, 1 - lr * opt.weight_decay));
         if (sgd) sgd.apply(byKey, lr);
         if (adam) adam.apply(byKey, lr);
-        applyBnUpdates(model, updates);
+        net.applyUpdates(updates);
         return value;
       });
       const loss = lossT.dataSync()[0]!;

@@ -11,6 +11,7 @@ import { loadTask } from '../data/index.js';
 import { loadResNet, resnetImageSize } from './loadResNet.js';
 import { finetuneClassifier, fitClassifierToTask } from './finetuneClassifier.js';
 import { writeClassifierRun } from './writeClassifierRun.js';
+import { resnetNet } from './ClassifierNet.js';
 
 const { values: v } = parseArgs({ options: {
   model: { type: 'string' }, task: { type: 'string' }, out: { type: 'string' }, ckpt: { type: 'string' },
@@ -28,16 +29,16 @@ const seed = n(v.seed) ?? 42;
 const train = await loadTask(v.task, 'train', v['max-train'] ? { maxExamples: Number(v['max-train']) } : {});
 const test = await loadTask(v.task, 'test');
 const model = fitClassifierToTask(await loadResNet(v.model), train.classnames, seed);
-const r = await finetuneClassifier(model, train, {
+const r = await finetuneClassifier(resnetNet(model, await resnetImageSize(v.model)), train, {
   max_steps: n(v['max-steps']) ?? null, max_epochs: n(v['max-epochs']) ?? 10,
   batch_size: n(v.batch) ?? 256, label_smoothing: n(v['label-smoothing']) ?? 0,
   optimizer: { name: 'sgd', lr: n(v.lr) ?? 0.001, momentum: n(v.momentum) ?? 0.9, weight_decay: n(v.wd) ?? 1e-4 },
   save_interval: n(v['save-interval']) ?? 1, save_top_k: n(v['top-k']) ?? 1, training_data_ratio: n(v.ratio) ?? null, seed,
-  imageSize: await resnetImageSize(v.model), test, ...(v['max-eval'] ? { max_eval_examples: Number(v['max-eval']) } : {}),
+  test, ...(v['max-eval'] ? { max_eval_examples: Number(v['max-eval']) } : {}),
   ...(v.ckpt ? { checkpointDir: v.ckpt } : {}),
   onCheckpoint: (s) => console.log(JSON.stringify({ event: 'checkpointed', step: s })),
   onResume: (s) => console.log(JSON.stringify({ event: 'resumed', step: s })),
 });
-await writeClassifierRun(v.out, model, r, v.model, { task: train.name, backend: info.backend });
+await writeClassifierRun(v.out, resnetNet(model, 0), r, { task: train.name, backend: info.backend });
 console.log(JSON.stringify({ event: 'done', backend: info.backend, steps: r.steps, epochs: r.epochs, seconds: r.seconds, resumedFrom: r.resumedFrom ?? null, accuracy: r.final?.accuracy ?? null, loss: r.log.at(-1)?.loss }));
 model.dispose();

@@ -233,8 +233,26 @@ export function maxPool3x3s2(x: tf.Tensor4D): tf.Tensor4D {
   return f(x) as tf.Tensor4D;
 }
 
-function convUnit(model: ResNetModel, u: ConvUnit, x: tf.Tensor4D, mode: BnMode, updates: BnUpdate[] | undefined, trainable: boolean): tf.Tensor4D {
-  const y = conv2d(x, model.get(`${u.prefix}.convolution.weight`), u.stride, trainable);
+/** The convolution and pooling kernels a forward pass uses (swappable for benchmarks). */
+export interface ConvOps {
+  readonly conv2d: (x: tf.Tensor4D, weight: tf.Tensor, stride: number, trainable: boolean) => tf.Tensor4D;
+  readonly maxPool3x3s2: (x: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/** fbw's im2col convolution and JS max-pool (the default). */
+export const FBW_CONV_OPS: ConvOps = { conv2d, maxPool3x3s2 };
+
+/** tfjs's own Conv2D / MaxPool kernels and their gradients (the benchmark's anchor). */
+export const TFJS_CONV_OPS: ConvOps = {
+  conv2d: (x, w, stride) => {
+    const k = w.shape[2]!;
+    return tf.conv2d(x, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, stride, Math.floor(k / 2));
+  },
+  maxPool3x3s2: (x) => tf.maxPool(x, 3, 2, 1),
+};
+
+function convUnit(model: ResNetModel, u: ConvUnit, x: tf.Tensor4D, mode: BnMode, updates: BnUpdate[] | undefined, trainable: boolean, ops: ConvOps): tf.Tensor4D {
+  const y = ops.conv2d(x, model.get(`${u.prefix}.convolution.weight`), u.stride, trainable);
   const g = model.get(`${u.prefix}.normalization.weight`), b = model.get(`${u.prefix}.normalization.bias`);
   const rm = model.get(`${u.prefix}.normalization.running_mean`), rv = model.get(`${u.prefix}.normalization.running_var`);
   let z: tf.Tensor4D;
@@ -261,13 +279,13 @@ function convUnit(model: ResNetModel, u: ConvUnit, x: tf.Tensor4D, mode: BnMode,
  * Logits [n, num_labels] for NHWC images. In train mode, pushes the running-stat updates of every
  * BatchNorm into `updates` (kept tensors: apply with applyBnUpdates after the optimizer step).
  */
-export function forwardResNet(model: ResNetModel, x: tf.Tensor4D, mode: BnMode, updates?: BnUpdate[], trainable = mode === 'train'): tf.Tensor2D {
-  let h = convUnit(model, model.plan.stem, x, mode, updates, trainable);
-  h = maxPool3x3s2(h);
+export function forwardResNet(model: ResNetModel, x: tf.Tensor4D, mode: BnMode, updates?: BnUpdate[], trainable = mode === 'train', ops: ConvOps = FBW_CONV_OPS): tf.Tensor2D {
+  let h = convUnit(model, model.plan.stem, x, mode, updates, trainable, ops);
+  h = ops.maxPool3x3s2(h);
   for (const layer of model.plan.layers) {
     let y = h;
-    for (const u of layer.units) y = convUnit(model, u, y, mode, updates, trainable);
-    const r = layer.shortcut ? convUnit(model, layer.shortcut, h, mode, updates, trainable) : h;
+    for (const u of layer.units) y = convUnit(model, u, y, mode, updates, trainable, ops);
+    const r = layer.shortcut ? convUnit(model, layer.shortcut, h, mode, updates, trainable, ops) : h;
     h = tf.relu(tf.add(y, r));
   }
   const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;

@@ -1,18 +1,17 @@
 // The output folder of a classifier fine-tune, shared by the stage and the command-line entry:
-// the final model in HF layout, train_log.json, classifier.json (summary: evaluations, top-k,
+// the final model in HF layout (a CLIP model with its trained head in head/), train_log.json, classifier.json (summary: evaluations, top-k,
 // trainable parameters) and top_k/<name>/ model folders for the best save_top_k save points.
 import { existsSync } from 'node:fs';
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../finetune/checkpoint.js';
-import { saveResNet } from './loadResNet.js';
-import type { ResNetModel } from './resnet.js';
+import type { ClassifierNet } from './ClassifierNet.js';
 import type { ClassifierResult } from './finetuneClassifier.js';
 
 /** Write `out` from a finished run; `extra` goes into classifier.json (task, backend, ...). */
-export async function writeClassifierRun(out: string, model: ResNetModel, r: ClassifierResult, sourceDir: string | undefined, extra: { readonly [k: string]: unknown } = {}): Promise<void> {
+export async function writeClassifierRun(out: string, net: ClassifierNet, r: ClassifierResult, extra: { readonly [k: string]: unknown } = {}): Promise<void> {
   await mkdir(out, { recursive: true });
-  await saveResNet(out, model, sourceDir);
+  await net.save(out);
   await writeJsonAtomic(join(out, 'train_log.json'), r.log);
   if (r.topKDir && r.topK.length) {
     for (const e of r.topK) {

@@ -1,0 +1,96 @@
+// The `continual` stage: one CLIP model fine-tuned on the stage's tasks in sequence (full / lora /
+// l_lora / bitfit per task, optimizer and schedule reset per task). Inputs: role 'base' (model
+// folder) and one role 'head' per task (its zero-shot head). Output: the model folder after the
+// last task (HF layout, adapters merged), train_log.json (all tasks, steps counted continuously)
+// and continual.json (task order, zero-shot accuracy, the accuracy matrix after each task,
+// backward transfer, per-task steps/seconds/trainable parameters).
+import { join } from 'node:path';
+import type { Json, Stage } from '../compile/ir.js';
+import type { StageContext } from './contract.js';
+import { StageInterrupted } from './contract.js';
+import { bool, inputsWithRole, inputWithRole, num, str, strList, throttle } from './stageInputs.js';
+import { initBackend } from '../ml/backend/initBackend.js';
+import { loadClip, saveClipState } from '../ml/models/loadClip.js';
+import { readHead } from '../ml/heads/head.js';
+import { loadTask } from '../ml/data/index.js';
+import { FINETUNE_METHODS, TrainingInterrupted, type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
+import type { LoraConfig } from '../ml/finetune/lora.js';
+import { continualFinetune, type TaskSplits } from '../ml/finetune/continual.js';
+import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
+
+/** A continual / multitask stage that cannot run as compiled: names the stage and the fix. */
+export class TaskModeStageError extends Error {
+  constructor(readonly stageId: string, readonly reason: string) {
+    super(`stage '${stageId}': ${reason}`);
+    this.name = 'TaskModeStageError';
+  }
+}
+
+/** The per-task CLIP fine-tune settings of a continual / multitask stage, from its resolved params. */
+export function clipTrainingParams(stage: Stage): { method: FinetuneMethod; learning_rate: number; weight_decay: number; num_steps: number; batch_size: number; save_interval: number; seed: number; lora: LoraConfig } {
+  const p = stage.params;
+  const method = stage.method as FinetuneMethod;
+  if (!FINETUNE_METHODS.includes(method)) throw new TaskModeStageError(stage.id, `method '${stage.method}' is not a CLIP fine-tune (expected one of ${FINETUNE_METHODS.join(', ')})`);
+  if (str(p, 'head', 'zeroshot') === 'linear') throw new TaskModeStageError(stage.id, `head=linear is not supported in ${stage.kind} mode (every task keeps its frozen zero-shot head); drop head=linear`);
+  return {
+    method, learning_rate: num(p, 'learning_rate', 1e-5), weight_decay: num(p, 'weight_decay', 0), num_steps: num(p, 'num_steps', 4000),
+    batch_size: num(p, 'batch_size', 128), save_interval: num(p, 'save_interval', 500), seed: num(p, 'seed', 42),
+    lora: {
+      r: num(p, 'r', 16), lora_alpha: num(p, 'lora_alpha', 32), target_modules: strList(p, 'target_modules', ['q_proj', 'v_proj']),
+      lora_dropout: num(p, 'lora_dropout', 0.1), bias: (['none', 'all', 'lora_only'] as const).find((b) => b === (p['bias'] as Json)) ?? 'none',
+    },
+  };
+}
+
+/** Heads, train and test splits of a continual / multitask stage's tasks, in stage.tasks order. */
+export async function stageTaskSplits(ctx: StageContext, withTest: boolean): Promise<TaskSplits[]> {
+  const heads = inputsWithRole(ctx, 'head');
+  const tasks = ctx.stage.tasks ?? heads.map((h) => h.task).filter((t): t is string => !!t);
+  if (!tasks.length) throw new TaskModeStageError(ctx.stage.id, 'no tasks (stage.tasks is empty and no head input names a task)');
+  const maxEval = num(ctx.stage.params, 'max_eval_examples', 0);
+  const out: TaskSplits[] = [];
+  for (const task of tasks) {
+    const h = heads.find((x) => x.task === task);
+    if (!h) throw new TaskModeStageError(ctx.stage.id, `no 'head' input for task '${task}'`);
+    const head = await readHead(h.dir);
+    const data = ctx.stage.datasets?.[task]?.path ?? task;
+    const train = await loadTask(data, 'train');
+    const test = withTest ? await loadTask(data, 'test', maxEval > 0 ? { maxExamples: maxEval } : {}) : undefined;
+    out.push({ head: { ...head, task }, train, ...(test ? { test } : {}) });
+  }
+  return out;
+}
+
+/** StageRunner for kind 'continual'. */
+export async function runContinual(ctx: StageContext): Promise<void> {
+  const { stage } = ctx;
+  const t = clipTrainingParams(stage);
+  const backend = await initBackend(ctx.device);
+  ctx.log(`backend ${backend.backend} on ${ctx.device}`);
+  const baseDir = inputWithRole(ctx, 'base');
+  const tasks = await stageTaskSplits(ctx, true);
+  const model = await loadClip(baseDir);
+  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number; phase: string }) => ctx.progress(x));
+  try {
+    const r = await continualFinetune(model, tasks, {
+      ...t, shuffle_order: bool(stage.params, 'shuffle_order', true),
+      checkpointDir: ctx.checkpointDir, signal: ctx.signal, log: ctx.log,
+      onProgress: (x) => progress({ step: x.step, total: x.total, loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput, phase: `task ${x.taskIndex + 1}/${x.tasks} ${x.task}` }, x.step === x.total),
+      onCheckpoint: (s) => ctx.checkpointed(s),
+      onResume: (s) => ctx.resumed(s),
+    });
+    await saveClipState(ctx.outDir, model.config, r.state, baseDir);
+    await writeJsonAtomic(join(ctx.outDir, 'train_log.json'), r.log);
+    await writeJsonAtomic(join(ctx.outDir, 'continual.json'), {
+      method: t.method, order: r.order, zeroshot: r.zeroshot, accuracy: r.accuracy, final_average: r.finalAverage,
+      backward_transfer: r.backwardTransfer, tasks: r.tasks, seconds: Math.round(r.seconds * 1000) / 1000, backend: backend.backend,
+      resumed_at_task: r.resumedAtTask ?? null,
+    });
+    ctx.log(`continual ${r.order.join(' → ')}: final average ${r.finalAverage === null ? '-' : (r.finalAverage * 100).toFixed(2) + '%'}, BWT ${r.backwardTransfer === null ? '-' : (r.backwardTransfer * 100).toFixed(2)}`);
+  } catch (e) {
+    if (e instanceof TrainingInterrupted) throw new StageInterrupted(e.step);
+    throw e;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,51 @@
+// The `multitask` stage: one CLIP model trained on all the stage's tasks at once (summed per-task
+// losses against each task's frozen zero-shot head; full / lora / l_lora / bitfit). Inputs: role
+// 'base' (model folder) and one role 'head' per task. Output: the model folder (HF layout,
+// adapters merged), train_log.json (summed and per-task losses), multitask.json (trainable
+// parameters, steps, seconds) and, for LoRA/L-LoRA, adapter/ (PEFT layout).
+import { join } from 'node:path';
+import type { StageContext } from './contract.js';
+import { StageInterrupted } from './contract.js';
+import { inputWithRole, throttle } from './stageInputs.js';
+import { initBackend } from '../ml/backend/initBackend.js';
+import { loadClip, saveClipState } from '../ml/models/loadClip.js';
+import { TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
+import { multitaskFinetune } from '../ml/finetune/multitask.js';
+import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
+import { clipTrainingParams, stageTaskSplits } from './continual.js';
+
+/** StageRunner for kind 'multitask'. */
+export async function runMultitask(ctx: StageContext): Promise<void> {
+  const { stage } = ctx;
+  const t = clipTrainingParams(stage);
+  const backend = await initBackend(ctx.device);
+  ctx.log(`backend ${backend.backend} on ${ctx.device}`);
+  const baseDir = inputWithRole(ctx, 'base');
+  const tasks = await stageTaskSplits(ctx, false);
+  const model = await loadClip(baseDir);
+  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
+    ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
+  try {
+    const r = await multitaskFinetune(model, tasks, {
+      ...t, checkpointDir: ctx.checkpointDir, signal: ctx.signal, log: ctx.log,
+      onProgress: (x) => progress(x, x.step === x.total),
+      onCheckpoint: (s) => ctx.checkpointed(s),
+      onResume: (s) => ctx.resumed(s),
+    });
+    await saveClipState(ctx.outDir, model.config, r.state, baseDir);
+    await writeJsonAtomic(join(ctx.outDir, 'train_log.json'), r.log);
+    if (r.adapters) {
+      await r.adapters.save(join(ctx.outDir, 'adapter'), baseDir);
+      r.adapters.dispose();
+    }
+    await writeJsonAtomic(join(ctx.outDir, 'multitask.json'), {
+      method: t.method, tasks: tasks.map((x) => x.head.task), trainable_params: r.trainableParams, steps: r.steps,
+      seconds: Math.round(r.seconds * 1000) / 1000, backend: backend.backend, resumed_from: r.resumedFrom ?? null, final_loss: r.log.at(-1)?.loss ?? null,
+    });
+  } catch (e) {
+    if (e instanceof TrainingInterrupted) throw new StageInterrupted(e.step);
+    throw e;
+  } finally {
+    model.dispose();
+  }
+}
