@@ -43,6 +43,11 @@ export interface RunGraphResult extends RunResult {
   readonly planSeconds: number;
 }
 
+/** A path as one POSIX shell word, quoted only when it needs to be. */
+function shellArg(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The default store of a workflow: `.fbw/` beside it. */
 export function defaultStoreDir(file: string): string {
   return join(dirname(resolve(file)), '.fbw');
@@ -69,7 +74,8 @@ export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promis
     writeRunRecord(store, run, { graph, keys, argv: opts.argv ?? [], cwd: opts.cwd ?? process.cwd(), devices: slots.map((s) => s.id) });
     const j = journal;
     const subs = opts.subscribers ?? [];
-    const storeFlag = opts.store !== undefined ? ` --store ${storeDir}` : '';
+    // `fbw replay` looks in ./.fbw unless told: name the store whenever it is elsewhere
+    const storeFlag = storeDir === resolve(opts.cwd ?? process.cwd(), '.fbw') ? '' : ` --store ${shellArg(storeDir)}`;
     const result = await runPlan({
       store, run, plan, executor: opts.executor ?? localExecutor(), slots, keepGoing: opts.keepGoing ?? false,
       emit: (e) => { j.append(e); for (const s of subs) s(e); },

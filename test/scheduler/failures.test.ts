@@ -40,7 +40,7 @@ test('a failing stage fails only its dependents; --keep-going lets the sibling f
   assert.match(f.error, /ModelFilesInvalid: .*model\.safetensors: corrupt safetensors/);
   assert.ok(existsSync(f.log), 'the failure names an existing log file');
   assert.ok(f.logTail.some((l) => l.includes('corrupt safetensors')), 'the log tail shows the error');
-  assert.is(f.replay, `fbw replay ${r.run} --stage model.bad`);
+  assert.is(f.replay, `fbw replay ${r.run} --stage model.bad --store ${r.store}`);
   assert.equal(eventsOf(r.journal, 'skipped').map((e) => [e.stage, e.because]), [['head.bad.mnist', 'input model.bad failed']]);
   assert.equal(eventsOf(r.journal, 'committed').map((e) => e.stage), ['model.good']);
 });

@@ -1,7 +1,8 @@
 // Direct script path for making the bundled tiny CLIP without the workflow runner:
 //   node dist/src/ml/pretrain/main.js --out models/clip-tiny [--steps 600] [--batch 128] [--lr 1e-3]
 //        [--seed 42] [--max-train N] [--tasks a,b,c] [--eval-max N]
-// Prints progress, then the zero-shot accuracy of the result on each task's test split, and writes
+// A task listed twice in --tasks is sampled twice as often. --init-from DIR continues from a
+// model (a second phase). Prints progress, then the zero-shot accuracy of the result on each task's test split, and writes
 // it to OUT/zeroshot.json.
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { evaluate } from '../eval/evaluate.js';
 
 const { values } = parseArgs({ options: {
   out: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-  'max-train': { type: 'string' }, tasks: { type: 'string' }, 'eval-max': { type: 'string' }, 'eval-only': { type: 'boolean' },
+  'max-train': { type: 'string' }, tasks: { type: 'string' }, 'eval-max': { type: 'string' }, 'eval-only': { type: 'boolean' }, 'init-from': { type: 'string' }, warmup: { type: 'string' },
 } });
 if (!values.out) { console.error('usage: node dist/src/ml/pretrain/main.js --out DIR [--steps N] [--batch N] [--lr X] [--seed N] [--max-train N] [--tasks a,b]'); process.exit(2); }
 const info = await initBackend('cpu');
@@ -30,6 +31,8 @@ if (!values['eval-only']) {
     ...(values.lr ? { learning_rate: Number(values.lr) } : {}),
     ...(values.seed ? { seed: Number(values.seed) } : {}),
     ...(values['max-train'] ? { max_train: Number(values['max-train']) } : {}),
+    ...(values['init-from'] ? { init_from: values['init-from'] } : {}),
+    ...(values.warmup ? { warmup_steps: Number(values.warmup) } : {}),
     onProgress: (p) => { if (p.step % 25 === 0 || p.step === p.total) console.log(`step ${p.step}/${p.total} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% lr ${p.lr.toExponential(2)} ${p.throughput.toFixed(0)} pairs/s`); },
   });
   console.log(`pretraining took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -37,7 +40,7 @@ if (!values['eval-only']) {
 const model = await loadClip(values.out);
 const tok = await tokenizerFor(values.out);
 const results: Record<string, { accuracy: number; loss: number; n: number; chance: number }> = {};
-for (const t of tasks) {
+for (const t of [...new Set(tasks)]) {
   const test = await loadTask(t, 'test', values['eval-max'] ? { maxExamples: Number(values['eval-max']) } : {});
   const head = buildZeroshotHead(model, tok, test.name, test.classnames, test.templates);
   const r = evaluate(model, head, test);

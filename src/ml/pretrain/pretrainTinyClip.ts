@@ -3,15 +3,15 @@
 // random-initialised CLIP of the tiny architecture (shared facts: vision 32px/patch 4/dim 64/
 // depth 4/4 heads, text dim 64/2 layers/32 positions, projection 64), contrastive pretraining on
 // the tasks' train splits, saved in the Hugging Face layout.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClipTokenizer, formatMerges, trainBpe } from '../text/tokenizer.js';
 import { loadTask } from '../data/index.js';
 import { taskInfo } from '../data/registry.js';
 import { SeededRng } from '../data/SeededRng.js';
 import { makeClipConfig } from '../models/clipConfig.js';
-import { initClip } from '../models/clip.js';
-import { saveClip } from '../models/loadClip.js';
+import { ClipModel, initClip } from '../models/clip.js';
+import { loadClip, saveClip } from '../models/loadClip.js';
 import { pretrainClip, type PretrainArgs } from './pretrainClip.js';
 import type { TrainLogEntry } from '../finetune/checkpoint.js';
 import { CLIP_MEAN, CLIP_STD } from '../data/preprocess.js';
@@ -30,6 +30,8 @@ export interface TinyClipArgs extends Omit<PretrainArgs, 'num_steps' | 'batch_si
   readonly vocab_size?: number;
   /** use only the first N training images of each task (limits what pretraining sees) */
   readonly max_train?: number;
+  /** continue from this model folder (its weights and tokenizer) instead of random init: a second phase */
+  readonly init_from?: string;
 }
 
 /** Pretrain a tiny CLIP from scratch and save it to `out` (config, weights, tokenizer, train_log). */
@@ -41,11 +43,17 @@ export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]
     const info = taskInfo(t);
     for (const c of info.classnames) for (const tpl of info.templates) captions.push(tpl.split('{}').join(c));
   }
-  const bpe = trainBpe(captions, { vocabSize: a.vocab_size ?? 1024 });
   await mkdir(a.out, { recursive: true });
-  await writeFile(join(a.out, 'vocab.json'), JSON.stringify(bpe.vocab));
-  await writeFile(join(a.out, 'merges.txt'), formatMerges(bpe.merges));
-  const tok = ClipTokenizer.fromData(bpe.vocab, bpe.merges);
+  let tok: ClipTokenizer;
+  if (a.init_from) {
+    tok = await ClipTokenizer.fromFiles(join(a.init_from, 'vocab.json'), join(a.init_from, 'merges.txt'));
+    for (const f of ['vocab.json', 'merges.txt']) await copyFile(join(a.init_from, f), join(a.out, f));
+  } else {
+    const bpe = trainBpe(captions, { vocabSize: a.vocab_size ?? 1024 });
+    await writeFile(join(a.out, 'vocab.json'), JSON.stringify(bpe.vocab));
+    await writeFile(join(a.out, 'merges.txt'), formatMerges(bpe.merges));
+    tok = ClipTokenizer.fromData(bpe.vocab, bpe.merges);
+  }
   await writeFile(join(a.out, 'preprocessor_config.json'), JSON.stringify({
     crop_size: { height: 32, width: 32 }, do_center_crop: true, do_normalize: true, do_resize: true, do_rescale: true, rescale_factor: 1 / 255,
     image_mean: CLIP_MEAN, image_std: CLIP_STD, image_processor_type: 'CLIPImageProcessor', resample: 3, size: { shortest_edge: 32 },
@@ -58,7 +66,7 @@ export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]
     text: { vocab_size: vocabSize, max_position_embeddings: 32, hidden_size: 64, intermediate_size: 256, num_hidden_layers: 2, num_attention_heads: 4 },
   });
   const rng = new SeededRng(seed);
-  const model = initClip(config, () => rng.next());
+  const model = a.init_from ? await loadClip(a.init_from) : initClip(config, () => rng.next());
   const data = await Promise.all(tasks.map((t) => loadTask(t, 'train', a.max_train ? { maxExamples: a.max_train } : {})));
   try {
     const log = await pretrainClip(model, tok, data, {
@@ -69,9 +77,9 @@ export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]
       weight_decay: a.weight_decay ?? 0,
       seed,
     });
-    // saveClip copies tokenizer files from model.source; they are already in `out`
-    await saveClip(model, a.out);
-    await writeFile(join(a.out, 'train_log.json'), JSON.stringify(log) + '\n');
+    // the tokenizer files are already in `out`
+    await saveClip(new ClipModel(model.config, model.params), a.out);
+    await writeFile(join(a.out, a.init_from ? 'train_log.phase2.json' : 'train_log.json'), JSON.stringify(log) + '\n');
     return log;
   } finally {
     model.dispose();
