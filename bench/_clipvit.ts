@@ -34,7 +34,9 @@ export async function makeClipVitBench(seed = 1): Promise<ClipVitBench> {
   const model = initClip(cfg, rand);
   const vars = new Map<string, tf.Variable>();
   for (const [k, v] of model.params) if (k.startsWith('vision_model.') || k === 'visual_projection.weight') vars.set(k, v);
-  const head = tf.variable(tf.randomNormal([10, 64], 0, 0.02, 'float32', seed), true, `bench.head#${seed}`);
+  const head0 = tf.randomNormal([10, 64], 0, 0.02, 'float32', seed);
+  const head = tf.variable(head0, true, `bench.head#${seed}`);
+  head0.dispose();
   vars.set('head', head);
   const adam = new Adam(vars, { learningRate: 1e-3 });
   const ctx = { p: (n: string) => model.get(n), trainable: (n: string) => vars.has(n) };

@@ -9,6 +9,7 @@ import { stageKey, type KeyComponents, type KeyInput } from '../store/keyCompone
 import { stageImpl } from '../stages/registry.js';
 import { resolveModel, modelContentHash, FileHashCache } from '../stages/pretrained.js';
 import { TaskFingerprints } from './taskFingerprints.js';
+import { canonicalJson, sha256 } from '../store/canonical.js';
 
 export type StageKeyResult =
   | { readonly ok: true; readonly key: string; readonly components: KeyComponents }
@@ -32,8 +33,10 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
   const hashCache = new FileHashCache(join(store.cache, 'filehash.json'));
   const out = new Map<string, StageKeyResult>();
   // fingerprint every task once, concurrently, before the (synchronous) key pass
+  // a user-declared data set (`dataset d = imagefolder("dir")`) is loaded by its path, as the stages do
+  const dataName = (s: Stage, t: string) => s.datasets?.[t]?.path ?? t;
   const allTasks = new Set<string>();
-  for (const s of graph.stages) for (const t of tasksOf(s)) allTasks.add(t);
+  for (const s of graph.stages) for (const t of tasksOf(s)) allTasks.add(dataName(s, t));
   const fpOf = new Map<string, Awaited<ReturnType<TaskFingerprints['get']>>>();
   await Promise.all([...allTasks].map(async (t) => { fpOf.set(t, await fps.get(t)); }));
   for (const s of graph.stages) {
@@ -49,8 +52,10 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
     const datasets: Record<string, string> = {};
     let dsError: string | undefined;
     for (const t of tasksOf(s)) {
-      const f = fpOf.get(t)!;
-      if (f.ok) datasets[t] = f.fingerprint;
+      const f = fpOf.get(dataName(s, t))!;
+      const src = s.datasets?.[t];
+      // a declared data set's loader and its parameters are part of what the stage reads
+      if (f.ok) datasets[t] = src ? sha256(canonicalJson({ data: f.fingerprint, loader: src.loader, params: src.params })) : f.fingerprint;
       else { dsError = f.error; break; }
     }
     if (dsError) { out.set(s.id, { ok: false, error: dsError, errorName: 'DatasetUnavailable' }); continue; }

@@ -10,7 +10,7 @@ import * as Deferred from 'effect/Deferred';
 import * as Effect from 'effect/Effect';
 import * as Schedule from 'effect/Schedule';
 import * as Semaphore from 'effect/Semaphore';
-import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync } from 'node:fs';
+import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync, statSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import type { RunEvent } from './events.js';
 import type { Executor, ExecOutcome } from './executor.js';
@@ -57,6 +57,24 @@ export interface RunResult {
   readonly report?: string;
   readonly seconds: number;
   readonly outcomes: ReadonlyMap<string, Outcome>;
+}
+
+/**
+ * Copy a committed artifact's files into `dir` (each written beside and renamed into place).
+ * A cached artifact is copied only when a file is missing there or its size differs.
+ */
+export function saveCopy(store: Store, key: string, dir: string, always: boolean): void {
+  const m = store.readManifest(key);
+  if (!m) return;
+  const src = store.objectDir(key);
+  const stale = always || m.files.some((f) => { try { return statSync(join(dir, ...f.path.split('/'))).size !== f.size; } catch { return true; } });
+  if (!stale) return;
+  for (const f of m.files) {
+    const to = join(dir, ...f.path.split('/'));
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(join(src, ...f.path.split('/')), `${to}.tmp-${process.pid}`);
+    renameSync(`${to}.tmp-${process.pid}`, to);
+  }
 }
 
 /** Last lines of a log file, for failure events. */
@@ -237,6 +255,16 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
         } catch (e) {
           appendFileSync(logOf(p.stage.id), `${new Date().toISOString()} cannot copy the report to ${out}: ${(e as Error).message}\n`);
         }
+      }
+    }
+    // `-> save "DIR"`: a committed output is also copied where the workflow asked (not part of the key)
+    for (const p of plan.stages) {
+      const r = outcomes.get(p.stage.id);
+      if (!p.stage.saveTo || !p.key || (r !== 'ok' && r !== 'cached')) continue;
+      try { saveCopy(store, p.key, p.stage.saveTo, r === 'ok'); } catch (e) {
+        const log = logOf(p.stage.id);
+        mkdirSync(dirname(log), { recursive: true });
+        appendFileSync(log, `${new Date().toISOString()} cannot save the output to ${p.stage.saveTo}: ${(e as Error).message}\n`);
       }
     }
     const count = (k: Outcome) => [...outcomes.values()].filter((v) => v === k).length;

@@ -9,6 +9,8 @@ import { initTinyVit, lossAndGrads } from '../../bench/_tinyvit.js';
 import type { TinyVitConfig } from '../../bench/_tinyvit.js';
 
 const status = await registerNativeBackend();
+/** The backend other test files expect (restored after these tests switch backends). */
+const initialBackend = tf.getBackend() || 'cpu';
 const SMALL: TinyVitConfig = { image: 8, patch: 4, dim: 16, depth: 2, heads: 2, mlp: 32, classes: 5 };
 const BATCH = 3;
 
@@ -99,6 +101,10 @@ test('training steps on fbw-native leak no tensors and no backend buffers', asyn
   opt.dispose();
   tf.dispose([xt, yt, ...Object.values(p)]);
   await tf.setBackend('cpu');
+});
+
+test.after(async () => {
+  await tf.setBackend(initialBackend);
 });
 
 test.run();

@@ -7,6 +7,8 @@ import { registerNativeBackend } from '../../src/ml/backend/native/registerNativ
 import { activeNativeBackend } from '../../src/ml/backend/native/registerNativeBackend.js';
 
 const status = await registerNativeBackend();
+/** The backend other test files expect (restored after these tests switch backends). */
+const initialBackend = tf.getBackend() || 'cpu';
 
 /** Deterministic random float32 values in [-2, 2) (or (0.1, 2.1] when positive). */
 function rand(shape: number[], seed: number, positive = false): { shape: number[]; values: Float32Array } {
@@ -163,6 +165,15 @@ test('reductions: sum, mean, max, min, prod over any axes, keepDims', async () =
   }
 });
 
+test('gather rejects an out-of-range index like the cpu backend', async () => {
+  await tf.setBackend('fbw-native');
+  const x = tf.tensor2d(rand([3, 4], 1).values, [3, 4]);
+  const i = tf.tensor1d([0, 3], 'int32');
+  assert.throws(() => tf.gather(x, i), /index value 3 is not in \[0, 2\]/);
+  tf.dispose([x, i]);
+  await tf.setBackend('cpu');
+});
+
 test('max/min reductions propagate NaN like the cpu backend', async () => {
   const v = rand([4, 6], 5).values;
   v[3] = NaN;
@@ -189,6 +200,10 @@ test('addN, slice, concat, stridedSlice and split copy correctly', async () => {
   await close([rand([2, 3, 4], 1)], (x) => tf.pad(x!, [[1, 0], [0, 2], [3, 1]], 0.5), 0, 'pad 3-D');
   await close([rand([5], 1)], (x) => tf.pad(x!, [[2, 3]]), 0, 'pad 1-D');
   await close([rand([0, 3], 1)], (x) => tf.pad(x!, [[1, 1], [0, 0]], 2), 0, 'pad empty');
+  const ids = { shape: [2, 3], values: Int32Array.from([4, 0, 2, 2, 1, 4]), dtype: 'int32' as const };
+  await close([rand([5, 7], 1), ids], (x, i) => tf.gather(x!, i!), 0, 'gather rows');
+  await close([rand([3, 5, 2], 1), ids], (x, i) => tf.gather(x!, i!, 1), 0, 'gather axis 1');
+  await close([rand([3, 5], 1), ids], (x, i) => tf.gather(x!, i!, 1), 0, 'gather last axis');
   await close([rand([3, 4], 1), rand([3, 4], 2), rand([3, 4], 3)], (a, b, c) => tf.stack([a!, b!, c!]), 0, 'stack axis 0');
 });
 
@@ -211,6 +226,10 @@ test('pooled buffers never overwrite data that escaped or is still viewed', asyn
   tf.dispose([x, z, v, junk]);
   assert.ok(activeNativeBackend() !== undefined);
   await tf.setBackend('cpu');
+});
+
+test.after(async () => {
+  await tf.setBackend(initialBackend);
 });
 
 test.run();

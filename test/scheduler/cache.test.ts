@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { runGraph } from '../../src/scheduler/runGraph.js';
 import { Store } from '../../src/store/Store.js';
 import { tempDir, makeModelDir, pretrained, graph, eventsOf, stage } from './helpers.js';
@@ -70,6 +70,19 @@ test('two declarations of the same model files are one piece of work', async () 
   assert.is(r.status, 'ok');
   assert.equal(eventsOf(r.journal, 'started').map((e) => e.stage), ['model.a']);
   assert.equal(eventsOf(r.journal, 'cached').map((e) => e.stage), ['model.same']);
+});
+
+test('`-> save DIR`: the committed output is copied there, and again when it goes missing', async () => {
+  const dir = tempDir();
+  const a = await makeModelDir(join(dir, 'a'), 1);
+  const out = join(dir, 'saved', 'model-a');
+  const g = graph(join(dir, 'w.fbw'), [pretrained('model.a', a, { saveTo: out })]);
+  await runGraph(g, {});
+  assert.equal(readFileSync(join(out, 'model.safetensors')), readFileSync(join(a, 'model.safetensors')));
+  rmSync(join(dir, 'saved'), { recursive: true });
+  const r2 = await runGraph(g, {});
+  assert.equal(r2.counts, { done: 0, cached: 1, failed: 0, skipped: 0 });
+  assert.ok(existsSync(join(out, 'config.json')));
 });
 
 test.run();

@@ -250,6 +250,33 @@ const padV2: NativeKernel = ({ inputs, backend, attrs }) => {
   return backend.out(shape, out);
 };
 
+/** GatherV2 (batchDims 0) by row copies: the cpu kernel indexes element by element. */
+const gatherV2: NativeKernel = ({ inputs, backend, attrs }) => {
+  const { x, indices } = inputs as { x: TensorInfo; indices: TensorInfo };
+  const at = attrs as { axis: number; batchDims?: number };
+  if (!isF32(x) || indices.dtype !== 'int32' || (at.batchDims ?? 0) !== 0) return null;
+  const axis = util.parseAxisParam(at.axis, x.shape)[0]!;
+  const idx = backend.data.get(indices.dataId).values as Int32Array;
+  const dim = x.shape[axis]!;
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i]!;
+    if (v < 0 || v > dim - 1) throw new Error(`GatherV2: the index value ${v} is not in [0, ${dim - 1}]`);
+  }
+  const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const outer = util.sizeFromShape(x.shape.slice(0, axis));
+  const inner = util.sizeFromShape(x.shape.slice(axis + 1));
+  const out = backend.alloc(util.sizeFromShape(shape));
+  const src = backend.f32(x);
+  const n = idx.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      const from = (o * dim + idx[j]!) * inner;
+      out.set(src.subarray(from, from + inner), (o * n + j) * inner);
+    }
+  }
+  return backend.out(shape, out);
+};
+
 /** Every kernel the addon replaces, by tfjs kernel name. */
 export const nativeKernels: Readonly<Record<string, NativeKernel>> = {
   BatchMatMul: matMul(false),
@@ -302,6 +329,7 @@ export const nativeKernels: Readonly<Record<string, NativeKernel>> = {
   SplitV: splitV,
   Pack: pack,
   PadV2: padV2,
+  GatherV2: gatherV2,
 };
 
 /** Adapts a native kernel to tfjs's KernelFunc, falling back to the cpu kernel when it declines. */
