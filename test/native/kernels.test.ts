@@ -228,6 +228,13 @@ test('pooled buffers never overwrite data that escaped or is still viewed', asyn
   await tf.setBackend('cpu');
 });
 
+test('casts relabelled to float32 (bool/int32 storage) feed native kernels correctly', async () => {
+  // regression: the cpu Cast shares the bool/int32 buffer; native kernels read it as float32 bytes
+  await close([rand([3, 5], 71), rand([3, 5], 72)], (a, b) => tf.mul(a!, tf.cast(tf.greaterEqual(a!, b!), 'float32')), 0, 'mask');
+  await close([rand([4, 6], 73)], (a) => tf.transpose(tf.add(tf.cast(tf.cast(a!, 'int32'), 'float32'), a!)), 0, 'int->float');
+  await close([rand([4, 6], 74)], (a) => tf.transpose(tf.cast(tf.greater(a!, tf.scalar(0)), 'float32')), 0, 'transpose of cast');
+});
+
 test.after(async () => {
   await tf.setBackend(initialBackend);
 });

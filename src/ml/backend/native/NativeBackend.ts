@@ -44,7 +44,11 @@ export class NativeBackend extends MathBackendCPU {
 
   /** The float32 values of a tensor, read in place. */
   f32(t: TensorInfo): Float32Array {
-    return this.data.get(t.dataId).values as Float32Array;
+    const values = this.data.get(t.dataId).values;
+    // The cpu backend's Cast to float32 from bool/int32 shares the source buffer (it only relabels
+    // the dtype), so a 'float32' tensor may be stored as Uint8Array/Int32Array. The addon reads raw
+    // float32 bytes, so convert such storage once here, where every native kernel gets its input.
+    return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
   }
 
   /** Wraps a freshly computed float32 buffer as a kernel output. */

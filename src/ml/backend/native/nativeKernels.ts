@@ -96,7 +96,10 @@ const transpose: NativeKernel = ({ inputs, backend, attrs }) => {
   const perm = (attrs as { perm: number[] }).perm;
   const shape = perm.map((p) => x.shape[p]!);
   const size = util.sizeFromShape(shape);
-  const src = backend.data.get(x.dataId).values as Float32Array | Int32Array;
+  const raw = backend.data.get(x.dataId).values;
+  // storage must match the dtype bit for bit (see NativeBackend.f32 on relabelling casts)
+  const src = x.dtype === 'float32' ? backend.f32(x) : raw instanceof Int32Array ? raw : null;
+  if (src === null) return null;
   const out = x.dtype === 'float32' ? backend.alloc(size) : new Int32Array(size);
   if (size > 0) backend.addon.transpose(src, out, x.shape, perm);
   return backend.makeTensorInfo(shape, x.dtype, out);
