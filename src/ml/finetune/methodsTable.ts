@@ -17,13 +17,13 @@ const info = await initBackend('cpu');
 const tasks = (v.tasks ?? 'mnist,synth_shapes,synth_colors').split(',');
 const steps = Number(v.steps ?? 100), batch = Number(v.batch ?? 32);
 const runs: { label: string; method: FinetuneMethod; lr: number; head?: 'linear'; lora?: { r: number; lora_alpha: number } }[] = [
-  { label: 'full', method: 'full', lr: 1e-4 },
-  { label: 'lora(r=4)', method: 'lora', lr: 1e-3, lora: { r: 4, lora_alpha: 8 } },
-  { label: 'l_lora(r=4)', method: 'l_lora', lr: 1e-3, lora: { r: 4, lora_alpha: 8 } },
-  { label: 'bitfit', method: 'bitfit', lr: 1e-3 },
-  { label: 'lora(r=4)+linear head', method: 'lora', lr: 1e-3, head: 'linear', lora: { r: 4, lora_alpha: 8 } },
+  { label: 'full', method: 'full', lr: 1e-3 },
+  { label: 'lora(r=4)', method: 'lora', lr: 5e-3, lora: { r: 4, lora_alpha: 8 } },
+  { label: 'l_lora(r=4)', method: 'l_lora', lr: 5e-3, lora: { r: 4, lora_alpha: 8 } },
+  { label: 'bitfit', method: 'bitfit', lr: 1e-2 },
+  { label: 'lora(r=4)+linear head', method: 'lora', lr: 5e-3, head: 'linear', lora: { r: 4, lora_alpha: 8 } },
 ];
-console.log(`backend ${info.backend}; ${steps} steps, batch ${batch}, Adam + cosine, seed 42; accuracy on the test split\n`);
+console.log(`backend ${info.backend}; ${steps} steps, batch ${batch}, Adam + cosine, seed 42; lr: full 1e-3, lora/l_lora 5e-3, bitfit 1e-2; accuracy on the test split\n`);
 console.log(`| task | zero-shot | ${runs.map((r) => r.label).join(' | ')} |`);
 console.log(`|---|---|${runs.map(() => '---').join('|')}|`);
 const evalOpts = v['eval-max'] ? { maxExamples: Number(v['eval-max']) } : {};
