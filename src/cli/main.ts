@@ -9,9 +9,10 @@ const EXIT_CODES = `Exit codes:
   2    usage error (unknown command or flag, missing argument)
   130  interrupted (Ctrl-C); committed work is kept and \`fbw run\` resumes it`;
 
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 4);
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+async function usage(): Promise<string> {
+  const loaded = await Promise.all(commands.map((c) => c.load()));
+  const width = Math.max(...loaded.map((c) => c.name.length), 4);
+  const lines = loaded.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `fbw — fine-tune, merge and evaluate vision transformers from a small workflow language
 
 Usage: fbw COMMAND [options]   (fbw COMMAND --help for details)
@@ -32,19 +33,20 @@ export async function main(argv: readonly string[], io: CommandIO = { stdout: pr
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     if (name === 'help' && rest[0]) return main([rest[0], '--help'], io);
-    io.stdout.write(usage());
+    io.stdout.write(await usage());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
     io.stdout.write('fbw 0.1.0\n');
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     const hint = didYouMean(name, commands.map((c) => c.name));
     io.stderr.write(`fbw: unknown command '${name}'${hint ? ` — did you mean '${hint}'?` : ''}\nRun 'fbw --help' for the list of commands.\n`);
     return 2;
   }
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(cmd.help.endsWith('\n') ? cmd.help : cmd.help + '\n');
     return 0;

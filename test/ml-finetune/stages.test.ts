@@ -65,7 +65,8 @@ test('an aborted finetune checkpoints, throws StageInterrupted, and the next run
     inputs: [{ stage: 'pre', role: 'base' }, { stage: 'h', role: 'head' }] });
   const ac = new AbortController();
   const a = context(stage, { pre: model, h: headDir }, ac.signal);
-  const ctx: StageContext = { ...a.ctx, progress: (p) => { if (p.step >= 3) ac.abort(); } };
+  // progress is throttled by the runner, but its first report always arrives: Ctrl-C right then
+  const ctx: StageContext = { ...a.ctx, progress: (p) => { if (p.step >= 1 && p.step < 6) ac.abort(); } };
   let thrown: unknown;
   try { await runFinetune(ctx); } catch (e) { thrown = e; }
   assert.ok(thrown instanceof StageInterrupted, String(thrown));
@@ -73,7 +74,7 @@ test('an aborted finetune checkpoints, throws StageInterrupted, and the next run
   const b = context(stage, { pre: model, h: headDir });
   await runFinetune(b.ctx);
   assert.is(b.seen.resumed.length, 1);
-  assert.ok(b.seen.resumed[0]! >= 3);
+  assert.ok(b.seen.resumed[0]! >= 1 && b.seen.resumed[0]! < 6);
   const log = JSON.parse(readFileSync(join(b.out, 'train_log.json'), 'utf8')) as { step: number }[];
   assert.equal(log.map((e) => e.step), [1, 2, 3, 4, 5, 6]);
 });
