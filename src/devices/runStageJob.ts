@@ -8,6 +8,7 @@ import type { StageProgress } from '../scheduler/events.js';
 import { stageImpl } from '../stages/registry.js';
 import { CHECKPOINT_STATE } from '../plan/planRun.js';
 import { toWire, type FromWorker, type StageJob } from './protocol.js';
+import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGroup } from './dataParallel.js';
 
 const PROGRESS_EVERY_MS = 200;
 
@@ -19,12 +20,16 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
   let lastSent = 0;
   let pending: StageProgress | undefined;
   const flushProgress = () => { if (pending) { send({ type: 'progress', progress: pending }); pending = undefined; lastSent = Date.now(); } };
+  // a stage given k > 1 devices trains data-parallel in k processes when its kind can
+  const devices = jobDevices(job);
+  let group: DataParallelGroup | undefined;
+  if (devices.length > 1 && !DATA_PARALLEL_KINDS.has(job.stage.kind)) log(`stage kind ${job.stage.kind} does not train data-parallel: it runs in one process on ${devices[0]}`);
   const ctx: StageContext = {
     stage: job.stage,
     inputs: job.inputs,
     outDir: job.outDir,
     checkpointDir: job.checkpointDir,
-    device: job.device,
+    device: devices.length > 1 ? devices[0]! : job.device,
     progress: (p) => {
       pending = p;
       if (Date.now() - lastSent >= PROGRESS_EVERY_MS || p.step >= p.total) flushProgress();
@@ -44,11 +49,15 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
   };
   log(`stage ${job.stage.id} (${job.stage.kind}/${job.stage.method}) key ${job.key} attempt ${job.attempt} on ${job.device} pid ${process.pid}`);
   log(`device binding: FBW_DEVICE=${process.env['FBW_DEVICE'] ?? ''} CUDA_VISIBLE_DEVICES='${process.env['CUDA_VISIBLE_DEVICES'] ?? ''}' FBW_BACKEND=${process.env['FBW_BACKEND'] ?? '(auto)'} OPENBLAS_NUM_THREADS=${process.env['OPENBLAS_NUM_THREADS'] ?? ''}`);
+  let ok = false;
   try {
     const run = await stageImpl(job.stage).load(job.stage);
     mkdirSync(job.outDir, { recursive: true });
     mkdirSync(job.checkpointDir, { recursive: true });
-    await run(ctx);
+    if (devices.length > 1 && DATA_PARALLEL_KINDS.has(job.stage.kind)) group = startDataParallel(job, log);
+    await run(group ? { ...ctx, dataParallel: group.reducer } : ctx);
+    ok = true;
+    await group?.close(true);
     flushProgress();
     log('done');
     send({ type: 'done', ...(readMetrics(job.outDir) ? { metrics: readMetrics(job.outDir)! } : {}) });
@@ -63,6 +72,8 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
     const w = toWire(e);
     log(`FAILED: ${w.stack ?? `${w.name}: ${w.message}`}`);
     send({ type: 'error', error: w });
+  } finally {
+    await group?.close(ok);
   }
 }
 

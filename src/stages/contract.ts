@@ -4,6 +4,7 @@
 
 import type { Stage } from '../compile/ir.js';
 import type { StageProgress } from '../scheduler/events.js';
+import type { GradientAllReduce } from '../ml/finetune/finetuneClip.js';
 
 export interface StageContext {
   readonly stage: Stage;
@@ -25,6 +26,11 @@ export interface StageContext {
   readonly log: (line: string) => void;
   /** aborted on Ctrl-C: a training stage writes a checkpoint and throws StageInterrupted */
   readonly signal: AbortSignal;
+  /**
+   * Set when the stage asked for k > 1 devices and its kind trains data-parallel: this process's
+   * rank and the gradient all-reduce across the k worker processes. Only rank 0 writes outputs.
+   */
+  readonly dataParallel?: GradientAllReduce;
 }
 
 /** Thrown by a stage that stopped because `signal` aborted, after checkpointing. */

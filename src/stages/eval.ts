@@ -11,6 +11,7 @@ import { readHead } from '../ml/heads/head.js';
 import { loadTask } from '../ml/data/index.js';
 import { evaluate } from '../ml/eval/evaluate.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
+import { evaluateEnsemble, isEnsembleFolder, loadEnsemble } from '../ml/merge/ensemble.js';
 
 /** StageRunner for kind 'eval'. */
 export async function runEval(ctx: StageContext): Promise<void> {
@@ -25,11 +26,13 @@ export async function runEval(ctx: StageContext): Promise<void> {
   }
   const maxExamples = num(ctx.stage.params, 'max_examples', 0);
   const test = await loadTask(task, 'test', maxExamples > 0 ? { maxExamples } : {});
-  const model = await loadClip(modelDir);
+  // an ensemble folder (from the `ensemble` stage) is evaluated by its averaged logits
+  const model = isEnsembleFolder(modelDir) ? await loadEnsemble(modelDir) : await loadClip(modelDir);
   const progress = throttle(250, (x: { done: number; total: number }) => ctx.progress({ step: x.done, total: x.total, phase: 'eval' }));
   try {
     const t0 = performance.now();
-    const r = evaluate(model, head, test, { batchSize: num(ctx.stage.params, 'batch_size', 128), onProgress: (done, total) => progress({ done, total }, done === total), signal: ctx.signal });
+    const args = { batchSize: num(ctx.stage.params, 'batch_size', 128), onProgress: (done: number, total: number) => progress({ done, total }, done === total), signal: ctx.signal };
+    const r = 'models' in model ? evaluateEnsemble(model, head, test, args) : evaluate(model, head, test, args);
     const seconds = (performance.now() - t0) / 1000;
     const row = str(ctx.stage.params, 'row', ctx.stage.label);
     await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), { task, row, accuracy: r.accuracy, loss: r.loss, n: r.n, head: head.kind, seconds: Math.round(seconds * 1000) / 1000 });

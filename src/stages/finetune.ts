@@ -59,7 +59,10 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
       onCheckpoint: (s) => ctx.checkpointed(s),
       onResume: (s) => ctx.resumed(s),
       log: ctx.log,
+      ...(ctx.dataParallel ? { dataParallel: ctx.dataParallel } : {}),
     });
+    // data-parallel ranks > 0 hold the same weights as rank 0, which alone writes the artifact
+    if (ctx.dataParallel && ctx.dataParallel.rank !== 0) { r.adapters?.dispose(); return; }
     await saveClipState(ctx.outDir, model.config, r.state, baseDir);
     await writeJsonAtomic(join(ctx.outDir, 'train_log.json'), r.log);
     if (r.adapters) {
@@ -69,7 +72,7 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
     if (r.linearHead) await writeHead(join(ctx.outDir, 'head'), r.linearHead);
     await writeJsonAtomic(join(ctx.outDir, 'finetune.json'), {
       method, task, trainable_params: r.trainableParams, vision_params: r.visionParams, steps: r.steps,
-      seconds: Math.round(r.seconds * 1000) / 1000, backend: backend.backend, resumed_from: r.resumedFrom ?? null,
+      seconds: Math.round(r.seconds * 1000) / 1000, backend: backend.backend, resumed_from: r.resumedFrom ?? null, devices: ctx.dataParallel?.worldSize ?? 1,
       final_loss: r.log.at(-1)?.loss ?? null,
     });
   } catch (e) {

@@ -21,6 +21,39 @@ import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type Train
 export type FinetuneMethod = 'full' | 'lora' | 'l_lora' | 'bitfit';
 export const FINETUNE_METHODS: readonly FinetuneMethod[] = ['full', 'lora', 'l_lora', 'bitfit'];
 
+/**
+ * This process's place in a data-parallel group (PyTorch DDP / Lightning Fabric's `devices=k`):
+ * how gradients cross ranks is the caller's business (processes, IPC), so ml/ stays pure.
+ */
+export interface GradientAllReduce {
+  /** 0 … worldSize−1; rank 0 alone writes checkpoints and state_dict_save_path */
+  readonly rank: number;
+  readonly worldSize: number;
+  /** Element-wise sum of `buf` over all ranks; every rank must receive bit-identical sums. */
+  allReduceSum(buf: Float32Array): Promise<Float32Array>;
+}
+
+/** batch_size cannot be split over the data-parallel ranks. */
+export class BatchTooSmallForDevices extends Error {
+  constructor(readonly batchSize: number, readonly worldSize: number) {
+    super(`batch_size ${batchSize} cannot be split over ${worldSize} devices (each needs at least one example); raise batch_size or lower devices`);
+    this.name = 'BatchTooSmallForDevices';
+  }
+}
+
+/** Ranks disagree about where training is (e.g. they resumed from different checkpoints). */
+export class RanksOutOfStep extends Error {
+  constructor(readonly step: number, readonly got: number) {
+    super(`data-parallel ranks are out of step at step ${step} (sum of rank steps ${got}); the checkpoint folder changed under the run — delete it and start the stage again`);
+    this.name = 'RanksOutOfStep';
+  }
+}
+
+/** Contiguous shard [from, to) of a global batch of `n` examples for `rank` of `world`. */
+export function shardOf(n: number, rank: number, world: number): [number, number] {
+  return [Math.floor((rank * n) / world), Math.floor(((rank + 1) * n) / world)];
+}
+
 /** Arguments with the seeds' names; defaults are FusionBench's clip_finetune config. */
 export interface FinetuneArgs {
   readonly method: FinetuneMethod;
@@ -43,6 +76,12 @@ export interface FinetuneArgs {
   readonly onCheckpoint?: (step: number) => void;
   readonly onResume?: (step: number) => void;
   readonly log?: (line: string) => void;
+  /**
+   * Data-parallel training: each rank computes the gradient of its contiguous shard of the same
+   * global batch, the sums are shared, and every rank applies the same update — the weights of
+   * one device with the whole batch, up to float summation order.
+   */
+  readonly dataParallel?: GradientAllReduce;
 }
 
 export interface FinetuneResult {
@@ -126,6 +165,9 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
   const lora: LoraConfig = { ...DEFAULT_LORA, ...(args.lora ?? {}) };
   const headKind = args.head ?? 'zeroshot';
   const log = args.log ?? (() => {});
+  const dp = args.dataParallel;
+  const writer = (dp?.rank ?? 0) === 0;
+  if (dp && bs < dp.worldSize) throw new BatchTooSmallForDevices(bs, dp.worldSize);
   const cfg = model.config;
   const v = cfg.vision_config;
   const S = v.image_size;
@@ -212,7 +254,7 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
   if (!order.length) newEpoch();
 
   const checkpoint = async (seconds: number) => {
-    if (!args.checkpointDir) return;
+    if (!args.checkpointDir || !writer) return;
     const tensors = new Map<string, NamedTensor>();
     for (const [k, x] of vars) {
       tensors.set(`param/${k}`, { shape: x.shape, data: x.dataSync() as Float32Array });
@@ -225,9 +267,59 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
     args.onCheckpoint?.(step);
   };
 
+  const g = v.image_size / v.patch_size;
+  const tokens = g * g + 1;
+  // One data-parallel step: this rank's shard → its gradients scaled by shard/batch (so the sum
+  // over ranks is the whole batch's mean-loss gradient), loss and hit count ride along, plus the
+  // step as a check that all ranks are at the same place; then the same Adam update everywhere.
+  const dataParallelStep = async (idx: readonly number[], lr: number): Promise<{ loss: number; correct: number }> => {
+    const [from, to] = shardOf(idx.length, dp!.rank, dp!.worldSize);
+    const batch = train.batch(idx.slice(from, to), S);
+    const patches = patchify(batch.x, batch.n, S, v.patch_size);
+    adapters?.drawDropout(idx.length * tokens, noiseRng, [from * tokens, to * tokens]);
+    const w = batch.n / idx.length;
+    const parts: { key: string; x: tf.Variable; data: Float32Array }[] = [];
+    let shardLoss = 0, hits = 0;
+    try {
+      tf.tidy(() => {
+        const pt = tf.tensor2d(patches, [batch.n * g * g, 3 * v.patch_size ** 2]);
+        let pred: tf.Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = headLogits(encodeImage(cfg, ctx, pt, batch.n), head.kind === 'zeroshot' && trainedHead ? { ...head, kind: 'linear' } : head, trainedHead);
+          pred = tf.keep(tf.argMax(logits, 1));
+          return crossEntropy(logits, batch.y);
+        }, varList);
+        for (const [key, x] of vars) {
+          const gr = grads[x.name];
+          if (gr) parts.push({ key, x, data: gr.dataSync() as Float32Array });
+        }
+        shardLoss = value.dataSync()[0]!;
+        const p = pred!.dataSync();
+        pred!.dispose();
+        for (let j = 0; j < batch.n; j++) if (p[j] === batch.y[j]) hits++;
+      });
+    } finally {
+      adapters?.clearDropout();
+    }
+    const len = parts.reduce((a, q) => a + q.data.length, 0);
+    const buf = new Float32Array(len + 3);
+    let off = 0;
+    for (const q of parts) { for (let i = 0; i < q.data.length; i++) buf[off + i] = q.data[i]! * w; off += q.data.length; }
+    buf[len] = shardLoss * w; buf[len + 1] = hits; buf[len + 2] = step;
+    const sum = await dp!.allReduceSum(buf);
+    if (sum.length !== buf.length) throw new RanksOutOfStep(step, sum.length);
+    if (sum[len + 2] !== step * dp!.worldSize) throw new RanksOutOfStep(step, sum[len + 2]!);
+    tf.tidy(() => {
+      const byKey = new Map<string, tf.Tensor>();
+      let o = 0;
+      for (const q of parts) { byKey.set(q.key, tf.tensor(sum.slice(o, o + q.data.length), q.x.shape)); o += q.data.length; }
+      adam.apply(byKey, lr);
+    });
+    return { loss: sum[len]!, correct: sum[len + 1]! };
+  };
+
   const t0 = performance.now();
   let lastT = t0, lastStep = step;
-  const g = v.image_size / v.patch_size;
   try {
     while (step < total) {
       if (args.signal?.aborted) {
@@ -237,37 +329,41 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
       if (cursor + bs > order.length) { epoch++; newEpoch(); }
       const idx = order.slice(cursor, cursor + bs);
       cursor += bs;
-      const batch = train.batch(idx, S);
-      const patches = patchify(batch.x, batch.n, S, v.patch_size);
-      adapters?.drawDropout(batch.n * (g * g + 1), noiseRng);
       const lr = cosineLr(lr0, step, total);
-      let pred: tf.Tensor | undefined;
-      const lossT = tf.tidy(() => {
-        const pt = tf.tensor2d(patches, [batch.n * g * g, 3 * v.patch_size ** 2]);
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = headLogits(encodeImage(cfg, ctx, pt, batch.n), head.kind === 'zeroshot' && trainedHead ? { ...head, kind: 'linear' } : head, trainedHead);
-          pred = tf.keep(tf.argMax(logits, 1));
-          return crossEntropy(logits, batch.y);
-        }, varList);
-        const byKey = new Map<string, tf.Tensor>();
-        for (const [name, gr] of Object.entries(grads)) byKey.set(keyOf.get(name)!, gr);
-        adam.apply(byKey, lr);
-        return value;
-      });
-      adapters?.clearDropout();
-      const loss = lossT.dataSync()[0]!;
-      lossT.dispose();
-      const p = pred!.dataSync();
-      pred!.dispose();
-      let correct = 0;
-      for (let j = 0; j < batch.n; j++) if (p[j] === batch.y[j]) correct++;
+      let loss: number, correct = 0;
+      if (dp) {
+        ({ loss, correct } = await dataParallelStep(idx, lr));
+      } else {
+        const batch = train.batch(idx, S);
+        const patches = patchify(batch.x, batch.n, S, v.patch_size);
+        adapters?.drawDropout(batch.n * (g * g + 1), noiseRng);
+        let pred: tf.Tensor | undefined;
+        const lossT = tf.tidy(() => {
+          const pt = tf.tensor2d(patches, [batch.n * g * g, 3 * v.patch_size ** 2]);
+          const { value, grads } = tf.variableGrads(() => {
+            const logits = headLogits(encodeImage(cfg, ctx, pt, batch.n), head.kind === 'zeroshot' && trainedHead ? { ...head, kind: 'linear' } : head, trainedHead);
+            pred = tf.keep(tf.argMax(logits, 1));
+            return crossEntropy(logits, batch.y);
+          }, varList);
+          const byKey = new Map<string, tf.Tensor>();
+          for (const [name, gr] of Object.entries(grads)) byKey.set(keyOf.get(name)!, gr);
+          adam.apply(byKey, lr);
+          return value;
+        });
+        adapters?.clearDropout();
+        loss = lossT.dataSync()[0]!;
+        lossT.dispose();
+        const p = pred!.dataSync();
+        pred!.dispose();
+        for (let j = 0; j < batch.n; j++) if (p[j] === batch.y[j]) correct++;
+      }
       step++;
       const now = performance.now();
       const seconds = prevSeconds + (now - t0) / 1000;
-      trainLog.push({ step, loss, lr, accuracy: correct / batch.n, seconds: Math.round(seconds * 1000) / 1000 });
+      trainLog.push({ step, loss, lr, accuracy: correct / idx.length, seconds: Math.round(seconds * 1000) / 1000 });
       const throughput = ((step - lastStep) * bs) / Math.max(1e-9, (now - lastT) / 1000);
       lastT = now; lastStep = step;
-      args.onProgress?.({ step, total, loss, lr, accuracy: correct / batch.n, throughput });
+      args.onProgress?.({ step, total, loss, lr, accuracy: correct / idx.length, throughput });
       if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step} (learning_rate ${lr0} too high?)`);
       if (step % saveInterval === 0 && step < total) await checkpoint(seconds);
       await new Promise<void>((r) => setImmediate(r));
@@ -276,7 +372,7 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
     adam.dispose();
   }
 
-  if (args.state_dict_save_path) {
+  if (args.state_dict_save_path && writer) {
     const sd = new Map<string, NamedTensor>();
     for (const [k, x] of vars) sd.set(k, { shape: x.shape, data: x.dataSync() as Float32Array });
     await writeSafetensors(args.state_dict_save_path, sd);

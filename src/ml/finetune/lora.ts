@@ -96,18 +96,21 @@ export class LoraAdapters {
 
   /**
    * Draw this step's dropout masks (inverted dropout, keep prob 1−p) for `rows` input rows.
-   * Drawn from the seeded RNG in JS so a resumed run replays the same masks.
+   * Drawn from the seeded RNG in JS so a resumed run replays the same masks. `keepRows`
+   * [from, to) keeps only those rows (a data-parallel rank's shard) while the RNG still advances
+   * over all `rows`, so every rank sees the masks one device would use for the whole batch.
    */
-  drawDropout(rows: number, rng: SeededRng): void {
+  drawDropout(rows: number, rng: SeededRng, keepRows?: readonly [number, number]): void {
     this.clearDropout();
     const p = this.lora.lora_dropout;
     if (p <= 0) return;
     const keep = 1 / (1 - p);
     const threshold = Math.floor(p * 4294967296);
+    const [from, to] = keepRows ?? [0, rows];
     for (const x of this.modules.values()) {
       const m = new Float32Array(rows * x.inDim);
       for (let i = 0; i < m.length; i++) m[i] = rng.nextUint32() < threshold ? 0 : keep;
-      this.masks.set(x.module, tf.tensor2d(m, [rows, x.inDim]));
+      this.masks.set(x.module, tf.tensor2d(keepRows ? m.slice(from * x.inDim, to * x.inDim) : m, [to - from, x.inDim]));
     }
   }
 
