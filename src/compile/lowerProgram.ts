@@ -69,9 +69,15 @@ class Lowering {
   /** the let being lowered, if any */
   private letName: string | undefined;
   private readonly heads = new Map<string, string>();
+  /** several per-task fine-tune statements in one file: their "individual" report rows name the
+   *  method, or the report would fold different methods into one row */
+  private readonly nameIndividualRows: boolean;
 
   constructor(readonly program: A.Program, readonly baseDir: string) {
     this.scope = new Scope(program);
+    const perTask = program.statements.filter((s) => (s.kind === 'let' || s.kind === 'pipeline') && s.pipeline.source.kind === 'finetune'
+      && !s.pipeline.source.methods.some((m) => m.name.text === 'continual' || m.name.text === 'multitask'));
+    this.nameIndividualRows = perTask.length > 1;
   }
 
   private path(p: string): string {
@@ -263,7 +269,7 @@ class Lowering {
           const id = this.b.add({ kind: 'finetune', method: spec.base.name, task: t, params, inputs, output: 'model', ...arch, ...dev, ...nDev, label: `${callText} on ${t}`, source: src.span, ...this.datasets([t], at) }, [`${stem}.${t}`, ...(this.letName ? [`${stem}.${this.letName}.${t}`] : []), `${stem}.${base.name}.${t}`, `${all}.${t}`, `${all}.${base.name}.${t}`]);
           this.trained.push(id);
           const short = id.endsWith(`.${t}`) ? id.slice('finetune.'.length, -(t.length + 1)) : id.slice('finetune.'.length);
-          return { id, role: 'finetuned', row: suffix ? `fine-tuned (individual) ${suffix}` : 'fine-tuned (individual)', short, task: t, ...dev };
+          return { id, role: 'finetuned', row: ['fine-tuned (individual)', ...(this.nameIndividualRows ? [callText] : []), ...(suffix ? [suffix] : [])].join(' '), short, task: t, ...dev };
         });
         branches.push({ base, models, finetunes: models, suffix, ...(this.letName ? { origin: this.letName } : {}) });
       }

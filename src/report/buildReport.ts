@@ -43,6 +43,11 @@ export interface Report {
 /** Row labels that FusionBench puts first, in this order. */
 export const LEADING_ROWS: readonly string[] = ['pretrained (zero-shot)', 'fine-tuned (individual)'];
 
+/** Index of the baseline family a row belongs to ("fine-tuned (individual) lora(r=4)" is one), or -1. */
+export function leadingRowIndex(label: string): number {
+  return LEADING_ROWS.findIndex((l) => label === l || label.startsWith(`${l} `));
+}
+
 /** Options: title and provenance shown in the report. */
 export interface BuildReportOptions {
   readonly title?: string;
@@ -73,7 +78,7 @@ export function buildReport(metrics: readonly MetricsRecord[], logs: readonly Tr
     if (!prev || m.n >= prev.n) row.set(m.task, m);
   }
   const rank = (label: string): number => {
-    const i = LEADING_ROWS.indexOf(label);
+    const i = leadingRowIndex(label);
     return i >= 0 ? i : LEADING_ROWS.length;
   };
   const sorted = order.map((label, i) => ({ label, i })).sort((a, b) => rank(a.label) - rank(b.label) || a.i - b.i).map((x) => x.label);

@@ -1,6 +1,7 @@
 // The report as one self-contained HTML page (inline CSS and SVG, no scripts or URLs):
 // the accuracy table, per-task accuracy bars per method, fine-tuning loss curves.
 
+import { leadingRowIndex } from './buildReport.js';
 import type { Report } from './buildReport.js';
 import { bestPerColumn } from './reportMarkdown.js';
 import { escapeXml, groupedBarChart, lineChart } from './svgCharts.js';
@@ -28,7 +29,7 @@ export function reportHtml(report: Report): string {
       const td = (v: number | undefined | null, col: string): string => {
         if (v === undefined || v === null) return '<td class="num">—</td>';
         const b = best.get(col);
-        const isBest = b !== undefined && v.toFixed(1) === b.toFixed(1) && !['pretrained (zero-shot)', 'fine-tuned (individual)'].includes(r.method);
+        const isBest = b !== undefined && v.toFixed(1) === b.toFixed(1) && leadingRowIndex(r.method) < 0;
         return `<td class="num${isBest ? ' best' : ''}">${v.toFixed(1)}</td>`;
       };
       h.push(`<tr><td>${escapeXml(r.method)}</td>${report.tasks.map((t) => td(r.accuracy[t], t)).join('')}${td(r.average, '#avg')}</tr>`);

@@ -1,7 +1,7 @@
 // The report as Markdown: FusionBench's table (methods × tasks + Avg.), the loss table and
 // a fine-tuning summary; readable in a terminal (`fbw show`) and on GitHub.
 
-import { LEADING_ROWS, type Report } from './buildReport.js';
+import { leadingRowIndex, type Report } from './buildReport.js';
 import { formatDuration } from '../ui/format.js';
 
 function esc(s: string): string {
@@ -15,7 +15,7 @@ function pct(v: number | undefined | null): string {
 /** Best accuracy per column among merge/method rows (the baselines are not competing). */
 export function bestPerColumn(report: Report): Map<string, number> {
   const best = new Map<string, number>();
-  const competing = report.rows.filter((r) => !LEADING_ROWS.includes(r.method));
+  const competing = report.rows.filter((r) => leadingRowIndex(r.method) < 0);
   if (competing.length < 2) return best;
   for (const col of [...report.tasks, '#avg']) {
     const vals = competing.map((r) => (col === '#avg' ? r.average : r.accuracy[col])).filter((v): v is number => v !== undefined && v !== null);
@@ -38,7 +38,7 @@ export function reportMarkdown(report: Report): string {
     const cell = (v: number | undefined | null, col: string, method: string): string => {
       const s = pct(v);
       const b = best.get(col);
-      return v !== undefined && v !== null && b !== undefined && !LEADING_ROWS.includes(method) && v.toFixed(1) === b.toFixed(1) ? `**${s}**` : s;
+      return v !== undefined && v !== null && b !== undefined && leadingRowIndex(method) < 0 && v.toFixed(1) === b.toFixed(1) ? `**${s}**` : s;
     };
     out.push('## Accuracy (%)', '', header, rule);
     for (const r of report.rows) {

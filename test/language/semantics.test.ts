@@ -98,4 +98,11 @@ test('multi-line statements: brackets and leading then / -> continue a statement
   assert.ok(stage(g, 'eval.ties.mnist'));
 });
 
+test('individual rows stay one row per method when a file fine-tunes several ways', () => {
+  const rows = (text: string) => [...new Set(graphOf(text).stages.filter((s) => s.kind === 'eval').map((s) => s.params['row']))].sort();
+  assert.equal(rows('finetune clip on [mnist] lora -> eval [mnist]'), ['fine-tuned (individual)', 'pretrained (zero-shot)']);
+  assert.equal(rows('finetune clip on [mnist] lora -> eval [mnist]\nfinetune clip on [mnist] bitfit -> eval [mnist]'),
+    ['fine-tuned (individual) bitfit', 'fine-tuned (individual) lora', 'pretrained (zero-shot)']);
+});
+
 test.run();
