@@ -7,8 +7,8 @@ import { Scope } from './scope.js';
 export class CheckContext {
   readonly scope: Scope;
   readonly diagnostics: Diagnostic[] = [];
-  constructor(readonly program: A.Program) {
-    this.scope = new Scope(program);
+  constructor(readonly program: A.Program, baseDir?: string) {
+    this.scope = new Scope(program, baseDir);
   }
   report(d: Diagnostic): void {
     this.diagnostics.push(d);

@@ -10,9 +10,10 @@ import { TaskListRule } from './rules/TaskListRule.js';
 import { MergeInputsRule } from './rules/MergeInputsRule.js';
 import { EvalNeedsModelRule } from './rules/EvalNeedsModelRule.js';
 import { StatementsRule } from './rules/StatementsRule.js';
+import { ArchitectureRule } from './rules/ArchitectureRule.js';
 
 /** Every rule, run in this order on every program. */
 export const RULES: readonly Rule[] = [
   UniqueNamesRule, KnownNamesRule, KnownMethodsRule, ParametersRule, ExclusiveParamsRule,
-  DeviceRule, TaskListRule, MergeInputsRule, EvalNeedsModelRule, StatementsRule,
+  DeviceRule, TaskListRule, MergeInputsRule, EvalNeedsModelRule, StatementsRule, ArchitectureRule,
 ];

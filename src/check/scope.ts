@@ -1,7 +1,8 @@
 // Name resolution shared by the rules and the compiler: what a name means at a given statement.
 // Definitions are visible only after their statement (a use before it is FBW0110).
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type * as A from '../syntax/ast.js';
-import { findBuiltinDataset, findBuiltinModel, BUILTIN_POOLS, type BuiltinModel } from '../registry/index.js';
+import { findBuiltinDataset, findBuiltinModel, modelFolderArchitecture, BUILTIN_POOLS, type BuiltinModel } from '../registry/index.js';
 
 /** What a `model` / `dataset` / `pool` / `let` statement defines. */
 export type SymbolKind = 'model' | 'dataset' | 'pool' | 'let';
@@ -47,7 +48,8 @@ export class Scope {
   readonly definitions: Symbol[] = [];
   readonly broken: Set<string>;
 
-  constructor(readonly program: A.Program) {
+  /** `baseDir`: the folder relative model paths resolve against (default: the file's folder) */
+  constructor(readonly program: A.Program, readonly baseDir: string = dirname(resolve(program.file))) {
     this.broken = new Set(program.broken.map((n) => n.text));
     program.statements.forEach((stmt, at) => {
       switch (stmt.kind) {
@@ -123,13 +125,25 @@ export class Scope {
     return no({ kind: 'unknown' });
   }
 
+  private readonly archCache = new Map<string, string | undefined>();
+
+  /** Architecture of a `model NAME = "path"` declaration, from its config.json when the path exists
+   *  (a ResNet is a plain classifier: no zero-shot heads); undefined when unknown. */
+  declaredArchitecture(stmt: Extract<A.Statement, { kind: 'model' }>): string | undefined {
+    if (stmt.value.kind !== 'path') return undefined;
+    const p = isAbsolute(stmt.value.path) ? stmt.value.path : resolve(this.baseDir, stmt.value.path);
+    if (!this.archCache.has(p)) this.archCache.set(p, modelFolderArchitecture(p));
+    return this.archCache.get(p);
+  }
+
   /** A pipeline reference: a `let` name, or a model (a pretrained model is a one-model value). */
   ref(name: string, at: number): Lookup<ModelMeaning> {
     return this.model(name, at, true);
   }
 
-  /** Canonical task names of a task list, or undefined if any member does not resolve. */
-  tasks(list: A.TaskList, at: number): string[] | undefined {
+  /** Canonical task names of a task list, or undefined if any member does not resolve.
+   *  `keepRepeats`: a pretrain's list, where a task named k times is sampled k times as often. */
+  tasks(list: A.TaskList, at: number, keepRepeats = false): string[] | undefined {
     const names: (A.Name | string)[] = [];
     let where = at;
     if (list.kind === 'list') names.push(...list.items);
@@ -147,6 +161,6 @@ export class Scope {
       if (!t.ok) return undefined;
       out.push(t.value.kind === 'builtin' ? t.value.canonical : t.value.symbol.name.text);
     }
-    return [...new Set(out)];
+    return keepRepeats ? out : [...new Set(out)];
   }
 }

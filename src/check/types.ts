@@ -39,7 +39,7 @@ export function modelNameType(scope: Scope, name: string, at: number, seen: Set<
         const inner = modelNameType(scope, v.name.text, m.value.symbol.at, seen);
         return inner.kind === 'models' ? { ...inner, what: `pretrained model '${name}'` } : inner;
       }
-      return { kind: 'models', count: 1, bases: [`model:${name}`], architectures: [undefined], what: `pretrained model '${name}'` };
+      return { kind: 'models', count: 1, bases: [`model:${name}`], architectures: [scope.declaredArchitecture(m.value.stmt)], what: `pretrained model '${name}'` };
     }
     case 'let': {
       if (seen.has(name)) return UNKNOWN;

@@ -16,7 +16,7 @@ export interface CompileResult {
 /** Text -> typed DAG, or every diagnostic. Never throws on bad input. */
 export function compileWorkflow(text: string, file: string, opts: LowerOptions = {}): CompileResult {
   const parsed = parseWorkflow(text, file);
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checkWorkflow(parsed.ast)]);
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checkWorkflow(parsed.ast, opts.baseDir)]);
   if (hasErrors(diagnostics)) return { diagnostics };
   return { graph: lowerProgram(parsed.ast, opts), diagnostics };
 }

@@ -9,7 +9,7 @@ import { GraphBuilder } from './GraphBuilder.js';
 import { Scope } from '../check/scope.js';
 import { finetuneSpec, mergeDefs, pretrainSpec } from '../check/methods.js';
 import { checkArgs, paramSpace, resolveParams, sweepPoints, type GivenParam } from '../check/params.js';
-import { findBuiltinModel, findMethod, type MethodDef } from '../registry/index.js';
+import { findMethod, RESNET_ARCHITECTURE, type MethodDef } from '../registry/index.js';
 import type * as A from '../syntax/ast.js';
 
 /** Options of lowering (and of compileWorkflow). */
@@ -54,6 +54,9 @@ function showJson(v: Json): string {
   return typeof v === 'string' ? (/^[A-Za-z_][\w-]*$/.test(v) ? v : JSON.stringify(v)) : String(v);
 }
 
+/** A ResNet base (a plain image classifier, no text tower): no zero-shot heads anywhere. */
+const isResNet = (b: Base): boolean => b.architecture === RESNET_ARCHITECTURE;
+
 const showArgs = (pairs: readonly (readonly [string, Json])[]): string => pairs.map(([k, v]) => `${k}=${showJson(v)}`).join(', ');
 /** Same, for stage ids (used in file names): no spaces. */
 const idArgs = (pairs: readonly (readonly [string, Json])[]): string => pairs.map(([k, v]) => `${k}=${showJson(v).replace(/ /g, '')}`).join(',');
@@ -74,7 +77,7 @@ class Lowering {
   private readonly nameIndividualRows: boolean;
 
   constructor(readonly program: A.Program, readonly baseDir: string) {
-    this.scope = new Scope(program);
+    this.scope = new Scope(program, baseDir);
     const perTask = program.statements.filter((s) => (s.kind === 'let' || s.kind === 'pipeline') && s.pipeline.source.kind === 'finetune'
       && !s.pipeline.source.methods.some((m) => m.name.text === 'continual' || m.name.text === 'multitask'));
     this.nameIndividualRows = perTask.length > 1;
@@ -126,8 +129,11 @@ class Lowering {
         const d = v.stmt.value;
         if (d.kind === 'builtin') return this.base(d.name.text, v.symbol.at);
         const path = this.path(d.path);
-        const id = this.b.add({ kind: 'pretrained', method: 'local', params: { name, path }, inputs: [], output: 'model', label: name, source: v.stmt.span }, [`model.${name}`]);
-        return { id, name };
+        // a ResNet folder (config.json model_type "resnet") is known at compile time: it gets no zero-shot heads
+        const architecture = this.scope.declaredArchitecture(v.stmt);
+        const arch = architecture ? { architecture } : {};
+        const id = this.b.add({ kind: 'pretrained', method: 'local', params: { name, path }, inputs: [], output: 'model', ...arch, label: name, source: v.stmt.span }, [`model.${name}`]);
+        return { id, name, ...arch };
       }
       case 'let': throw new Error(`defect: '${name}' is a let where a model is needed`);
       default: return v satisfies never;
@@ -262,7 +268,8 @@ class Lowering {
         branches.push({ base, models: [m], finetunes: [], suffix, ...(this.letName ? { origin: this.letName } : {}) });
       } else {
         const models: ModelOut[] = tasks.map((t) => {
-          const inputs: StageInput[] = [{ stage: base.id, role: 'base' }, { stage: this.head(base, t, at), role: 'head', task: t }];
+          // a ResNet trains its own classifier: no zero-shot head
+          const inputs: StageInput[] = [{ stage: base.id, role: 'base' }, ...(isResNet(base) ? [] : [{ stage: this.head(base, t, at), role: 'head', task: t }])];
           const variant = `${spec.base.name}${params['head'] === 'linear' ? '+linear' : ''}`;
           const stem = `finetune.${variant}${suffix}`;
           const all = `finetune.${variant}[${idArgs(pt.explicit.filter(([k]) => k !== 'head'))}]`;
@@ -277,14 +284,40 @@ class Lowering {
     return { kind: 'models', branches };
   }
 
+  /** Where a pretrain starts: a built-in name (or a `model` alias of one) is a random init of its
+   *  architecture; a model folder or a `let` holding one model is continued from (a second phase). */
+  private pretrainStart(name: string, at: number): { id: string; name: string; architecture?: string } {
+    const r = this.scope.ref(name, at);
+    if (!r.ok) throw new Error(`defect: unresolved model '${name}' after check`);
+    const v = r.value;
+    let bm = v.kind === 'builtin' ? v.model : undefined;
+    if (v.kind === 'declared' && v.stmt.value.kind === 'builtin') {
+      const inner = this.scope.ref(v.stmt.value.name.text, v.symbol.at);
+      if (inner.ok && inner.value.kind === 'builtin') bm = inner.value.model;
+    }
+    if (bm) {
+      const arch = bm.architecture ? { architecture: bm.architecture } : {};
+      const id = this.b.add({ kind: 'pretrained', method: 'init', params: { name: bm.name, architecture: bm.architecture ?? null }, inputs: [], output: 'model', ...arch, label: `${bm.name} (random init)` }, [`init.${bm.name}`]);
+      return { id, name: bm.name, ...arch };
+    }
+    if (v.kind === 'declared') return this.base(name, at);
+    const val = this.refValue(name, at);
+    const m = val.kind === 'models' ? val.branches[0]?.models[0] : undefined;
+    if (!m) throw new Error(`defect: pretrain from '${name}', which holds no model, after check`);
+    const archOf = val.kind === 'models' ? val.branches[0]!.base.architecture : undefined;
+    return { id: m.id, name, ...(archOf ? { architecture: archOf } : {}) };
+  }
+
   private pretrain(src: Extract<A.Source, { kind: 'pretrain' }>, at: number): Value {
     const def = pretrainSpec(src.methods)!;
-    const bm = findBuiltinModel(src.model.text);
-    const name = bm?.name ?? src.model.text;
-    const architecture = bm?.architecture;
+    const start = this.pretrainStart(src.model.text, at);
+    const name = start.name;
+    const architecture = start.architecture;
     const arch = architecture ? { architecture } : {};
-    const init = this.b.add({ kind: 'pretrained', method: 'init', params: { name, architecture: architecture ?? null }, inputs: [], output: 'model', ...arch, label: `${name} (random init)` }, [`init.${name}`]);
-    const tasks = this.tasks(src.tasks, at);
+    const init = start.id;
+    // repeats are kept: a task named k times is sampled k times as often
+    const tasks = this.scope.tasks(src.tasks, at, true);
+    if (!tasks) throw new Error('defect: unresolved task list after check');
     const dev = this.device(src.device);
     const branches: Branch[] = [];
     for (const pt of this.points(src.methods, [def])) {
@@ -292,7 +325,7 @@ class Lowering {
       const nDev = typeof devices === 'number' && devices > 1 ? { devices } : {};
       const suffix = pt.swept.length ? `[${idArgs(pt.swept)}]` : '';
       const short = `pretrain.${def.name}${suffix}`;
-      const id = this.b.add({ kind: 'pretrain', method: def.name, tasks, params, inputs: [{ stage: init, role: 'base' }], output: 'model', ...arch, ...dev, ...nDev, label: `pretrain ${name} ${def.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`, source: src.span, ...this.datasets(tasks, at) }, [`${short}.${name}`]);
+      const id = this.b.add({ kind: 'pretrain', method: def.name, tasks, params, inputs: [{ stage: init, role: 'base' }], output: 'model', ...arch, ...dev, ...nDev, label: `pretrain ${name} ${def.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`, source: src.span, ...this.datasets([...new Set(tasks)], at) }, [`${short}.${name}`]);
       this.trained.push(id);
       // the pretrained model is the base of whatever follows: its own text tower builds the heads
       const own: Base = { id, name: `${name}-pretrained${suffix}`, ...arch };
@@ -329,7 +362,8 @@ class Lowering {
   }
 
   private evalStage(m: ModelOut, base: Base, task: string, at: number, dev: { device?: string }): void {
-    const inputs: StageInput[] = [{ stage: m.id, role: 'model' }, { stage: this.head(base, task, at), role: 'head', task }];
+    // a ResNet is evaluated with its own classifier: no zero-shot head
+    const inputs: StageInput[] = [{ stage: m.id, role: 'model' }, ...(isResNet(base) ? [] : [{ stage: this.head(base, task, at), role: 'head', task }])];
     const id = this.b.add({ kind: 'eval', method: 'accuracy', task, params: { row: m.row }, inputs, output: 'metrics', ...(base.architecture ? { architecture: base.architecture } : {}), ...dev, label: `${m.row} on ${task}`, ...this.datasets([task], at) }, [`eval.${m.short}.${task}`, `eval.${m.short}.${base.name}.${task}`]);
     if (!this.evalIds.has(id)) { this.evalIds.add(id); this.evals.push({ id, task }); }
   }

@@ -97,11 +97,14 @@ export function startDataParallel(job: StageJob, log: (line: string) => void, en
 
   let seq = 0;
   let closing = false;
+  // time rank 0 spends in the all-reduce (waiting for the other ranks + summing), for the log
+  let reduceMs = 0;
   const reducer: GradientAllReduce = {
     rank: 0,
     worldSize: world,
     async allReduceSum(buf: Float32Array): Promise<Float32Array> {
       const s = ++seq;
+      const t0 = performance.now();
       for (;;) {
         const bad = peers.find((p) => p.failure && !p.inbox.has(s));
         if (bad) throw bad.failure!;
@@ -116,6 +119,7 @@ export function startDataParallel(job: StageJob, log: (line: string) => void, en
         for (let i = 0; i < sum.length; i++) sum[i]! += b[i]!;
       }
       for (const p of peers) p.child.send({ type: 'sum', seq: s, buf: sum } satisfies ToRank);
+      reduceMs += performance.now() - t0;
       return sum;
     },
   };
@@ -126,6 +130,7 @@ export function startDataParallel(job: StageJob, log: (line: string) => void, en
     async close(ok: boolean): Promise<void> {
       if (closing) return;
       closing = true;
+      if (seq) log(`data-parallel: ${seq} all-reduces of ${world} ranks, ${(reduceMs / seq).toFixed(1)} ms each on rank 0 (waiting for the slowest rank included)`);
       const gone = peers.map((p) => (p.exited ? Promise.resolve() : new Promise<void>((r) => p.child.once('exit', () => r()))));
       for (const p of peers) {
         if (p.exited) continue;

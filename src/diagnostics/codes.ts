@@ -30,6 +30,8 @@ export const DIAGNOSTIC_CODES = {
   FBW0122: 'save needs exactly one model',
   FBW0123: 'statement has no effect',
   FBW0124: 'invalid model declaration',
+  FBW0125: 'pretrain continues from exactly one model',
+  FBW0126: 'method does not fit the model architecture',
 } as const;
 
 /** A known code. */

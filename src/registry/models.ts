@@ -1,5 +1,7 @@
 // Built-in model names. Resolution to files on disk (HF cache, $FBW_DATA, models/clip-tiny) is the
 // engine's job; the language only needs names, Hugging Face repo ids and architecture ids.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** A model the language knows by name. */
 export interface BuiltinModel {
@@ -38,4 +40,23 @@ export function findBuiltinModel(name: string): BuiltinModel | undefined {
 /** Every spelling that resolves, for did-you-mean. */
 export function modelNames(): string[] {
   return [...byName.keys(), ...Object.keys(MODEL_ALIASES)];
+}
+
+/** Architecture id of a Hugging Face ResNetForImageClassification folder (a plain classifier: no text tower, no zero-shot heads). */
+export const RESNET_ARCHITECTURE = 'resnet';
+
+/**
+ * Architecture id of a declared model read from its config.json at compile time (the folder, or the
+ * config.json beside a .safetensors file): RESNET_ARCHITECTURE when `model_type` is "resnet", else
+ * undefined (a CLIP, or a path that does not exist yet: the pretrained stage reports that when it runs).
+ */
+export function modelFolderArchitecture(path: string): string | undefined {
+  try {
+    const cfg = existsSync(path) && statSync(path).isDirectory() ? join(path, 'config.json') : join(dirname(path), 'config.json');
+    if (!existsSync(cfg)) return undefined;
+    const c = JSON.parse(readFileSync(cfg, 'utf8')) as { model_type?: unknown };
+    return c.model_type === 'resnet' ? RESNET_ARCHITECTURE : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,6 +15,17 @@ export interface StageProgress {
   readonly lr?: number;
 }
 
+/** A cluster job behind a stage (SLURM): which batch system, its job id, and the node once placed. */
+export interface JobRef {
+  /** the executor that submitted it, e.g. 'slurm' */
+  readonly system: string;
+  readonly id: string;
+  readonly node?: string;
+}
+
+/** What happened to a stage's cluster job: submitted, re-attached, adopted, a state change, cancelled, resubmitted. */
+export type JobAction = 'submitted' | 'reattached' | 'adopted' | 'state' | 'cancelled' | 'resubmitted';
+
 interface Base {
   /** milliseconds since the epoch */
   readonly t: number;
@@ -25,7 +36,8 @@ export type RunEvent =
   | (Base & { readonly event: 'run'; readonly file: string; readonly store: string; readonly devices: readonly string[]; readonly backend: string; readonly stages: readonly { readonly id: string; readonly kind: string; readonly label: string; readonly task?: string; readonly inputs: readonly string[] }[] })
   | (Base & { readonly event: 'queued'; readonly stage: string; readonly key: string })
   | (Base & { readonly event: 'cached'; readonly stage: string; readonly key: string })
-  | (Base & { readonly event: 'started'; readonly stage: string; readonly key: string; readonly device: string; readonly attempt: number; readonly pid?: number; readonly log: string })
+  | (Base & { readonly event: 'started'; readonly stage: string; readonly key: string; readonly device: string; readonly attempt: number; readonly pid?: number; readonly log: string; readonly job?: JobRef })
+  | (Base & { readonly event: 'job'; readonly stage: string; readonly key: string; readonly system: string; readonly job: string; readonly action: JobAction; readonly state?: string; readonly node?: string; readonly exitCode?: number; readonly reason?: string })
   | (Base & { readonly event: 'resumed'; readonly stage: string; readonly fromStep: number })
   | (Base & { readonly event: 'progress'; readonly stage: string } & StageProgress)
   | (Base & { readonly event: 'checkpointed'; readonly stage: string; readonly step: number })

@@ -56,7 +56,8 @@ export function defaultStoreDir(file: string): string {
 /** Run a graph against a store. Throws StoreLocked / DevicesInvalid before anything starts. */
 export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promise<RunGraphResult> {
   const storeDir = resolve(opts.cwd ?? process.cwd(), opts.store ?? defaultStoreDir(graph.file));
-  const slots = parseDevices(opts.devices ?? defaultDevices());
+  // a cluster executor places stages itself: its default only caps the jobs in flight
+  const slots = parseDevices(opts.devices ?? opts.executor?.placement?.defaultDevices ?? defaultDevices());
   const store = new Store(storeDir).init();
   const run = newRunId();
   const lock = opts.wait ? await waitForLock(store.lockFile, { run, command: 'run' }, opts.onWait) : acquireLock(store.lockFile, { run, command: 'run' });

@@ -146,7 +146,9 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
         const started = Date.now();
         // an executor that throws (e.g. a cluster command failed) fails this stage, not the run
         const outcome: ExecOutcome = yield* Effect.tryPromise({ try: () => o.executor.execute(job, deviceEnv(taken, cpuSlots, env), {
-          started: (info) => emit({ event: 'started', stage: p.stage.id, key, device, attempt: n, ...(info.pid !== undefined ? { pid: info.pid } : {}), log }),
+          started: (info) => emit({ event: 'started', stage: p.stage.id, key, device: info.device ?? device, attempt: n, ...(info.pid !== undefined ? { pid: info.pid } : {}), log,
+            ...(info.job !== undefined ? { job: { system: o.executor.name, id: info.job, ...(info.node !== undefined ? { node: info.node } : {}) } } : {}) }),
+          job: (u) => emit({ event: 'job', stage: p.stage.id, key, system: o.executor.name, ...u }),
           message: (m) => {
             switch (m.type) {
               case 'progress': emit({ event: 'progress', stage: p.stage.id, ...m.progress }); break;
@@ -220,7 +222,8 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
         if (p.error) return failStage(p, { name: p.errorName ?? 'StageCannotRun', message: p.error, transient: false }, logOf(p.stage.id));
         if (stopping) return skip(p, stopping);
         let req: ReturnType<typeof slotRequest>;
-        try { req = slotRequest(p.stage, o.slots); } catch (e) { return failStage(p, { name: (e as Error).name, message: (e as Error).message, transient: false }, logOf(p.stage.id)); }
+        // an executor that places stages itself (SLURM) only needs a permit: one job in flight
+        try { req = o.executor.placement ? { group: cpuSlots > 0 ? 'cpu' : 'gpu', count: 1 } : slotRequest(p.stage, o.slots); } catch (e) { return failStage(p, { name: (e as Error).name, message: (e as Error).message, transient: false }, logOf(p.stage.id)); }
         const g = groups[req.group];
         return yield* Semaphore.withPermits(g.sem, req.count)(Effect.suspend(() => {
           if (stopping) return Effect.succeed(skip(p, stopping));

@@ -53,7 +53,7 @@ export class JournalLineInvalid extends Error {
   }
 }
 
-const EVENTS = new Set(['run', 'queued', 'cached', 'started', 'resumed', 'progress', 'checkpointed', 'committed', 'retried', 'failed', 'skipped', 'interrupted', 'finished']);
+const EVENTS = new Set(['run', 'queued', 'cached', 'started', 'job', 'resumed', 'progress', 'checkpointed', 'committed', 'retried', 'failed', 'skipped', 'interrupted', 'finished']);
 
 /** Parse a journal. A torn last line (crash mid-append) is dropped; any other bad line throws. */
 export function readJournal(path: string): RunEvent[] {

@@ -39,7 +39,7 @@ export function summarizeRun(store: Store, run: string): RunSummary {
       case 'failed': failed++; failedStages.push(e.stage); break;
       case 'skipped': skipped++; break;
       case 'finished': status = e.status; seconds = e.seconds; report = e.report; break;
-      case 'queued': case 'started': case 'resumed': case 'progress': case 'checkpointed': case 'retried': case 'interrupted': break;
+      case 'queued': case 'started': case 'job': case 'resumed': case 'progress': case 'checkpointed': case 'retried': case 'interrupted': break;
     }
   }
   if (!status) {

@@ -3,7 +3,7 @@
 
 import type { RunEvent } from '../scheduler/events.js';
 import { clock, formatDuration, formatLoss, formatPercent, formatRate } from './format.js';
-import { etaSeconds, initialRunState, reduceRun, type RunState } from './reduceRun.js';
+import { etaSeconds, initialRunState, jobLabel, reduceRun, type RunState } from './reduceRun.js';
 
 /** Minimum spacing of progress lines for one stage. */
 export const PLAIN_PROGRESS_SECONDS = 10;
@@ -41,7 +41,10 @@ export class PlainLines {
         return [line('cached', BLUE, `${e.stage} ${kv([['key', e.key.slice(0, 12)]])}`)];
       case 'started':
         this.lastProgress.delete(e.stage);
-        return [line('started', CYAN, `${e.stage} ${kv([['device', e.device], ['attempt', e.attempt], ['log', e.log]])}`)];
+        return [line('started', CYAN, `${e.stage} ${kv([['device', e.device], ['job', e.job ? jobLabel(e.job) : undefined], ['attempt', e.attempt], ['log', e.log]])}`)];
+      case 'job':
+        // submissions, re-attachments, node and exit code; the poller's repeats of a state never reach the journal
+        return [line('job', '', `${e.stage} ${kv([['job', jobLabel({ system: e.system, id: e.job, ...(e.node ? { node: e.node } : {}) })], ['action', e.action === 'state' ? undefined : e.action], ['state', e.state], ['exit', e.exitCode], ['reason', e.reason]])}`)];
       case 'resumed':
         this.lastProgress.delete(e.stage);
         return [line('resumed', YELLOW, `${e.stage} ${kv([['from_step', e.fromStep]])}`)];

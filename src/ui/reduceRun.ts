@@ -4,7 +4,7 @@
 // and id lists are shared and grown in place (a state is consumed linearly: keep only the
 // latest), while every StageState is replaced, never mutated, so a row snapshot stays valid.
 
-import type { RunEvent } from '../scheduler/events.js';
+import type { JobRef, RunEvent } from '../scheduler/events.js';
 
 /** Where a stage is in its life; terminal ones are done, cached, failed, skipped. */
 export type StageStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'done' | 'cached' | 'failed' | 'skipped' | 'interrupted';
@@ -18,7 +18,10 @@ export interface StageState {
   readonly status: StageStatus;
   /** the stage's cache key in this run */
   readonly key?: string;
+  /** the device the stage sees, or its cluster job ('slurm:1234@node1', see jobLabel) */
   readonly device?: string;
+  /** the cluster job running the stage (SLURM): id, node, last state and exit code */
+  readonly job?: JobRef & { readonly state?: string; readonly exitCode?: number };
   readonly attempt?: number;
   readonly log?: string;
   readonly startedAt?: number;
@@ -101,6 +104,11 @@ export function isTerminal(status: StageStatus): boolean {
   return TERMINAL.has(status);
 }
 
+/** How a cluster job shows in the device column and plain lines: `slurm:1234@node1`. */
+export function jobLabel(j: JobRef): string {
+  return `${j.system}:${j.id}${j.node ? `@${j.node}` : ''}`;
+}
+
 function guessKind(id: string): string {
   return id.split('.')[0] ?? id;
 }
@@ -147,13 +155,23 @@ export function reduceRun(state: RunState, e: RunEvent): RunState {
         ...s,
         status: 'running',
         key: e.key,
-        device: e.device,
+        device: e.job ? jobLabel(e.job) : e.device,
+        ...(e.job ? { job: { ...(s.job?.id === e.job.id ? s.job : {}), ...e.job } } : {}),
         attempt: e.attempt,
         log: e.log,
         startedAt: s.startedAt ?? e.t,
         rateFrom: undefined,
         retryReason: undefined,
       }));
+    case 'job':
+      return upsert(state, e.stage, e.t, (s) => {
+        // a new job id (resubmitted) starts from scratch; the same job keeps its node and state
+        const same = s.job?.id === e.job ? s.job : undefined;
+        const node = e.node ?? same?.node;
+        const st = e.state ?? same?.state;
+        const job = { system: e.system, id: e.job, ...(node !== undefined ? { node } : {}), ...(st !== undefined ? { state: st } : {}), ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}) };
+        return { ...s, key: e.key, job, device: jobLabel(job) };
+      });
     case 'resumed':
       return upsert(state, e.stage, e.t, (s) => ({ ...s, resumedFrom: e.fromStep, step: e.fromStep, rateFrom: undefined }));
     case 'progress':

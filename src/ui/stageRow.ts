@@ -54,6 +54,8 @@ export interface ContentWidths {
 }
 
 const NAME_MAX = 36;
+/** widest device column: room for a job label like slurm:12345678@node-042 */
+const DEVICE_MAX = 24;
 /** room for "resumed from step 100" */
 const NOTE_MIN = 21;
 /** optional columns give way before the name shrinks below this */
@@ -76,7 +78,8 @@ export function layoutTable(width: number, content: ContentWidths = {}): TableLa
   const nameNeed = Math.min(wantName, NAME_KEEP);
   const sized = COLUMNS.map((c) => {
     if (c.id === 'task' && content.task !== undefined) return { ...c, width: Math.max(4, Math.min(16, content.task)) };
-    if (c.id === 'device' && content.device !== undefined) return { ...c, width: Math.max(3, Math.min(8, content.device)) };
+    // a cluster job label (slurm:1234@node1) gets room, and outlives the sparkline, rate, task and accuracy
+    if (c.id === 'device' && content.device !== undefined) return content.device > 8 ? { ...c, width: Math.min(DEVICE_MAX, content.device), keep: 5 } : { ...c, width: Math.max(3, content.device) };
     return c;
   });
   let cols = sized.filter((c) => !(c.id === 'task' && content.task === 0));

@@ -6,11 +6,13 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FinetuneArgs } from '../../src/ml/finetune/finetuneClip.js';
+import { readHead } from '../../src/ml/heads/head.js';
 import { tempDir } from '../ml-model/helpers.js';
 import { finetuneStage, makeHead, maxAbsDiff, referenceRun, runJob } from './helpers.js';
 
 const dir = tempDir('fbw-dp-');
 const TOL = 1e-5;
+const lrOf = (a: FinetuneArgs) => a.learning_rate ?? 1e-5;
 let head = '';
 
 test.before(async () => { head = await makeHead(join(dir, 'head')); });
@@ -41,12 +43,19 @@ for (const c of cases) {
     assert.ok(d.changed > 0, 'training moved the weights');
     if (process.env["FBW_DP_VERBOSE"]) console.log(c.method, d);
     assert.ok(d.max < TOL, `max |Δw| = ${d.max} over ${d.tensors} tensors`);
+    assert.ok(d.maxNoiseOnly <= 2 * lrOf(c.args) * 3, `key biases (zero true gradient) differ by ${d.maxNoiseOnly}`);
     const trainLog = JSON.parse(readFileSync(join(dp.out, 'train_log.json'), 'utf8')) as { step: number; loss: number }[];
     assert.equal(trainLog.map((e) => e.step), [1, 2, 3]);
     trainLog.forEach((e, i) => assert.ok(Math.abs(e.loss - ref.losses[i]!) < 1e-5, `loss at step ${e.step}: ${e.loss} vs ${ref.losses[i]}`));
     const info = JSON.parse(readFileSync(join(dp.out, 'finetune.json'), 'utf8')) as { devices: number };
     assert.is(info.devices, 2);
     if (c.method === 'lora') assert.ok(existsSync(join(dp.out, 'adapter', 'adapter_model.safetensors')));
+    if (ref.headWeight) {
+      const h = await readHead(join(dp.out, 'head'));
+      let m = 0;
+      for (let i = 0; i < h.weight.length; i++) m = Math.max(m, Math.abs(h.weight[i]! - ref.headWeight[i]!));
+      assert.ok(m < TOL, `linear head max |Δw| = ${m}`);
+    }
   });
 }
 

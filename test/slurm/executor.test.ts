@@ -11,10 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { startCluster, slurmUnavailable, type Cluster } from './cluster.js';
 import { waitJob } from './helpers.js';
 import { createSlurmClient, slurmExecutor, type SlurmExecutor, type SlurmJournalLine, type SlurmOptions } from '../../src/executors/slurm/index.js';
-import { Store } from '../../src/store/index.js';
+import { Store, readJournal } from '../../src/store/index.js';
+import { runGraph } from '../../src/scheduler/runGraph.js';
+import type { RunEvent } from '../../src/scheduler/events.js';
+import { modelDir } from './models.js';
+import { main } from '../../src/cli/main.js';
 import type { StageJob } from '../../src/devices/protocol.js';
-import type { ExecOutcome } from '../../src/scheduler/executor.js';
-import type { Stage, Json } from '../../src/compile/ir.js';
+import type { ExecOutcome, JobUpdate } from '../../src/scheduler/executor.js';
+import type { Stage, Json, Graph } from '../../src/compile/ir.js';
 
 const skip = slurmUnavailable();
 const WORKER = fileURLToPath(new URL('./fixtures/testWorker.js', import.meta.url));
@@ -38,12 +42,18 @@ function executor(): SlurmExecutor {
   return slurmExecutor({ store: store.root, env: cluster.env, options, workerCommand: [process.execPath, WORKER] });
 }
 
-interface Seen { started: string[]; progress: number; outcome: ExecOutcome }
+/** started: "jobId@node device" per start; jobs: every job update the executor reported (journalled as `job` events by the scheduler) */
+interface Seen { started: string[]; jobs: JobUpdate[]; progress: number; outcome: ExecOutcome }
 async function exec(ex: SlurmExecutor, j: StageJob, signal = new AbortController().signal): Promise<Seen> {
   const started: string[] = [];
+  const jobs: JobUpdate[] = [];
   let progress = 0;
-  const outcome = await ex.execute(j, cluster.env, { started: (i) => started.push(i.job ?? ''), message: (m) => { if (m.type === 'progress') progress++; } }, signal);
-  return { started, progress, outcome };
+  const outcome = await ex.execute(j, cluster.env, {
+    started: (i) => started.push(`${i.job ?? ''}${i.node ? `@${i.node}` : ''} ${i.device ?? ''}`),
+    message: (m) => { if (m.type === 'progress') progress++; },
+    job: (u) => jobs.push(u),
+  }, signal);
+  return { started, jobs, progress, outcome };
 }
 
 function slurmJournal(run: string): SlurmJournalLine[] {
@@ -77,7 +87,11 @@ if (skip) {
     const a = job('run-a', stage('a', { steps: 3 }), key('a'));
     const sa = await exec(ex, a);
     assert.equal(sa.outcome, { status: 'ok', metrics: { steps: 3 } });
-    assert.match(sa.started[0]!, new RegExp(`^\\d+@${cluster.node}$`));
+    assert.match(sa.started[0]!, new RegExp(`^\\d+@${cluster.node} cpu$`));
+    // the hooks saw what slurm.jsonl records: submitted, then states up to COMPLETED with exit code 0
+    assert.is(sa.jobs[0]!.action, 'submitted');
+    assert.is(sa.started[0]!.split('@')[0], sa.jobs[0]!.job);
+    assert.equal(sa.jobs.filter((u) => u.action === 'state').pop(), { job: sa.jobs[0]!.job, action: 'state', state: 'COMPLETED', node: cluster.node, exitCode: 0 });
     assert.ok(sa.progress >= 1);
     store.commit(a.outDir, { stage: 'a', kind: 'merge', key: a.key, components: { kind: 'merge', method: 'test', params: {}, inputs: [], datasets: {}, version: '1', seed: null, content: null }, run: 'run-a' });
     const b = job('run-a', stage('b', { steps: 1 }), key('b'), { a: store.objectDir(a.key) });
@@ -100,8 +114,36 @@ if (skip) {
     const out = JSON.parse(readFileSync(join(j.outDir, 'out.json'), 'utf8'));
     assert.is(String(out.cvd).split(',').length, 1);
     assert.is(out.device, 'gpu:0');
+    assert.match(s.started[0]!, / gpu:0$/);
     const script = readFileSync(join(store.runDir("run-g"), "slurm", readdirSync(join(store.runDir("run-g"), "slurm"))[0]!, "job.sh"), "utf8");
     assert.ok(script.includes('#SBATCH --gres=gpu:1'));
+  });
+
+  test('under the scheduler without --devices: a stage `on gpu` needs no local GPU, gets --gres=gpu:1 and sees one device; job ids reach the journal', async () => {
+    const dir = join(cluster.dir, 'wf-gpu');
+    const g: Graph = { file: join(dir, 'g.fbw'), stages: [{ id: 'model.g', kind: 'pretrained', method: 'local', params: { path: await modelDir(join(dir, 'm'), 7) }, inputs: [], output: 'model', label: 'model.g', device: 'gpu' }] };
+    // the local executor has no GPU slot on this machine: the same graph cannot run there
+    const local = await runGraph(g, { store: join(dir, 'local'), env: cluster.env, retries: 0 });
+    assert.is(local.status, 'failed');
+    const r = await runGraph(g, { store: join(dir, 'store'), env: cluster.env, retries: 0, executor: slurmExecutor({ options, env: cluster.env }) });
+    const evs = readJournal(r.journal);
+    const of = <K extends RunEvent['event']>(k: K) => evs.filter((e): e is Extract<RunEvent, { event: K }> => e.event === k);
+    assert.is(r.status, 'ok', JSON.stringify(of('failed')));
+    assert.is(of('run')[0]!.devices.length, 64, 'SLURM places the jobs: 64 in flight by default');
+    const started = of('started')[0]!;
+    assert.is(started.device, 'gpu:0');
+    assert.is(started.job?.system, 'slurm');
+    assert.is(started.job?.node, cluster.node);
+    const jobs = of('job');
+    assert.equal(jobs.filter((e) => e.action === 'submitted').map((e) => e.job), [started.job!.id]);
+    const end = jobs.find((e) => e.state === 'COMPLETED')!;
+    assert.equal([end.job, end.node, end.exitCode], [started.job!.id, cluster.node, 0]);
+    const slurmDir = join(r.store, 'runs', r.run, 'slurm');
+    assert.ok(readFileSync(join(slurmDir, readdirSync(slurmDir)[0]!, 'job.sh'), 'utf8').includes('#SBATCH --gres=gpu:1'));
+    // the real stage process on the node saw exactly one GPU
+    const binding = /CUDA_VISIBLE_DEVICES='([^']*)'/.exec(readFileSync(started.log, 'utf8'));
+    assert.ok(binding, 'the stage logs its device binding');
+    assert.match(binding![1]!, /^\d+$/);
   });
 
   test('a failing job fails with its message, job id, and its log tail on disk', async () => {
@@ -187,6 +229,9 @@ if (skip) {
     const second = slurmJournal('run-k2');
     assert.is(second.filter((l) => l.action === 'submitted').length, 0, 'nothing submitted twice');
     assert.equal(second.filter((l) => l.action === 'reattached').map((l) => l.jobId).sort(), [...ids].sort());
+    // the scheduler hears the same: each stage re-attached to the job the dead head submitted
+    assert.equal(results.map((r) => r.jobs.filter((u) => u.action === 'reattached').map((u) => u.job)), [[ids[0]], [ids[1]]]);
+    assert.equal(results.map((r) => r.jobs.filter((u) => u.action === 'submitted')), [[], []]);
     // each stage started exactly once on the cluster
     assert.equal(ranLog().filter((l) => /^k[12] /.test(l)).sort(), [`k1 ${ids[0]}`, `k2 ${ids[1]}`]);
   });
@@ -209,7 +254,37 @@ if (skip) {
     assert.equal(slurmJournal('run-d2').map((l) => l.action), ['adopted']);
     assert.is(ranLog().filter((l) => l.startsWith('d ')).length, 1);
   });
-}
 
+  test('fbw gc keeps the records and outputs of jobs still queued or running, and removes them once finished', async () => {
+    const ac = new AbortController();
+    // a run id gc knows (run-a etc. are not): its folder goes only once the job is over
+    const runId = '20200101-000000-9c01';
+    const j = job(runId, stage('gc', { steps: 200, stepMs: 100 }), key('gc'));
+    let running = false;
+    const p = executor().execute(j, cluster.env, { started: () => undefined, message: (m) => { if (m.type === 'progress') running = true; } }, ac.signal);
+    for (let i = 0; i < 600 && !running; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(running, 'the job runs');
+    const rec = JSON.parse(readFileSync(join(store.root, 'slurm', 'jobs', `${j.key}.json`), 'utf8')) as { outDir: string; dir: string; run: string };
+    const out: string[] = [];
+    const io = { stdout: { write: (x: string) => { out.push(x); return true; } } as unknown as NodeJS.WritableStream, stderr: { write: (x: string) => { out.push(x); return true; } } as unknown as NodeJS.WritableStream, cwd: wf, env: cluster.env };
+    const before = readdirSync(join(store.root, 'slurm', 'jobs')).length;
+    assert.ok(before > 1, 'earlier tests left records of finished jobs');
+    // --keep-runs 0: nothing is used by a kept run, only the running job protects its files
+    assert.is(await main(['gc', '--store', store.root, '--keep-runs', '0'], io), 0, out.join(''));
+    assert.match(out.join(''), new RegExp(`SLURM: removed ${before - 1} records .* kept 1 of jobs queued or running`));
+    assert.equal(readdirSync(join(store.root, 'slurm', 'jobs')), [`${j.key}.json`]);
+    assert.equal(readdirSync(join(store.root, 'slurm', 'out')), [rec.outDir.split('/').pop()]);
+    assert.ok(existsSync(join(rec.dir, 'job.json')) && existsSync(j.logFile) && existsSync(j.checkpointDir), 'its run folder and checkpoints stay');
+    // Ctrl-C: the job is cancelled; now gc may remove everything
+    ac.abort();
+    assert.is((await p).status, 'interrupted');
+    out.length = 0;
+    assert.is(await main(['gc', '--store', store.root, '--keep-runs', '0'], io), 0, out.join(''));
+    assert.match(out.join(''), /SLURM: removed 1 records and 1 output folders .* kept 0 of jobs queued or running/);
+    assert.equal(readdirSync(join(store.root, 'slurm', 'jobs')), []);
+    assert.equal(readdirSync(join(store.root, 'slurm', 'out')), []);
+    assert.not.ok(existsSync(store.runDir(runId)));
+  });
+}
 
 test.run();

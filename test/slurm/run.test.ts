@@ -12,7 +12,7 @@ import { modelDir } from './models.js';
 import { makeRandomClip } from '../ml-model/helpers.js';
 import { main } from '../../src/cli/main.js';
 import { waitJob } from './helpers.js';
-import { createSlurmClient, renderSbatchScript, slurmExecutor, type SlurmJournalLine, type SlurmOptions } from '../../src/executors/slurm/index.js';
+import { createSlurmClient, renderSbatchScript, slurmExecutor, type SlurmOptions } from '../../src/executors/slurm/index.js';
 import { runGraph } from '../../src/scheduler/runGraph.js';
 import { Store, readJournal } from '../../src/store/index.js';
 import type { Graph, Stage } from '../../src/compile/ir.js';
@@ -24,11 +24,12 @@ let cluster: Cluster;
 const options: SlurmOptions = { pollIntervalMs: 200, defaults: { mem: '200M' } };
 
 const pretrained = (id: string, path: string): Stage => ({ id, kind: 'pretrained', method: 'local', params: { path }, inputs: [], output: 'model', label: id });
-const slurmLines = (store: string, run: string): SlurmJournalLine[] => {
-  const p = join(store, 'runs', run, 'slurm.jsonl');
-  return existsSync(p) ? readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SlurmJournalLine) : [];
-};
 const ofKind = <K extends RunEvent['event']>(evs: RunEvent[], k: K) => evs.filter((e): e is Extract<RunEvent, { event: K }> => e.event === k);
+/** The `job` events (SLURM job ids, states, nodes, exit codes) of a run's journal.jsonl. */
+const jobEvents = (store: string, run: string) => {
+  const p = join(store, 'runs', run, 'journal.jsonl');
+  return existsSync(p) ? ofKind(readJournal(p), 'job') : [];
+};
 
 /** Path of the first difference between two JSON values, with both values. */
 function firstDiff(a: unknown, b: unknown, path = '$'): string | undefined {
@@ -58,10 +59,18 @@ if (skip) {
       'finetune base on [synth_colors, synth_shapes] lora(r=4, lora_alpha=8, learning_rate=1e-3, num_steps=4, batch_size=8, save_interval=2)',
       '  then average -> eval [synth_colors]',
       'report "results/mini"', ''].join('\n'));
+    // poll every 200 ms (default 2 s): the chain of six jobs would otherwise wait ~1 s per hop
+    writeFileSync(join(wf, 'slurm.json'), JSON.stringify({ pollIntervalMs: 200 }));
     const io = (out: string[]) => ({ stdout: { write: (x: string) => { out.push(x); return true; } } as unknown as NodeJS.WritableStream, stderr: { write: (x: string) => { out.push(x); return true; } } as unknown as NodeJS.WritableStream, cwd: wf, env: cluster.env });
     const lo: string[] = [], so: string[] = [];
-    assert.is(await main(['run', 'mini.fbw', '--store', 'local', '--devices', 'cpu:2', '--json'], io(lo)), 0, lo.join(''));
-    assert.is(await main(['run', 'mini.fbw', '--store', 'slurm', '--devices', 'cpu:2', '--json', '--executor', 'slurm'], io(so)), 0, so.join(''));
+    // both at once (separate stores): the SLURM run mostly waits for the cluster.
+    // No --devices under SLURM: the default only caps the jobs in flight
+    const [lc, sc] = await Promise.all([
+      main(['run', 'mini.fbw', '--store', 'local', '--devices', 'cpu:2', '--json'], io(lo)),
+      main(['run', 'mini.fbw', '--store', 'slurm', '--json', '--executor', 'slurm', '--slurm-config', 'slurm.json'], io(so)),
+    ]);
+    assert.is(lc, 0, lo.join(''));
+    assert.is(sc, 0, so.join(''));
     const fin = (out: string[]) => JSON.parse(out.join('').split('\n').filter((l) => l.startsWith('{') && l.includes('"event":"finished"')).pop()!) as { report: string; run: string };
     const [l, s] = [fin(lo), fin(so)];
     // the same table, and the same JSON apart from the training wall times
@@ -75,18 +84,23 @@ if (skip) {
     assert.equal(sk, lk);
     const weights = (dir: string, key: string) => new Store(join(wf, dir)).readManifest(key)!.files.filter((f) => f.path.endsWith('.safetensors')).map((f) => `${f.path}:${f.sha256}`);
     for (const [id, key] of Object.entries(lk)) assert.equal(weights('slurm', key), weights('local', key), id);
-    // every stage ran as exactly one job, which completed on the node with exit code 0
-    const lines = slurmLines(join(wf, 'slurm'), s.run);
+    // every stage ran as exactly one job, which completed on the node with exit code 0: the
+    // run's journal (and so --json) says which job, where, and how it ended
+    const lines = jobEvents(join(wf, 'slurm'), s.run);
+    const started = ofKind(readJournal(join(wf, 'slurm', 'runs', s.run, 'journal.jsonl')), 'started');
     for (const id of Object.keys(lk)) {
-      assert.is(lines.filter((x) => x.stage === id && x.action === 'submitted').length, 1, id);
+      const sub = lines.filter((x) => x.stage === id && x.action === 'submitted');
+      assert.is(sub.length, 1, id);
       const end = lines.find((x) => x.stage === id && x.state === 'COMPLETED');
-      assert.ok(end && end.exitCode === 0 && end.node === cluster.node, id);
+      assert.ok(end && end.job === sub[0]!.job && end.exitCode === 0 && end.node === cluster.node, id);
+      assert.equal(started.filter((e) => e.stage === id).map((e) => e.job), [{ system: 'slurm', id: sub[0]!.job, node: cluster.node }], id);
     }
+    assert.ok(so.join('').includes('"event":"job"'), '--json streams the job events');
     // run again: everything cached, nothing submitted
     const ao: string[] = [];
-    assert.is(await main(['run', 'mini.fbw', '--store', 'slurm', '--json', '--executor', 'slurm'], io(ao)), 0);
+    assert.is(await main(['run', 'mini.fbw', '--store', 'slurm', '--json', '--executor', 'slurm', '--slurm-config', 'slurm.json'], io(ao)), 0);
     const again = fin(ao);
-    assert.equal(slurmLines(join(wf, 'slurm'), again.run), []);
+    assert.equal(jobEvents(join(wf, 'slurm'), again.run), []);
     assert.is(ofKind(readJournal(join(wf, 'slurm', 'runs', again.run, 'journal.jsonl')), 'cached').length, Object.keys(lk).length);
   });
 
@@ -107,7 +121,7 @@ if (skip) {
     assert.match(failed[0]!.replay, new RegExp(`^fbw replay ${r.run} --stage model.bad`));
     assert.equal(ofKind(evs, 'skipped').map((e) => e.stage), ['report']);
     assert.equal(ofKind(evs, 'committed').map((e) => e.stage), ['model.ok']);
-    const end = slurmLines(r.store, r.run).find((l) => l.stage === 'model.bad' && l.state === 'FAILED')!;
+    const end = jobEvents(r.store, r.run).find((l) => l.stage === 'model.bad' && l.state === 'FAILED')!;
     assert.is(end.exitCode, 1);
   });
 
@@ -129,8 +143,9 @@ if (skip) {
     let ids: string[] = [];
     for (let i = 0; i < 600; i++) {
       firstRun = st.listRuns()[0] ?? '';
-      const lines = firstRun ? slurmLines(store, firstRun) : [];
-      ids = lines.filter((l) => l.action === 'submitted').map((l) => l.jobId);
+      // the job ids come from the dead head's journal.jsonl (one synchronous write per event)
+      const lines = firstRun ? jobEvents(store, firstRun) : [];
+      ids = lines.filter((l) => l.action === 'submitted').map((l) => l.job);
       if (ids.length === 2) {
         const s = await client.poll(ids);
         const phases = [...s.values()].map((x) => x.phase).sort();
@@ -147,12 +162,15 @@ if (skip) {
     const r = await runGraph(g, { store, env: cluster.env, executor: slurmExecutor({ options: slow, env: cluster.env }) });
     assert.is(r.status, 'ok', JSON.stringify(ofKind(readJournal(r.journal), 'failed')));
     assert.equal(ofKind(readJournal(r.journal), 'committed').map((e) => e.stage).sort(), ['model.x', 'model.y']);
-    const second = slurmLines(store, r.run);
+    const second = jobEvents(store, r.run);
     assert.is(second.filter((l) => l.action === 'submitted').length, 0, 'the second head submitted nothing');
-    assert.equal(second.filter((l) => l.action === 'reattached' || l.action === 'adopted').map((l) => l.jobId).sort(), [...ids].sort());
-    // every stage ran in exactly one job: the union of both runs' submissions
-    const all = [...slurmLines(store, firstRun), ...second].filter((l) => l.action === 'submitted');
-    assert.equal(all.map((l) => l.stage).sort(), ['model.x', 'model.y']);
+    assert.equal(second.filter((l) => l.action === 'reattached' || l.action === 'adopted').map((l) => l.job).sort(), [...ids].sort());
+    // every stage ran in exactly one job: the union of both runs' submissions, and each stage
+    // committed by the second run started in the job the first run submitted for it
+    const first = jobEvents(store, firstRun).filter((l) => l.action === 'submitted');
+    assert.equal(first.map((l) => l.stage).sort(), ['model.x', 'model.y']);
+    const jobOf = new Map(first.map((l) => [l.stage, l.job]));
+    for (const e of ofKind(readJournal(r.journal), 'started')) assert.is(e.job?.id, jobOf.get(e.stage), e.stage);
   });
 }
 

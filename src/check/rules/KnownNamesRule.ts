@@ -64,8 +64,12 @@ function taskList(ctx: CheckContext, list: A.TaskList, at: number): void {
 function pipeline(ctx: CheckContext, p: A.Pipeline, at: number): void {
   const src = p.source;
   switch (src.kind) {
-    case 'finetune': case 'pretrain':
+    case 'finetune':
       check(ctx, src.model, 'model', at, ctx.scope.model(src.model.text, at));
+      taskList(ctx, src.tasks, at);
+      break;
+    case 'pretrain': // from a built-in (random init) or from a model value (a second phase)
+      check(ctx, src.model, 'model', at, ctx.scope.model(src.model.text, at, true));
       taskList(ctx, src.tasks, at);
       break;
     case 'eval':

@@ -7,15 +7,20 @@ import { Store } from '../../store/Store.js';
 import { readRunRecord } from '../../store/journal.js';
 import { acquireLock, StoreLocked } from '../../store/lock.js';
 import { storeFor } from './runs.js';
+import { sweepSlurm } from '../../executors/slurm/slurmGc.js';
 
 export interface GcResult { readonly objects: number; readonly checkpoints: number; readonly runs: number; readonly bytes: number }
 
-/** Collect garbage in a store: keep what the `keepRuns` most recent runs use. */
-export function collectGarbage(store: Store, keepRuns: number, dryRun = false): GcResult {
+/** What gc must not remove whatever the runs say: runs and keys of SLURM jobs still queued or running. */
+export interface GcProtect { readonly runs?: ReadonlySet<string>; readonly keys?: ReadonlySet<string> }
+
+/** Collect garbage in a store: keep what the `keepRuns` most recent runs use (and what `protect` names). */
+export function collectGarbage(store: Store, keepRuns: number, dryRun = false, protect: GcProtect = {}): GcResult {
   const all = store.listRuns();
   const kept = all.slice(Math.max(0, all.length - keepRuns));
   const used = new Set<string>();
   for (const r of kept) { try { for (const k of Object.values(readRunRecord(store, r).keys)) used.add(k); } catch { /* a run without a record uses nothing */ } }
+  for (const k of protect.keys ?? []) used.add(k);
   let objects = 0, checkpoints = 0, runs = 0, bytes = 0;
   const size = (dir: string): number => {
     let n = 0;
@@ -34,6 +39,7 @@ export function collectGarbage(store: Store, keepRuns: number, dryRun = false): 
     if (!dryRun) rmSync(store.checkpointDir(k), { recursive: true, force: true });
   }
   for (const r of all.slice(0, all.length - kept.length)) {
+    if (protect.runs?.has(r)) continue;
     runs++;
     if (!dryRun) rmSync(store.runDir(r), { recursive: true, force: true });
   }
@@ -47,7 +53,9 @@ export const gc: Command = {
 
 Keeps every committed object and checkpoint used by the N most recent runs (default 10) and
 removes the rest, along with the records of older runs. Takes the store lock, so it never
-races a running workflow.
+races a running workflow. SLURM jobs (--executor slurm) still queued or running keep their
+re-attach records (slurm/jobs/), outputs (slurm/out/), run folder and checkpoints; finished
+jobs' records and outputs are removed (squeue/scontrol are asked; SLURM_CONF from the env).
 
 Example:
   fbw gc --keep-runs 3 --dry-run
@@ -69,8 +77,14 @@ Example:
       throw e;
     }
     try {
-      const r = collectGarbage(store, keep, v.values['dry-run'] ?? false);
+      // SLURM jobs still queued or running keep their records, outputs, run folders and checkpoints
+      const slurm = await sweepSlurm(store, { keepRuns: keep, dryRun: v.values['dry-run'] ?? false, env: io.env });
+      const r = collectGarbage(store, keep, v.values['dry-run'] ?? false, { runs: slurm.runs, keys: slurm.keys });
       io.stdout.write(`${v.values['dry-run'] ? 'would remove' : 'removed'} ${r.objects} objects (${(r.bytes / 1e6).toFixed(1)} MB), ${r.checkpoints} checkpoint folders, ${r.runs} old runs; kept what the last ${keep} runs use\n`);
+      if (slurm.records + slurm.outputs + slurm.active + slurm.adoptable + slurm.undetermined > 0) {
+        io.stdout.write(`SLURM: ${v.values['dry-run'] ? 'would remove' : 'removed'} ${slurm.records} records and ${slurm.outputs} output folders of finished jobs (${(slurm.bytes / 1e6).toFixed(1)} MB); kept ${slurm.active} of jobs queued or running, ${slurm.adoptable} results awaiting adoption`
+          + (slurm.undetermined ? `, ${slurm.undetermined} whose state SLURM could not tell (${slurm.error ?? 'no answer'}; run gc where squeue works to clean them)` : '') + '\n');
+      }
     } finally { lock.release(); }
     return 0;
   },

@@ -8,4 +8,5 @@ export { checkSharedStore, filesystemOf, type SharedStoreCheck, type SharedStore
 export { readLogTail } from './logTail.js';
 export { SlurmCommandFailed, StoreNotShared, SlurmConfigInvalid } from './errors.js';
 export { slurmExecutor, type SlurmExecutor, type SlurmExecutorOptions, type SlurmJobRecord, type SlurmJournalLine } from './slurmExecutor.js';
+export { sweepSlurm, type SlurmSweep } from './slurmGc.js';
 export { executorFromArgs, EXECUTORS, EXECUTOR_FLAGS, EXECUTOR_HELP, type ExecutorChoice, type ExecutorName } from './executorFromArgs.js';

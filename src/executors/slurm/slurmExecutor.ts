@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import type { Executor, ExecHooks, ExecOutcome } from '../../scheduler/executor.js';
+import type { JobAction } from '../../scheduler/events.js';
 import type { FromWorker, StageJob, WireError } from '../../devices/protocol.js';
 import { createSlurmClient, type JobStatus, type SlurmClient } from './SlurmClient.js';
 import type { SlurmOptions } from './config.js';
@@ -57,13 +58,19 @@ export interface SlurmJobRecord {
   readonly submitted: number;
 }
 
-/** One line of runs/<run>/slurm.jsonl: job ids, nodes, states and exit codes of the run's jobs. */
+/** Jobs in flight by default under SLURM (`--devices cpu:N` changes it): SLURM does the placing. */
+export const SLURM_DEFAULT_DEVICES = 'cpu:64';
+
+/**
+ * One line of runs/<run>/slurm.jsonl: job ids, nodes, states and exit codes of the run's jobs.
+ * The same facts reach the run's journal.jsonl as `job` events (through ExecHooks.job).
+ */
 export interface SlurmJournalLine {
   readonly t: number;
   readonly stage: string;
   readonly key: string;
   readonly jobId: string;
-  readonly action: 'submitted' | 'reattached' | 'adopted' | 'state' | 'cancelled' | 'resubmitted';
+  readonly action: JobAction;
   readonly state?: string;
   readonly node?: string;
   readonly exitCode?: number;
@@ -136,6 +143,12 @@ function jobEnv(stageEnv: NodeJS.ProcessEnv, user: NodeJS.ProcessEnv, cpus: numb
   return out;
 }
 
+/** What a stage sees as its device on the node: its GPUs through SLURM's CUDA_VISIBLE_DEVICES, numbered from 0. */
+function nodeDevice(job: StageJob, options: SlurmOptions): string {
+  const gpus = stageResources(job.stage, options).gpus;
+  return gpus > 0 ? Array.from({ length: gpus }, (_, i) => `gpu:${i}`).join(',') : 'cpu';
+}
+
 /** Create the executor. */
 export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
   const options = opts.options ?? {};
@@ -151,10 +164,12 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
 
   const storeOf = (job: StageJob): string => opts.store ?? dirname(dirname(job.outDir));
   const recordPath = (store: string, key: string) => join(store, 'slurm', 'jobs', `${key}.json`);
-  const journal = (store: string, run: string, line: Omit<SlurmJournalLine, 't'>) => {
+  const journal = (store: string, run: string, line: Omit<SlurmJournalLine, 't'>, hooks: ExecHooks) => {
     const p = join(store, 'runs', run, 'slurm.jsonl');
     mkdirSync(dirname(p), { recursive: true });
     appendFileSync(p, JSON.stringify({ t: Date.now(), ...line }) + '\n');
+    const { stage: _s, key: _k, jobId, ...rest } = line;
+    hooks.job?.({ job: jobId, ...rest });
   };
 
   // one poll loop for every watched job: one squeue call per interval, however many jobs
@@ -182,14 +197,13 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
 
   const watch = (id: string, onStatus: (s: JobStatus) => void) => { watches.set(id, { onStatus }); ensureLoop(); };
 
-  async function submit(job: StageJob, store: string, stageEnv: NodeJS.ProcessEnv): Promise<SlurmJobRecord> {
+  async function submit(job: StageJob, store: string, stageEnv: NodeJS.ProcessEnv, hooks: ExecHooks): Promise<SlurmJobRecord> {
     const res = stageResources(job.stage, options);
     const safe = job.stage.id.replace(/[^\w.-]/g, '_');
     const dir = join(store, 'runs', job.run, 'slurm', `${safe}.${job.attempt}-${randomBytes(2).toString('hex')}`);
     mkdirSync(dir, { recursive: true });
     mkdirSync(dirname(job.logFile), { recursive: true });
-    // the node sees its GPUs through SLURM's CUDA_VISIBLE_DEVICES, numbered from 0
-    const device = res.gpus > 0 ? Array.from({ length: res.gpus }, (_, i) => `gpu:${i}`).join(',') : 'cpu';
+    const device = nodeDevice(job, options);
     // the job writes into its own folder, outside tmp/ (which a new head clears), and the head
     // moves it into the scheduler's outDir once the job is done
     const outDir = join(store, 'slurm', 'out', `${job.key}.${randomBytes(3).toString('hex')}`);
@@ -215,7 +229,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
     const jobId = await client.submit(script, { cwd: job.workflowDir, env: jobEnv({ ...env, ...stageEnv }, env, res.cpusPerTask) });
     const rec = { ...base, jobId };
     writeJsonAtomic(recordPath(store, job.key), rec);
-    journal(store, job.run, { stage: job.stage.id, key: job.key, jobId, action: 'submitted' });
+    journal(store, job.run, { stage: job.stage.id, key: job.key, jobId, action: 'submitted' }, hooks);
     return rec;
   }
 
@@ -257,6 +271,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
 
   return {
     name: 'slurm',
+    placement: { defaultDevices: SLURM_DEFAULT_DEVICES },
 
     jobs: () => [...watches.keys()],
 
@@ -284,12 +299,12 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
       if (prev && (prev.status.phase === 'queued' || prev.status.phase === 'running')) {
         rec = prev.rec;
         outDir = prev.rec.outDir;
-        journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'reattached', state: prev.status.state, ...(prev.status.node ? { node: prev.status.node } : {}) });
+        journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'reattached', state: prev.status.state, ...(prev.status.node ? { node: prev.status.node } : {}) }, hooks);
       } else if (prev && (prev.status.phase === 'completed' || (prev.status.phase === 'unknown' && prevExit === 0)) && existsSync(prev.rec.outDir)
         && new EventsTail(join(prev.rec.dir, 'events.jsonl')).read().filter((m) => m.type === 'done' || m.type === 'error' || m.type === 'interrupted').pop()?.type === 'done') {
         adoptOutput(prev.rec.outDir, job.outDir);
-        journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: prev.rec.jobId, action: 'adopted', state: prev.status.state || 'COMPLETED', exitCode: 0, ...(prev.status.node ? { node: prev.status.node } : {}) });
-        hooks.started({ job: prev.rec.jobId });
+        journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: prev.rec.jobId, action: 'adopted', state: prev.status.state || 'COMPLETED', exitCode: 0, ...(prev.status.node ? { node: prev.status.node } : {}) }, hooks);
+        hooks.started({ job: prev.rec.jobId, ...(prev.status.node ? { node: prev.status.node } : {}), device: nodeDevice(job, options) });
         return { status: 'ok' };
       } else {
         if (signal.aborted) return { status: 'interrupted', step: 0 };
@@ -301,7 +316,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
           return { status: 'failed', error: { name: err.name, message: err.message, transient: false } };
         }
         try {
-          rec = await submit(job, store, stageEnv) as SlurmJobRecord & { jobId: string };
+          rec = await submit(job, store, stageEnv, hooks) as SlurmJobRecord & { jobId: string };
           outDir = rec.outDir;
         } catch (e) {
           const err = e as Error;
@@ -377,11 +392,11 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
           if (s.state !== lastState) {
             lastState = s.state;
             journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'state', state: s.state || 'UNKNOWN',
-              ...(s.node ? { node: s.node } : {}), ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), ...(s.reason ? { reason: s.reason } : {}) });
+              ...(s.node ? { node: s.node } : {}), ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), ...(s.reason ? { reason: s.reason } : {}) }, hooks);
           }
           if (s.phase === 'running' && !startedSent) {
             startedSent = true;
-            hooks.started({ job: `${rec.jobId}${s.node ? `@${s.node}` : ''}` });
+            hooks.started({ job: rec.jobId, ...(s.node ? { node: s.node } : {}), device: nodeDevice(job, options) });
           }
           if (s.phase === 'queued' || s.phase === 'running') return;
           void (async () => {
@@ -398,11 +413,11 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
               watches.delete(rec.jobId);
               try {
                 const old = rec.jobId;
-                rec = await submit(job, store, stageEnv) as SlurmJobRecord & { jobId: string };
+                rec = await submit(job, store, stageEnv, hooks) as SlurmJobRecord & { jobId: string };
                 outDir = rec.outDir;
                 events = new EventsTail(join(rec.dir, 'events.jsonl'));
                 final = undefined; lastState = '';
-                journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'resubmitted', reason: `job ${old} preempted` });
+                journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'resubmitted', reason: `job ${old} preempted` }, hooks);
                 watch(rec.jobId, onStatus);
               } catch (e) {
                 finish({ status: 'failed', error: { name: (e as Error).name, message: (e as Error).message, transient: true } });
@@ -420,7 +435,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
             return;
           }
           cancelled = true;
-          journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'cancelled' });
+          journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'cancelled' }, hooks);
           // SIGTERM reaches the worker, which checkpoints and reports 'interrupted'
           void client.cancel([rec.jobId]).catch(() => undefined);
         };

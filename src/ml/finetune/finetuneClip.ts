@@ -276,7 +276,7 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
     const [from, to] = shardOf(idx.length, dp!.rank, dp!.worldSize);
     const batch = train.batch(idx.slice(from, to), S);
     const patches = patchify(batch.x, batch.n, S, v.patch_size);
-    adapters?.drawDropout(idx.length * tokens, noiseRng, [0, (to - from) * tokens]);
+    adapters?.drawDropout(idx.length * tokens, noiseRng, [from * tokens, to * tokens]);
     const w = batch.n / idx.length;
     const parts: { key: string; x: tf.Variable; data: Float32Array }[] = [];
     let shardLoss = 0, hits = 0;
