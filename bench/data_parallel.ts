@@ -66,8 +66,11 @@ function measure(c: Config, round: number): number {
   const r = spawnSync(process.execPath, [worker, jobFile, join(dir, `${tag}.events.jsonl`)], { env, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`${c.name}: worker exited with ${r.status}; see ${job.logFile}`);
   const log = JSON.parse(readFileSync(join(job.outDir, 'train_log.json'), 'utf8')) as { step: number; seconds: number }[];
+  const text = readFileSync(job.logFile, 'utf8');
+  for (const m of text.matchAll(/(rank \d+)\]? ?[^\n]*?([\d.]+) ms computing \+ ([\d.]+) ms in the all-reduce/g)) split.push(`${m[1]}: ${m[2]} + ${m[3]} ms`);
   return (steps * batch) / (log.at(-1)!.seconds - log[warm - 1]!.seconds);
 }
+const split: string[] = [];
 
 const best = new Map<string, number>();
 for (let r = 0; r < rounds; r++) for (const c of configs) best.set(c.name, Math.max(best.get(c.name) ?? 0, measure(c, r)));
@@ -76,5 +79,6 @@ rmSync(dir, { recursive: true, force: true });
 console.log(`tiny CLIP full fine-tune on ${task}, backend ${info.backend}, batch ${batch} (global), ${steps} timed steps after ${warm}, best of ${rounds} rounds`);
 for (const c of configs) console.log(`${c.name.padEnd(32)} ${best.get(c.name)!.toFixed(1).padStart(8)} img/s`);
 const one = best.get(configs[0]!.name)!, two = best.get(configs[1]!.name)!, oneWide = best.get(configs[2]!.name)!;
+console.log(`per step, compute + all-reduce wait (2-worker runs): ${split.join('; ')}`);
 console.log(`2 workers vs 1 worker (1 thread each): ${(two / one).toFixed(2)}x; vs 1 worker with both cores' BLAS threads: ${(two / oneWide).toFixed(2)}x`);
 console.log(`RESULT name=data_parallel value=${two.toFixed(1)} unit=img/s anchor=1_worker(${one.toFixed(1)}img/s) ratio=${(two / one).toFixed(3)}`);

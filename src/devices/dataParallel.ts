@@ -97,31 +97,31 @@ export function startDataParallel(job: StageJob, log: (line: string) => void, en
 
   let seq = 0;
   let closing = false;
-  // time rank 0 spends in the all-reduce (waiting for the other ranks + summing), for the log
-  let reduceMs = 0;
+  const timer = new ReduceTimer();
   const reducer: GradientAllReduce = {
     rank: 0,
     worldSize: world,
-    async allReduceSum(buf: Float32Array): Promise<Float32Array> {
+    allReduceSum(buf: Float32Array): Promise<Float32Array> {
       const s = ++seq;
-      const t0 = performance.now();
-      for (;;) {
-        const bad = peers.find((p) => p.failure && !p.inbox.has(s));
-        if (bad) throw bad.failure!;
-        if (peers.every((p) => p.inbox.has(s))) break;
-        await new Promise<void>((r) => { wake = r; });
-      }
-      const sum = Float32Array.from(buf);
-      for (const p of peers) {
-        const b = p.inbox.get(s)!;
-        p.inbox.delete(s);
-        if (b.length !== sum.length) throw new DataParallelRankFailed(job.stage.id, p.rank, `sent ${b.length} gradient values, rank 0 has ${sum.length} (ranks train different tensors)`, false);
-        for (let i = 0; i < sum.length; i++) sum[i]! += b[i]!;
-      }
-      for (const p of peers) p.child.send({ type: 'sum', seq: s, buf: sum } satisfies ToRank);
-      reduceMs += performance.now() - t0;
-      return sum;
+      return timer.time(s, () => reduce(s, buf));
     },
+  };
+  const reduce = async (s: number, buf: Float32Array): Promise<Float32Array> => {
+    for (;;) {
+      const bad = peers.find((p) => p.failure && !p.inbox.has(s));
+      if (bad) throw bad.failure!;
+      if (peers.every((p) => p.inbox.has(s))) break;
+      await new Promise<void>((r) => { wake = r; });
+    }
+    const sum = Float32Array.from(buf);
+    for (const p of peers) {
+      const b = p.inbox.get(s)!;
+      p.inbox.delete(s);
+      if (b.length !== sum.length) throw new DataParallelRankFailed(job.stage.id, p.rank, `sent ${b.length} gradient values, rank 0 has ${sum.length} (ranks train different tensors)`, false);
+      for (let i = 0; i < sum.length; i++) sum[i]! += b[i]!;
+    }
+    for (const p of peers) p.child.send({ type: 'sum', seq: s, buf: sum } satisfies ToRank);
+    return sum;
   };
 
   return {
@@ -130,7 +130,7 @@ export function startDataParallel(job: StageJob, log: (line: string) => void, en
     async close(ok: boolean): Promise<void> {
       if (closing) return;
       closing = true;
-      if (seq) log(`data-parallel: ${seq} all-reduces of ${world} ranks, ${(reduceMs / seq).toFixed(1)} ms each on rank 0 (waiting for the slowest rank included)`);
+      if (seq) log(`data-parallel: ${seq} all-reduces of ${world} ranks; rank 0: ${timer.summary()}`);
       const gone = peers.map((p) => (p.exited ? Promise.resolve() : new Promise<void>((r) => p.child.once('exit', () => r()))));
       for (const p of peers) {
         if (p.exited) continue;
@@ -138,15 +138,35 @@ export function startDataParallel(job: StageJob, log: (line: string) => void, en
         if (ok) { try { p.child.disconnect(); } catch { /* already closed */ } }
         else { try { p.child.kill('SIGKILL'); } catch { /* gone */ } }
       }
-      const timer = setTimeout(() => { for (const p of peers) if (!p.exited) { try { p.child.kill('SIGKILL'); } catch { /* gone */ } } }, 10_000);
+      const killer = setTimeout(() => { for (const p of peers) if (!p.exited) { try { p.child.kill('SIGKILL'); } catch { /* gone */ } } }, 10_000);
       await Promise.all(gone);
-      clearTimeout(timer);
+      clearTimeout(killer);
     },
   };
 }
 
+/** Where a rank's time goes between all-reduces (after the first, which waits for start-up). */
+export class ReduceTimer {
+  private computeMs = 0;
+  private waitMs = 0;
+  private n = 0;
+  private last = 0;
+  /** wrap one all-reduce */
+  async time<T>(seq: number, f: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    if (seq > 1) this.computeMs += t0 - this.last;
+    const r = await f();
+    this.last = performance.now();
+    if (seq > 1) { this.waitMs += this.last - t0; this.n++; }
+    return r;
+  }
+  summary(): string {
+    return this.n ? `${(this.computeMs / this.n).toFixed(1)} ms computing + ${(this.waitMs / this.n).toFixed(1)} ms in the all-reduce per step (${this.n} steps after the first)` : 'no steps timed';
+  }
+}
+
 /** A rank > 0's side: its gradients go to rank 0 over the IPC channel, the sum comes back. */
-export function rankReducer(rank: number, worldSize: number, send: (m: FromRank) => void, onSum: (handler: (seq: number, buf: Float32Array) => void) => void): GradientAllReduce {
+export function rankReducer(rank: number, worldSize: number, send: (m: FromRank) => void, onSum: (handler: (seq: number, buf: Float32Array) => void) => void, timer = new ReduceTimer()): GradientAllReduce {
   const waiting = new Map<number, (b: Float32Array) => void>();
   const early = new Map<number, Float32Array>();
   onSum((s, b) => { const w = waiting.get(s); if (w) { waiting.delete(s); w(b); } else early.set(s, b); });
@@ -156,10 +176,12 @@ export function rankReducer(rank: number, worldSize: number, send: (m: FromRank)
     worldSize,
     allReduceSum(buf: Float32Array): Promise<Float32Array> {
       const s = ++seq;
-      send({ type: 'grads', seq: s, buf });
-      const got = early.get(s);
-      if (got) { early.delete(s); return Promise.resolve(got); }
-      return new Promise((r) => waiting.set(s, r));
+      return timer.time(s, () => {
+        send({ type: 'grads', seq: s, buf });
+        const got = early.get(s);
+        if (got) { early.delete(s); return Promise.resolve(got); }
+        return new Promise<Float32Array>((r) => waiting.set(s, r));
+      });
     },
   };
 }

@@ -3,3 +3,4 @@ export { parseDevices, defaultDevices, slotRequest, deviceEnv, DevicesInvalid, D
 export { localExecutor, type LocalExecutorOptions } from './localExecutor.js';
 export { runStageJob } from './runStageJob.js';
 export { toWire, type StageJob, type WireError, type ToWorker, type FromWorker } from './protocol.js';
+export { startDataParallel, rankReducer, jobDevices, rankEnv, DataParallelRankFailed, DATA_PARALLEL_KINDS, type DataParallelGroup } from './dataParallel.js';

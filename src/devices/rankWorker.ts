@@ -6,13 +6,14 @@
 import type { StageContext } from '../stages/contract.js';
 import { stageImpl } from '../stages/registry.js';
 import { toWire } from './protocol.js';
-import { rankLog, rankReducer, type FromRank, type ToRank } from './dataParallel.js';
+import { ReduceTimer, rankLog, rankReducer, type FromRank, type ToRank } from './dataParallel.js';
 
 process.on('SIGTERM', () => { /* rank 0 checkpoints and then closes our channel */ });
 process.on('SIGINT', () => { /* the scheduler decides */ });
 process.on('disconnect', () => process.exit(0));
 
-const send = (m: FromRank): void => { process.send?.(m); };
+// rank 0 may close the channel while this rank is still winding down: a late message is dropped
+const send = (m: FromRank): void => { if (process.connected) process.send?.(m, undefined, undefined, () => {}); };
 let sumHandler: ((seq: number, buf: Float32Array) => void) | undefined;
 
 process.on('message', (msg: ToRank) => {
@@ -26,6 +27,7 @@ async function runRank(job: Extract<ToRank, { type: 'run' }>['job'], rank: numbe
   const log = rankLog(job.logFile, rank);
   process.env['FBW_WORKFLOW_DIR'] = job.workflowDir;
   const device = process.env['FBW_DEVICE'] ?? 'cpu';
+  const timer = new ReduceTimer();
   log(`rank ${rank}/${worldSize} pid ${process.pid} on ${device} OPENBLAS_NUM_THREADS=${process.env['OPENBLAS_NUM_THREADS'] ?? ''} CUDA_VISIBLE_DEVICES='${process.env['CUDA_VISIBLE_DEVICES'] ?? ''}'`);
   const ctx: StageContext = {
     stage: job.stage,
@@ -38,12 +40,12 @@ async function runRank(job: Extract<ToRank, { type: 'run' }>['job'], rank: numbe
     resumed: (step) => log(`resumed from checkpoint at step ${step}`),
     log,
     signal: new AbortController().signal,
-    dataParallel: rankReducer(rank, worldSize, send, (h) => { sumHandler = h; }),
+    dataParallel: rankReducer(rank, worldSize, send, (h) => { sumHandler = h; }, timer),
   };
   try {
     const run = await stageImpl(job.stage).load(job.stage);
     await run(ctx);
-    log('done');
+    log(`done; ${timer.summary()}`);
     send({ type: 'done' });
   } catch (e) {
     const w = toWire(e);

@@ -22,7 +22,7 @@ test('fbw run --devices cpu:2 runs a full(devices=2) fine-tune data-parallel', (
   assert.is(started.device, 'cpu,cpu');
   const log = readFileSync(started.log, 'utf8');
   assert.match(log, /data-parallel: rank 1\/2 on cpu pid \d+/);
-  assert.match(log, /\[rank 1\] done/);
+  assert.match(log, /\[rank 1\] done; [\d.]+ ms computing/);
   assert.match(log, /data-parallel: 2 all-reduces of 2 ranks/);
   assert.ok(events.some((e) => e.event === 'committed' && e.stage === started.stage));
 });

@@ -5,10 +5,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FinetuneArgs } from '../../src/ml/finetune/finetuneClip.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { finetuneClip, type FinetuneArgs } from '../../src/ml/finetune/finetuneClip.js';
+import { initBackend } from '../../src/ml/backend/initBackend.js';
+import { loadClip } from '../../src/ml/models/loadClip.js';
+import { loadTask } from '../../src/ml/data/index.js';
 import { readHead } from '../../src/ml/heads/head.js';
-import { tempDir } from '../ml-model/helpers.js';
-import { finetuneStage, makeHead, maxAbsDiff, referenceRun, runJob } from './helpers.js';
+import { tempDir, tinyClipDir } from '../ml-model/helpers.js';
+import { TASK, finetuneStage, makeHead, maxAbsDiff, referenceRun, runJob } from './helpers.js';
 
 const dir = tempDir('fbw-dp-');
 const TOL = 1e-5;
@@ -37,7 +41,7 @@ for (const c of cases) {
     assert.is(last.type, 'done', JSON.stringify(last) + '\n' + readFileSync(dp.log, 'utf8'));
     const log = readFileSync(dp.log, 'utf8');
     assert.match(log, /data-parallel: rank 1\/2 on cpu pid \d+/);
-    assert.match(log, /\[rank 1\] done/);
+    assert.match(log, /\[rank 1\] done; [\d.]+ ms computing/);
     const ref = await referenceRun(head, c.args);
     const d = await maxAbsDiff(join(dp.out, 'model.safetensors'), ref.state);
     assert.ok(d.changed > 0, 'training moved the weights');
@@ -58,6 +62,25 @@ for (const c of cases) {
     }
   });
 }
+
+test('the data-parallel step keeps the tensor count flat across steps', async () => {
+  await initBackend('cpu');
+  const model = await loadClip(tinyClipDir());
+  const h = await readHead(head);
+  const train = await loadTask(TASK, 'train', { maxExamples: 64 });
+  // a group of one: the sum is the rank's own buffer, so only this process's tensor code runs
+  const solo = { rank: 0, worldSize: 1, allReduceSum: (b: Float32Array) => Promise.resolve(b) };
+  const before = tf.memory().numTensors;
+  const counts: number[] = [];
+  const r = await finetuneClip(model, h, train, {
+    method: 'lora', head: 'linear', num_steps: 4, batch_size: 6, learning_rate: 1e-3, lora: { r: 2, lora_dropout: 0.1 },
+    dataParallel: solo, onProgress: () => counts.push(tf.memory().numTensors),
+  });
+  assert.ok(counts.every((c) => c === counts[0]), `tensor counts per step: ${counts.join(', ')}`);
+  r.adapters?.dispose();
+  assert.is(tf.memory().numTensors, before);
+  model.dispose();
+});
 
 test('a batch smaller than the device count is refused with a clear error', async () => {
   const r = await runJob(dir, finetuneStage('bitfit', { num_steps: 2, batch_size: 1, save_interval: 100 }, 2), head, 'cpu,cpu');

@@ -199,24 +199,21 @@ if (skip) {
 
   test('head killed with SIGKILL while jobs run and queue: a new head re-attaches, nothing runs twice', async () => {
     // two stages that each take all 16 CPUs: one runs, the other queues behind it
-    const jobs = [job('run-k1', stage('k1', { steps: 15, stepMs: 100 }, { kind: 'finetune' }), key('k1')), job('run-k1', stage('k2', { steps: 3, stepMs: 50 }, { kind: 'finetune' }), key('k2'))];
+    // (the two submissions race, so either may run first: both last long enough to be caught running)
+    const jobs = [job('run-k1', stage('k1', { steps: 15, stepMs: 100 }, { kind: 'finetune' }), key('k1')), job('run-k1', stage('k2', { steps: 10, stepMs: 100 }, { kind: 'finetune' }), key('k2'))];
     const specFile = join(cluster.dir, 'head.json');
     writeFileSync(specFile, JSON.stringify({ store: store.root, jobs, env: cluster.env, options, workerCommand: [process.execPath, WORKER] }));
     const head = spawn(process.execPath, [HEAD, specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
     const client = createSlurmClient({ env: cluster.env });
-    // wait until k1 runs and k2 is queued, then kill the head
+    // wait until one runs and the other is queued, then kill the head
     let ids: string[] = [];
+    const phases = async () => { const st = await client.poll(ids); return ids.map((id) => st.get(id)?.phase ?? 'unknown').sort(); };
     for (let i = 0; i < 600; i++) {
       ids = slurmJournal('run-k1').filter((l) => l.action === 'submitted').map((l) => l.jobId);
-      if (ids.length === 2) {
-        const st = await client.poll(ids);
-        if (st.get(ids[0]!)?.phase === 'running' && st.get(ids[1]!)?.phase === 'queued') break;
-      }
+      if (ids.length === 2 && (await phases()).join() === 'queued,running') break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const st = await client.poll(ids);
-    assert.is(st.get(ids[0]!)?.phase, 'running');
-    assert.is(st.get(ids[1]!)?.phase, 'queued');
+    assert.equal(await phases(), ['queued', 'running']);
     head.kill('SIGKILL');
     await new Promise((r) => head.once('exit', r));
 
@@ -229,11 +226,13 @@ if (skip) {
     const second = slurmJournal('run-k2');
     assert.is(second.filter((l) => l.action === 'submitted').length, 0, 'nothing submitted twice');
     assert.equal(second.filter((l) => l.action === 'reattached').map((l) => l.jobId).sort(), [...ids].sort());
-    // the scheduler hears the same: each stage re-attached to the job the dead head submitted
-    assert.equal(results.map((r) => r.jobs.filter((u) => u.action === 'reattached').map((u) => u.job)), [[ids[0]], [ids[1]]]);
+    // the scheduler hears the same: each stage re-attached to the job the dead head submitted for it
+    // (the two submissions race: map stage → job id instead of assuming an order)
+    const idOf = new Map(slurmJournal('run-k1').filter((l) => l.action === 'submitted').map((l) => [l.stage, l.jobId]));
+    assert.equal(results.map((r) => r.jobs.filter((u) => u.action === 'reattached').map((u) => u.job)), again.map((j) => [idOf.get(j.stage.id)]));
     assert.equal(results.map((r) => r.jobs.filter((u) => u.action === 'submitted')), [[], []]);
     // each stage started exactly once on the cluster
-    assert.equal(ranLog().filter((l) => /^k[12] /.test(l)).sort(), [`k1 ${ids[0]}`, `k2 ${ids[1]}`]);
+    assert.equal(ranLog().filter((l) => /^k[12] /.test(l)).sort(), [`k1 ${idOf.get('k1')}`, `k2 ${idOf.get('k2')}`]);
   });
 
   test('a job that finished while no head was watching is adopted, not rerun', async () => {

@@ -21,7 +21,9 @@ export const EXECUTOR_HELP = `  --executor NAME      where stages run: local (wo
                        kinds.<kind> {cpus, mem, time, gpus}, setup [...], pollIntervalMs
   --partition P, --account A, --qos Q   override the config file
   --sbatch OPT         extra sbatch option for every job (repeatable), e.g. --sbatch=--constraint=a100
-  --leave-jobs         on Ctrl-C leave the run's SLURM jobs running (the next run re-attaches)`;
+  --leave-jobs         on Ctrl-C leave the run's SLURM jobs running (the next run re-attaches)
+  Under slurm, --devices cpu:N only caps the jobs in flight (default cpu:64) and a stage
+  'on gpu' needs no local GPU: its job asks for --gres=gpu:k and SLURM places it.`;
 
 /** The executor the flags chose and the arguments left for the command. */
 export interface ExecutorChoice {
