@@ -394,7 +394,8 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
             journal(store, job.run, { stage: job.stage.id, key: job.key, jobId: rec.jobId, action: 'state', state: s.state || 'UNKNOWN',
               ...(s.node ? { node: s.node } : {}), ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}), ...(s.reason ? { reason: s.reason } : {}) }, hooks);
           }
-          if (s.phase === 'running' && !startedSent) {
+          // a short job can go from PENDING to done between two polls: it started if it was placed on a node
+          if (!startedSent && (s.phase === 'running' || (s.phase !== 'queued' && s.node !== undefined))) {
             startedSent = true;
             hooks.started({ job: rec.jobId, ...(s.node ? { node: s.node } : {}), device: nodeDevice(job, options) });
           }
