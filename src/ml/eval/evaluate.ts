@@ -44,8 +44,18 @@ export function classify(model: ClipModel, head: Head, x: Float32Array, n: numbe
 
 /** Accuracy and mean loss over the split (or its first maxExamples). */
 export function evaluate(model: ClipModel, head: Head, ds: TaskDataset, args: EvaluateArgs = {}): EvalResult {
-  if (head.dim !== model.config.projection_dim) throw new HeadMismatch(ds.name, `head has dim ${head.dim}, model projection_dim is ${model.config.projection_dim} (head built from another model?)`);
+  checkHead(head, model.config.projection_dim, ds);
+  return evaluateLogits(ds, model.config.vision_config.image_size, (x, n) => classify(model, head, x, n, args.ctx, args.trainedHead), args);
+}
+
+/** The head fits the model's feature size and the data set's classes, or a located error. */
+export function checkHead(head: Head, projectionDim: number, ds: TaskDataset): void {
+  if (head.dim !== projectionDim) throw new HeadMismatch(ds.name, `head has dim ${head.dim}, model projection_dim is ${projectionDim} (head built from another model?)`);
   if (head.numClasses !== ds.classnames.length) throw new HeadMismatch(ds.name, `head has ${head.numClasses} classes, dataset has ${ds.classnames.length}`);
+}
+
+/** The evaluation loop behind `evaluate` and the ensemble's: any logits function over batches of a split. */
+export function evaluateLogits(ds: TaskDataset, imageSize: number, logitsOf: (x: Float32Array, n: number) => tf.Tensor2D, args: Omit<EvaluateArgs, 'ctx' | 'trainedHead'> = {}): EvalResult {
   const total = Math.min(ds.size, args.maxExamples ?? ds.size);
   const bs = args.batchSize ?? 128;
   let correct = 0, lossSum = 0;
@@ -54,9 +64,9 @@ export function evaluate(model: ClipModel, head: Head, ds: TaskDataset, args: Ev
     const m = Math.min(bs, total - i);
     const idx = new Int32Array(m);
     for (let j = 0; j < m; j++) idx[j] = i + j;
-    const b = ds.batch(idx, model.config.vision_config.image_size);
+    const b = ds.batch(idx, imageSize);
     const [pred, loss] = tf.tidy(() => {
-      const logits = classify(model, head, b.x, b.n, args.ctx, args.trainedHead);
+      const logits = logitsOf(b.x, b.n);
       return [tf.argMax(logits, 1), crossEntropy(logits, b.y)] as const;
     });
     const p = pred.dataSync();

@@ -10,10 +10,9 @@ import { copyFile, link, mkdir, readdir, readFile, rename, writeFile } from 'nod
 import { join } from 'node:path';
 import { loadClip } from '../models/loadClip.js';
 import type { ClipModel } from '../models/clip.js';
-import { classify, HeadMismatch, type EvalResult, type EvaluateArgs } from '../eval/evaluate.js';
+import { checkHead, classify, evaluateLogits, type EvalResult, type EvaluateArgs } from '../eval/evaluate.js';
 import type { Head } from '../heads/head.js';
 import type { TaskDataset } from '../data/types.js';
-import { crossEntropy } from '../models/ops.js';
 
 /** the file that marks a folder as an ensemble */
 export const ENSEMBLE_FILE = 'ensemble.json';
@@ -104,26 +103,6 @@ export function predictEnsemble(models: readonly ClipModel[], head: Head, x: Flo
 /** Accuracy and mean loss of an ensemble on a task split: the same figures `evaluate` reports for one model. */
 export function evaluateEnsemble(ens: LoadedEnsemble, head: Head, ds: TaskDataset, args: Omit<EvaluateArgs, 'ctx' | 'trainedHead'> = {}): EvalResult {
   const first = ens.models[0]!;
-  if (head.dim !== first.config.projection_dim) throw new HeadMismatch(ds.name, `head has dim ${head.dim}, ensemble members have projection_dim ${first.config.projection_dim}`);
-  if (head.numClasses !== ds.classnames.length) throw new HeadMismatch(ds.name, `head has ${head.numClasses} classes, dataset has ${ds.classnames.length}`);
-  const total = Math.min(ds.size, args.maxExamples ?? ds.size);
-  const bs = args.batchSize ?? 128;
-  let correct = 0, lossSum = 0;
-  for (let i = 0; i < total; i += bs) {
-    if (args.signal?.aborted) throw args.signal.reason instanceof Error ? args.signal.reason : new Error('evaluation aborted');
-    const m = Math.min(bs, total - i);
-    const idx = new Int32Array(m);
-    for (let j = 0; j < m; j++) idx[j] = i + j;
-    const b = ds.batch(idx, first.config.vision_config.image_size);
-    const [pred, loss] = tf.tidy(() => {
-      const logits = predictEnsemble(ens.models, head, b.x, b.n, ens.weights);
-      return [tf.argMax(logits, 1), crossEntropy(logits, b.y)] as const;
-    });
-    const p = pred.dataSync();
-    for (let j = 0; j < m; j++) if (p[j] === b.y[j]) correct++;
-    lossSum += loss.dataSync()[0]! * m;
-    pred.dispose(); loss.dispose();
-    args.onProgress?.(i + m, total);
-  }
-  return { accuracy: total ? correct / total : 0, loss: total ? lossSum / total : 0, n: total };
+  checkHead(head, first.config.projection_dim, ds);
+  return evaluateLogits(ds, first.config.vision_config.image_size, (x, n) => predictEnsemble(ens.models, head, x, n, ens.weights), args);
 }
