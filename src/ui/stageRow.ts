@@ -157,7 +157,11 @@ function cell(s: StageState, id: ColumnId, width: number): Segment {
     }
     case 'steps': return { text: s.step !== undefined && s.total !== undefined ? `${formatCount(s.step)}/${formatCount(s.total)}` : '' };
     case 'loss': return { text: formatLoss(s.loss), color: 'magenta' };
-    case 'acc': return { text: formatPercent(s.accuracy ?? s.metrics?.['accuracy']) };
+    case 'acc': {
+      const a = s.accuracy ?? s.metrics?.['accuracy'];
+      // "100.0%" would not fit the 5-wide column
+      return { text: a !== undefined && a >= 0.9995 ? '100%' : formatPercent(a) };
+    }
     case 'rate': return { text: s.status === 'running' ? formatRate(s.throughput) : '', dim: true };
     case 'eta': {
       const eta = etaSeconds(s);
