@@ -10,7 +10,10 @@ import type { Store } from './Store.js';
 /** A run id that sorts by start time: YYYYMMDD-HHMMSS-xxxx (UTC). */
 export function newRunId(now: Date = new Date()): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}-${randomBytes(2).toString('hex')}`;
+  // the 4 hex digits are the millisecond (high 10 bits) and 6 random bits, so ids of two runs
+  // started within one second still sort by start time (`fbw runs`, `last`)
+  const tail = ((now.getUTCMilliseconds() << 6) | (randomBytes(1)[0]! & 0x3f)).toString(16).padStart(4, '0');
+  return `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}-${tail}`;
 }
 
 /**

@@ -92,6 +92,9 @@ test('journal: one event per line, a torn last line (crash mid-write) is dropped
   const dir = tempDir();
   const run = newRunId();
   assert.match(run, /^\d{8}-\d{6}-[0-9a-f]{4}$/);
+  // regression: two runs in the same second listed out of order (the suffix was random)
+  const a = newRunId(new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 5))), b = newRunId(new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 998)));
+  assert.ok(a < b, `${a} sorts before ${b}`);
   const j = new Journal(join(dir, run));
   j.append({ t: 1, run, event: 'queued', stage: 's', key: 'k' });
   j.append({ t: 2, run, event: 'cached', stage: 's2', key: 'k2' });
