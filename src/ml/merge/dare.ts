@@ -30,6 +30,17 @@ export function dareTransform(p: ResolvedParams): (c: Chunk, k: number, tv: Floa
   };
 }
 
+/** θ_pre + s · Σ DARE-dropped task vectors, chunk by chunk with one reused scratch buffer. */
+function dareTaskArithmeticKernel(s: number, t: ReturnType<typeof dareTransform>): { apply(c: Parameters<typeof taskArithmeticApply>[0], out: Float32Array): void } {
+  let scratch = new Float32Array(0);
+  return {
+    apply(c, out) {
+      if (scratch.length < c.length) scratch = new Float32Array(c.length);
+      taskArithmeticApply(c, out, s, scratch, t);
+    },
+  };
+}
+
 /** DARE on top of task arithmetic (FusionBench's DareTaskArithmetic). */
 export const dareTaskArithmetic: MergeMethod = {
   name: 'dare_task_arithmetic',
@@ -38,17 +49,7 @@ export const dareTaskArithmetic: MergeMethod = {
   citation: 'Yu et al., DARE (Super Mario), ICML 2024 (arXiv 2311.03099)',
   needsBase: true,
   params: [{ name: 'scaling_factor', type: 'number', default: 0.3, doc: 'λ multiplying the summed task vectors' }, ...dareParams],
-  async prepare(p) {
-    const s = get.num(p, 'scaling_factor');
-    const t = dareTransform(p);
-    let scratch = new Float32Array(0);
-    return {
-      apply(c, out) {
-        if (scratch.length < c.length) scratch = new Float32Array(c.length);
-        taskArithmeticApply(c, out, s, scratch, t);
-      },
-    };
-  },
+  prepare: async (p) => dareTaskArithmeticKernel(get.num(p, 'scaling_factor'), dareTransform(p)),
 };
 
 /** DARE on top of simple averaging: task arithmetic with scaling_factor 1/N (FusionBench's DareSimpleAverage). */
@@ -59,17 +60,7 @@ export const dareSimpleAverage: MergeMethod = {
   citation: 'Yu et al., DARE (Super Mario), ICML 2024 (arXiv 2311.03099)',
   needsBase: true,
   params: dareParams,
-  async prepare(p, ctx) {
-    const s = 1 / ctx.numModels;
-    const t = dareTransform(p);
-    let scratch = new Float32Array(0);
-    return {
-      apply(c, out) {
-        if (scratch.length < c.length) scratch = new Float32Array(c.length);
-        taskArithmeticApply(c, out, s, scratch, t);
-      },
-    };
-  },
+  prepare: async (p, ctx) => dareTaskArithmeticKernel(1 / ctx.numModels, dareTransform(p)),
 };
 
 /** DARE on top of TIES (FusionBench's DareTiesMerging): drop first, then trim/elect/merge. */
