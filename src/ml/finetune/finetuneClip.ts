@@ -153,6 +153,23 @@ function runIdentity(method: FinetuneMethod, a: object, ds: TaskDataset, head: H
   return createHash('sha256').update(JSON.stringify({ method, a, data: ds.fingerprint, head: head.task, classes: head.numClasses })).digest('hex').slice(0, 16);
 }
 
+/**
+ * The seeded streams and trained variables of a fine-tune, shared by the single-task and
+ * multi-task loops so both draw LoRA init, data order and dropout noise the same way.
+ */
+export function trainingSetup(model: ClipModel, method: FinetuneMethod, lora: LoraConfig, seed: number): {
+  initRng: SeededRng; dataRng: SeededRng; noiseRng: SeededRng; adapters: LoraAdapters | undefined; vars: Map<string, tf.Variable>;
+} {
+  const initRng = new SeededRng((seed + 0x51ed) >>> 0);
+  const dataRng = new SeededRng(seed >>> 0);
+  const noiseRng = new SeededRng((seed ^ 0x9e3779b9) >>> 0);
+  const adapters = method === 'lora' || method === 'l_lora' ? new LoraAdapters(model.config, lora, method === 'l_lora', initRng) : undefined;
+  const vars = new Map<string, tf.Variable>();
+  for (const k of trainedDenseNames(model, method, lora)) vars.set(k, model.get(k));
+  if (adapters) for (const [k, x] of adapters.variables()) vars.set(k, x);
+  return { initRng, dataRng, noiseRng, adapters, vars };
+}
+
 /** Fine-tune `model` (mutated in place for dense methods) on `train` against `head`. */
 export async function finetuneClip(model: ClipModel, head: Head, train: TaskDataset, args: FinetuneArgs): Promise<FinetuneResult> {
   const lr0 = args.learning_rate ?? 1e-5;
@@ -172,14 +189,7 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
   const v = cfg.vision_config;
   const S = v.image_size;
 
-  const initRng = new SeededRng((seed + 0x51ed) >>> 0);
-  const dataRng = new SeededRng(seed >>> 0);
-  const noiseRng = new SeededRng((seed ^ 0x9e3779b9) >>> 0);
-
-  const adapters = args.method === 'lora' || args.method === 'l_lora' ? new LoraAdapters(cfg, lora, args.method === 'l_lora', initRng) : undefined;
-  const vars = new Map<string, tf.Variable>();
-  for (const k of trainedDenseNames(model, args.method, lora)) vars.set(k, model.get(k));
-  if (adapters) for (const [k, x] of adapters.variables()) vars.set(k, x);
+  const { dataRng, noiseRng, adapters, vars } = trainingSetup(model, args.method, lora, seed);
   let trainedHead: { w: tf.Variable; b: tf.Variable } | undefined;
   if (headKind === 'linear') {
     const scaled = new Float32Array(head.weight.length);

@@ -7,7 +7,6 @@
 // tensors, Adam moments, every task's data order and position, and the RNG states.
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { SeededRng } from '../data/SeededRng.js';
 import { encodeImage, patchify, type ClipModel, type ForwardContext } from '../models/clip.js';
 import { crossEntropy } from '../models/ops.js';
 import { headLogits } from '../heads/head.js';
@@ -15,7 +14,7 @@ import type { NamedTensor } from '../io/safetensors.js';
 import { Adam, cosineLr } from './adam.js';
 import { DEFAULT_LORA, LoraAdapters, type LoraConfig } from './lora.js';
 import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from './checkpoint.js';
-import { TrainingInterrupted, trainedDenseNames, type FinetuneArgs } from './finetuneClip.js';
+import { TrainingInterrupted, trainingSetup, type FinetuneArgs } from './finetuneClip.js';
 import { TaskListError, type TaskSplits } from './continual.js';
 
 /** The CLIP fine-tune arguments; batch_size is per task. */
@@ -64,13 +63,7 @@ export async function multitaskFinetune(model: ClipModel, tasks: readonly TaskSp
   const S = v.image_size;
   const g = S / v.patch_size;
 
-  const initRng = new SeededRng((seed + 0x51ed) >>> 0);
-  const dataRng = new SeededRng(seed >>> 0);
-  const noiseRng = new SeededRng((seed ^ 0x9e3779b9) >>> 0);
-  const adapters = args.method === 'lora' || args.method === 'l_lora' ? new LoraAdapters(cfg, lora, args.method === 'l_lora', initRng) : undefined;
-  const vars = new Map<string, tf.Variable>();
-  for (const k of trainedDenseNames(model, args.method, lora)) vars.set(k, model.get(k));
-  if (adapters) for (const [k, x] of adapters.variables()) vars.set(k, x);
+  const { dataRng, noiseRng, adapters, vars } = trainingSetup(model, args.method, lora, seed);
   const trainableParams = [...vars.values()].reduce((a, x) => a + x.size, 0);
   log(`multi-task ${args.method} on ${names.join(', ')}: ${trainableParams} trainable parameters, batch ${bsPer.join('/')} per task`);
   const adam = new Adam(vars, { learningRate: lr0, weightDecay: wd });
