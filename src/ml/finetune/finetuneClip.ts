@@ -170,6 +170,20 @@ export function trainingSetup(model: ClipModel, method: FinetuneMethod, lora: Lo
   return { initRng, dataRng, noiseRng, adapters, vars };
 }
 
+/** Put a checkpoint's trained variables and Adam moments/step back (both training loops resume this way). */
+export function restoreTrainable(ck: { readonly tensors: ReadonlyMap<string, NamedTensor>; readonly path: string }, vars: ReadonlyMap<string, tf.Variable>, adam: Adam, adamT: number): void {
+  tf.tidy(() => {
+    for (const [k, x] of vars) {
+      const p = ck.tensors.get(`param/${k}`), m = ck.tensors.get(`m/${k}`), vv = ck.tensors.get(`v/${k}`);
+      if (!p || !m || !vv) throw new Error(`checkpoint ${ck.path} lacks tensor '${k}'`);
+      x.assign(tf.tensor(p.data, x.shape));
+      adam.m.get(k)!.assign(tf.tensor(m.data, x.shape));
+      adam.v.get(k)!.assign(tf.tensor(vv.data, x.shape));
+    }
+  });
+  adam.t = adamT;
+}
+
 /** Fine-tune `model` (mutated in place for dense methods) on `train` against `head`. */
 export async function finetuneClip(model: ClipModel, head: Head, train: TaskDataset, args: FinetuneArgs): Promise<FinetuneResult> {
   const lr0 = args.learning_rate ?? 1e-5;
@@ -241,16 +255,7 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
     const ck = await readLatestCheckpoint(args.checkpointDir, identity, log);
     if (ck) {
       const st = ck.state;
-      for (const [k, x] of vars) {
-        const p = ck.tensors.get(`param/${k}`), m = ck.tensors.get(`m/${k}`), vv = ck.tensors.get(`v/${k}`);
-        if (!p || !m || !vv) throw new Error(`checkpoint ${ck.path} lacks tensor '${k}'`);
-        tf.tidy(() => {
-          x.assign(tf.tensor(p.data, x.shape));
-          adam.m.get(k)!.assign(tf.tensor(m.data, x.shape));
-          adam.v.get(k)!.assign(tf.tensor(vv.data, x.shape));
-        });
-      }
-      adam.t = st.adamT;
+      restoreTrainable(ck, vars, adam, st.adamT);
       dataRng.setState(st.dataRng);
       noiseRng.setState(st.noiseRng);
       step = st.step; epoch = st.epoch; cursor = st.cursor; order = [...st.order];

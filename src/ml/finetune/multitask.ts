@@ -14,7 +14,7 @@ import type { NamedTensor } from '../io/safetensors.js';
 import { Adam, cosineLr } from './adam.js';
 import { DEFAULT_LORA, LoraAdapters, type LoraConfig } from './lora.js';
 import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from './checkpoint.js';
-import { TrainingInterrupted, trainingSetup, type FinetuneArgs } from './finetuneClip.js';
+import { TrainingInterrupted, restoreTrainable, trainingSetup, type FinetuneArgs } from './finetuneClip.js';
 import { TaskListError, type TaskSplits } from './continual.js';
 
 /** The CLIP fine-tune arguments; batch_size is per task. */
@@ -92,16 +92,7 @@ export async function multitaskFinetune(model: ClipModel, tasks: readonly TaskSp
     const ck = await readLatestCheckpoint(args.checkpointDir, identity, log);
     if (ck) {
       const st = ck.state as MultitaskCheckpointState;
-      tf.tidy(() => {
-        for (const [k, x] of vars) {
-          const p = ck.tensors.get(`param/${k}`), m = ck.tensors.get(`m/${k}`), vv = ck.tensors.get(`v/${k}`);
-          if (!p || !m || !vv) throw new Error(`checkpoint ${ck.path} lacks tensor '${k}'`);
-          x.assign(tf.tensor(p.data, x.shape));
-          adam.m.get(k)!.assign(tf.tensor(m.data, x.shape));
-          adam.v.get(k)!.assign(tf.tensor(vv.data, x.shape));
-        }
-      });
-      adam.t = st.adamT;
+      restoreTrainable(ck, vars, adam, st.adamT);
       dataRng.setState(st.dataRng);
       noiseRng.setState(st.noiseRng);
       step = st.step; orders = st.orders.map((o) => [...o]); cursors = [...st.cursors]; epochs = [...st.epochs];
