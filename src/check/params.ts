@@ -2,7 +2,7 @@
 // validated with ajv against its parameter's JSON Schema, so an error points at the exact value.
 // Shared by the checker (diagnostics) and the compiler (resolved params, sweep points).
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
-import type { Json } from '../compile/ir.js';
+import type { Json } from '../util/json.js';
 import { error, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 import type { JsonSchema, MethodDef } from '../registry/index.js';
 import type * as A from '../syntax/ast.js';

@@ -3,17 +3,12 @@
 // change it only with care, and keep it plain data (JSON-serialisable) so a stage
 // can be shipped to a worker process or a SLURM job as-is.
 
-/** JSON value, as stored in resolved parameters. */
-export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+import type { Json } from '../util/json.js';
+import type { SourceRef } from '../diagnostics/sourceRef.js';
+import type { StageKind } from '../registry/stageKind.js';
 
-/** A location in a .fbw source file (1-based line/column, 0-based offsets, end exclusive). */
-export interface SourceRef {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  readonly offset: number;
-  readonly endOffset: number;
-}
+// the shared vocabulary lives on lower floors; re-exported so the phases above have one contract
+export type { Json, SourceRef, StageKind };
 
 /** What flows along an edge. */
 export type ArtifactType =
@@ -21,19 +16,6 @@ export type ArtifactType =
   | 'head'     // a classification head: zero-shot text embeddings (or a trained linear head) for one task
   | 'metrics'  // metrics.json of one evaluation (model x task)
   | 'report';  // report.{md,csv,json,html}
-
-/** Stage kinds; every switch over them must be exhaustive. */
-export type StageKind =
-  | 'pretrained'     // resolve a model declaration to weights on disk (built-in, local snapshot, bundled tiny)
-  | 'pretrain'       // contrastive image-text pretraining (how the bundled tiny CLIP is made)
-  | 'zeroshot_head'  // class names x templates -> normalised text embeddings, per task
-  | 'finetune'       // full / lora / l_lora / bitfit / linear-head fine-tune on one task
-  | 'continual'      // sequential fine-tune over tasks (optimizer reset per task)
-  | 'multitask'      // one model trained on all tasks at once
-  | 'merge'          // average, task_arithmetic, ties, dare, fisher, regmean, adamerging, ...
-  | 'ensemble'       // not a weight merge: averaged logits of several models (output is a 'model' folder listing members)
-  | 'eval'           // one model on one task -> metrics
-  | 'report';        // all metrics of a run -> report files
 
 export interface StageInput {
   /** id of the producing stage */

@@ -10,7 +10,7 @@ import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StageKind } from '../compile/ir.js';
 import type { GradientAllReduce } from '../ml/finetune/finetuneClip.js';
-import type { StageJob, WireError } from './protocol.js';
+import type { StageJob, WireError } from '../protocol/stageJob.js';
 
 const RANK_WORKER = fileURLToPath(new URL('./rankWorker.js', import.meta.url));
 

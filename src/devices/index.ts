@@ -2,5 +2,5 @@
 export { parseDevices, defaultDevices, slotRequest, deviceEnv, DevicesInvalid, DeviceUnavailable, type DeviceSlot } from './deviceSlots.js';
 export { localExecutor, type LocalExecutorOptions } from './localExecutor.js';
 export { runStageJob } from './runStageJob.js';
-export { toWire, type StageJob, type WireError, type ToWorker, type FromWorker } from './protocol.js';
+export { toWire, type StageJob, type WireError, type ToWorker, type FromWorker } from '../protocol/stageJob.js';
 export { startDataParallel, rankReducer, jobDevices, rankEnv, DataParallelRankFailed, DATA_PARALLEL_KINDS, type DataParallelGroup } from './dataParallel.js';

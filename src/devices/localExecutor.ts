@@ -4,8 +4,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Executor, ExecHooks, ExecOutcome } from '../scheduler/executor.js';
-import type { FromWorker, StageJob } from './protocol.js';
+import type { Executor, ExecHooks, ExecOutcome } from '../protocol/executor.js';
+import type { FromWorker, StageJob } from '../protocol/stageJob.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 

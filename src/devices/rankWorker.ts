@@ -5,7 +5,7 @@
 // this process exits at once.
 import type { StageContext } from '../stages/contract.js';
 import { stageImpl } from '../stages/registry.js';
-import { toWire } from './protocol.js';
+import { toWire } from '../protocol/stageJob.js';
 import { ReduceTimer, rankLog, rankReducer, type FromRank, type ToRank } from './dataParallel.js';
 
 process.on('SIGTERM', () => { /* rank 0 checkpoints and then closes our channel */ });

@@ -4,10 +4,10 @@
 import { appendFileSync, mkdirSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import type { StageContext } from '../stages/contract.js';
-import type { StageProgress } from '../scheduler/events.js';
+import type { StageProgress } from '../protocol/events.js';
 import { stageImpl } from '../stages/registry.js';
 import { CHECKPOINT_STATE } from '../plan/planRun.js';
-import { toWire, type FromWorker, type StageJob } from './protocol.js';
+import { toWire, type FromWorker, type StageJob } from '../protocol/stageJob.js';
 import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGroup } from './dataParallel.js';
 
 const PROGRESS_EVERY_MS = 200;

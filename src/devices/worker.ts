@@ -7,7 +7,7 @@
 // EVENTS.jsonl (for executors without an IPC channel, such as SLURM batch jobs).
 import { readFileSync, appendFileSync } from 'node:fs';
 import { runStageJob } from './runStageJob.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from '../protocol/stageJob.js';
 
 const controller = new AbortController();
 process.on('SIGTERM', () => controller.abort());

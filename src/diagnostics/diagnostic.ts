@@ -1,8 +1,8 @@
 // Diagnostics are plain data so the checker, the CLI, tests and editors all share one shape.
-import type { SourceRef } from '../compile/ir.js';
+import type { SourceRef } from './sourceRef.js';
 import type { DiagnosticCode } from './codes.js';
 
-/** A located range in a .fbw file (same shape as the IR's SourceRef, so stages can point back at source). */
+/** A located range in a .fbw file (the IR's stages carry the same SourceRef, so they can point back at source). */
 export type Span = SourceRef;
 
 /** Errors fail `fbw check`; warnings are printed only. */

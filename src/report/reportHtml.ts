@@ -5,7 +5,7 @@ import { leadingRowIndex } from './buildReport.js';
 import type { Report } from './buildReport.js';
 import { bestPerColumn } from './reportMarkdown.js';
 import { escapeXml, groupedBarChart, lineChart } from './svgCharts.js';
-import { formatDuration } from '../ui/format.js';
+import { formatDuration } from '../util/formatDuration.js';
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}.meta{color:#666}

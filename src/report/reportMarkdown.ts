@@ -2,7 +2,7 @@
 // a fine-tuning summary; readable in a terminal (`fbw show`) and on GitHub.
 
 import { leadingRowIndex, type Report } from './buildReport.js';
-import { formatDuration } from '../ui/format.js';
+import { formatDuration } from '../util/formatDuration.js';
 
 function esc(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -3,8 +3,8 @@
 import { rmSync, readdirSync } from 'node:fs';
 import { dirname, resolve, join } from 'node:path';
 import type { Graph } from '../compile/ir.js';
-import type { RunEvent } from './events.js';
-import type { Executor } from './executor.js';
+import type { RunEvent } from '../protocol/events.js';
+import type { Executor } from '../protocol/executor.js';
 import { Store } from '../store/Store.js';
 import { Journal, newRunId, writeRunRecord } from '../store/journal.js';
 import { acquireLock, waitForLock, type LockInfo } from '../store/lock.js';

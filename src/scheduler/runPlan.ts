@@ -12,13 +12,13 @@ import * as Schedule from 'effect/Schedule';
 import * as Semaphore from 'effect/Semaphore';
 import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync, statSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
-import type { RunEvent } from './events.js';
-import type { Executor, ExecOutcome } from './executor.js';
+import type { RunEvent } from '../protocol/events.js';
+import type { Executor, ExecOutcome } from '../protocol/executor.js';
 import type { Plan, PlannedStage } from '../plan/planRun.js';
 import type { Store } from '../store/Store.js';
 import { MANIFEST } from '../store/manifest.js';
 import { slotRequest, deviceEnv, type DeviceSlot } from '../devices/deviceSlots.js';
-import type { StageJob, WireError } from '../devices/protocol.js';
+import type { StageJob, WireError } from '../protocol/stageJob.js';
 
 /** A stage failed for a reason of its own (or, when transient, one worth retrying). */
 export class StageFailed extends Data.TaggedError('StageFailed')<{ readonly stage: string; readonly error: WireError }> {}

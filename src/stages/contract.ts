@@ -3,7 +3,7 @@
 // inputs and writes its outputs into `outDir`. It never touches the store directly.
 
 import type { Stage } from '../compile/ir.js';
-import type { StageProgress } from '../scheduler/events.js';
+import type { StageProgress } from '../protocol/events.js';
 import type { GradientAllReduce } from '../ml/finetune/finetuneClip.js';
 
 export interface StageContext {

@@ -1,7 +1,7 @@
 // Canonical encodings for anything hashed into a key: equal values must give equal bytes
 // whatever the key order of their objects, and no two different component lists may collide.
 import { createHash } from 'node:crypto';
-import type { Json } from '../compile/ir.js';
+import type { Json } from '../util/json.js';
 
 /** JSON with object keys sorted at every level, so equal values encode identically. */
 export function canonicalJson(value: Json | undefined): string {

@@ -3,7 +3,7 @@
 import { openSync, writeSync, closeSync, readFileSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { RunEvent } from '../scheduler/events.js';
+import type { RunEvent } from '../protocol/events.js';
 import type { Graph } from '../compile/ir.js';
 import type { Store } from './Store.js';
 

@@ -1,6 +1,6 @@
 // What a stage key is made of (DESIGN.md §3). Persisted in every manifest and in the stage
 // index, so `fbw why` can say which component changed since the last committed result.
-import type { Json } from '../compile/ir.js';
+import type { Json } from '../util/json.js';
 import { canonicalJson, lengthPrefixed, sha256 } from './canonical.js';
 
 export interface KeyInput {

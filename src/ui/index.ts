@@ -4,7 +4,7 @@
 import './reactProduction.js';
 import React from 'react';
 import { render, type Instance } from 'ink';
-import type { RunEvent } from '../scheduler/events.js';
+import type { RunEvent } from '../protocol/events.js';
 import { initialRunState, reduceRun, type RunState } from './reduceRun.js';
 import { RunView } from './RunView.js';
 import { PlainLines } from './plainLines.js';

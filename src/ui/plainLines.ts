@@ -1,7 +1,7 @@
 // Plain, greppable lines for pipes and CI: one line per event that matters, no cursor
 // movement, progress at most every 10 % or 10 s per stage so logs stay readable.
 
-import type { RunEvent } from '../scheduler/events.js';
+import type { RunEvent } from '../protocol/events.js';
 import { clock, formatDuration, formatLoss, formatPercent, formatRate } from './format.js';
 import { etaSeconds, initialRunState, jobLabel, reduceRun, type RunState } from './reduceRun.js';
 

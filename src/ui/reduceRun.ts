@@ -4,7 +4,7 @@
 // and id lists are shared and grown in place (a state is consumed linearly: keep only the
 // latest), while every StageState is replaced, never mutated, so a row snapshot stays valid.
 
-import type { JobRef, RunEvent } from '../scheduler/events.js';
+import type { JobRef, RunEvent } from '../protocol/events.js';
 
 /** Where a stage is in its life; terminal ones are done, cached, failed, skipped. */
 export type StageStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'done' | 'cached' | 'failed' | 'skipped' | 'interrupted';

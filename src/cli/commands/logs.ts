@@ -3,7 +3,8 @@
 
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command, CommandIO } from '../command.js';
-import { computingRun, findStore, loadRun, parseArgs, resolveStage, RunNotFound, stageLogPath, UsageError, type PastRun } from '../../ui/pastRun.js';
+import { computingRun, findStore, loadRun, resolveStage, RunNotFound, stageLogPath, type PastRun } from '../../ui/pastRun.js';
+import { parseArgs, UsageError } from '../parseArgs.js';
 import { isTerminal } from '../../ui/reduceRun.js';
 import { JournalLineInvalid } from '../../store/journal.js';
 

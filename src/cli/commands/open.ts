@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command, CommandIO } from '../command.js';
-import { findStore, loadRun, parseArgs, reportDir, RunNotFound, UsageError } from '../../ui/pastRun.js';
+import { findStore, loadRun, reportDir, RunNotFound } from '../../ui/pastRun.js';
+import { parseArgs, UsageError } from '../parseArgs.js';
 import { JournalLineInvalid } from '../../store/journal.js';
 
 const HELP = `Usage: fbw open RUN [--store DIR] [--format html|md|csv|json]

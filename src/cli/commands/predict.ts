@@ -49,7 +49,7 @@ Examples:
     await initBackend('cpu');
     let modelPath = resolve(io.cwd, modelArg);
     if (modelArg === 'clip-tiny') {
-      const { projectRoot } = await import('../../stages/pretrained.js');
+      const { projectRoot } = await import('../../util/projectRoot.js');
       modelPath = resolve(projectRoot(), 'models', 'clip-tiny');
     }
     const model = await loadClip(modelPath);

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command, CommandIO } from '../command.js';
-import { findStore, loadRun, parseArgs, reportDir, RunNotFound, UsageError, type PastRun } from '../../ui/pastRun.js';
+import { findStore, loadRun, reportDir, RunNotFound, type PastRun } from '../../ui/pastRun.js';
+import { parseArgs, UsageError } from '../parseArgs.js';
 import { countStages, type StageState } from '../../ui/reduceRun.js';
 import { statusSymbol } from '../../ui/stageRow.js';
 import { fit, formatDuration, formatPercent } from '../../ui/format.js';

@@ -9,7 +9,7 @@ import { SafetensorsReader, SafetensorsWriter } from '../io/safetensors.js';
 import { newVariable } from '../models/clip.js';
 import { ResNetModel } from './resnet.js';
 import { parseResNetConfig, resnetTensorShapes, type ResNetConfig } from './resnetConfig.js';
-import type { Json } from '../../compile/ir.js';
+import type { Json } from '../../util/json.js';
 
 /** The folder is not a loadable ResNet: names the file/tensor and how to fix it. */
 export class ResNetLoadError extends Error {

@@ -1,6 +1,6 @@
 // ResNetConfig as Hugging Face transformers defines it (configuration_resnet.py): the fields
 // that decide the tensor names and shapes of ResNetForImageClassification, with HF's defaults.
-import type { Json } from '../../compile/ir.js';
+import type { Json } from '../../util/json.js';
 
 /** The parts of a ResNet config.json that shape the network. */
 export interface ResNetConfig {

@@ -1,6 +1,6 @@
 // CLIPConfig as Hugging Face writes it (transformers CLIPConfig: text_config / vision_config),
 // reduced to the fields the towers use; unknown fields are kept so a saved config round-trips.
-import type { Json } from '../../compile/ir.js';
+import type { Json } from '../../util/json.js';
 
 /** One tower's hyper-parameters (HF CLIPVisionConfig / CLIPTextConfig). */
 export interface TowerConfig {

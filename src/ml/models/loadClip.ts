@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { SafetensorsReader, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { clipParamShapes, parseClipConfig, type ClipConfig } from './clipConfig.js';
 import { ClipModel, newVariable } from './clip.js';
-import type { Json } from '../../compile/ir.js';
+import type { Json } from '../../util/json.js';
 
 /** The model path holds no loadable weights, or weights that do not fit the config. */
 export class ModelLoadError extends Error {

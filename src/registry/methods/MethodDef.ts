@@ -1,6 +1,6 @@
 // What the language knows about one method: where it may appear, its parameters as a JSON Schema
 // (with the seeds' / FusionBench's names and defaults), and constraints JSON Schema cannot say well.
-import type { StageKind } from '../../compile/ir.js';
+import type { StageKind } from '../stageKind.js';
 
 /** Where a method name may appear in a workflow. */
 export type MethodRole =

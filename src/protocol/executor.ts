@@ -1,7 +1,7 @@
 // Where a ready stage runs. The scheduler keeps orchestrating (keys, store, journal, events);
 // an executor only runs a StageJob somewhere and reports back: `local` forks a worker process
-// per stage (src/devices/localExecutor.ts); other executors (SLURM) implement the same shape.
-import type { StageJob, WireError, FromWorker } from '../devices/protocol.js';
+// per stage (devices/localExecutor.ts); other executors (SLURM) implement the same shape.
+import type { StageJob, WireError, FromWorker } from './stageJob.js';
 import type { JobAction } from './events.js';
 
 /** One change of a stage's cluster job (the scheduler journals it as a `job` event). */

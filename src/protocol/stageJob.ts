@@ -1,7 +1,7 @@
 // The job a worker runs and the messages it exchanges with the scheduler (over the fork IPC
 // channel locally; as JSON lines when a stage runs standalone, e.g. as a SLURM job).
 import type { Stage } from '../compile/ir.js';
-import type { StageProgress } from '../scheduler/events.js';
+import type { StageProgress } from './events.js';
 
 /** Everything needed to run one stage anywhere: plain JSON. */
 export interface StageJob {

@@ -1,0 +1,48 @@
+// The content hash of a pretrained model's files, part of its stage key (the files' content
+// identifies the model; where it lives and what it is called do not), with a cache so an
+// unchanged multi-GB snapshot is hashed once.
+import { readFileSync, realpathSync, statSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ResolvedModel } from '../ml/models/locateModel.js';
+import { hashFileSync } from '../store/manifest.js';
+import { canonicalJson, sha256 } from '../store/canonical.js';
+
+interface HashCacheEntry { readonly stamp: string; readonly sha256: string }
+
+/** sha256 of each file, cached by path + inode + size + mtime + ctime in `cacheFile`. */
+export class FileHashCache {
+  private entries: Map<string, HashCacheEntry> | undefined;
+  private dirty = false;
+  constructor(readonly cacheFile: string) {}
+  private load(): Map<string, HashCacheEntry> {
+    if (!this.entries) {
+      this.entries = new Map();
+      try { for (const [k, v] of Object.entries(JSON.parse(readFileSync(this.cacheFile, 'utf8')) as Record<string, HashCacheEntry>)) this.entries.set(k, v); } catch { /* empty */ }
+    }
+    return this.entries;
+  }
+  hash(path: string): string {
+    const real = realpathSync(path);
+    const s = statSync(real, { bigint: true });
+    const stamp = `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    const m = this.load();
+    const hit = m.get(real);
+    if (hit && hit.stamp === stamp) return hit.sha256;
+    const h = hashFileSync(real).sha256;
+    m.set(real, { stamp, sha256: h });
+    this.dirty = true;
+    return h;
+  }
+  flush(): void {
+    if (!this.dirty || !this.entries) return;
+    mkdirSync(dirname(this.cacheFile), { recursive: true });
+    writeFileSync(`${this.cacheFile}.tmp-${process.pid}`, JSON.stringify(Object.fromEntries(this.entries)));
+    renameSync(`${this.cacheFile}.tmp-${process.pid}`, this.cacheFile);
+    this.dirty = false;
+  }
+}
+
+/** Content hash of a resolved model (file names and their sha256), part of the stage key. */
+export function modelContentHash(m: ResolvedModel, cache: FileHashCache): string {
+  return sha256(canonicalJson(m.files.map((f) => [f.name, cache.hash(f.path)])));
+}
