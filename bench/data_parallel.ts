@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Stage } from '../src/compile/ir.js';
-import type { StageJob } from '../src/devices/protocol.js';
+import type { StageJob } from '../src/protocol/stageJob.js';
 import { initBackend } from '../src/ml/backend/initBackend.js';
 import { loadClip } from '../src/ml/models/loadClip.js';
 import { buildZeroshotHead, tokenizerFor } from '../src/ml/heads/zeroshotHead.js';

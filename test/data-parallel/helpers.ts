@@ -11,7 +11,7 @@ import { loadTask, taskInfo } from '../../src/ml/data/index.js';
 import { finetuneClip, type FinetuneArgs } from '../../src/ml/finetune/finetuneClip.js';
 import { readSafetensors, type NamedTensor } from '../../src/ml/io/safetensors.js';
 import { runStageJob } from '../../src/devices/runStageJob.js';
-import type { FromWorker, StageJob } from '../../src/devices/protocol.js';
+import type { FromWorker, StageJob } from '../../src/protocol/stageJob.js';
 import { tinyClipDir } from '../ml-model/helpers.js';
 
 export const TASK = 'synth_shapes';

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph, Stage } from '../../src/compile/ir.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 import { runGraph } from '../../src/scheduler/runGraph.js';
 import { readSafetensors } from '../../src/ml/io/safetensors.js';
 import { tempDir, tinyClipDir } from '../ml-model/helpers.js';

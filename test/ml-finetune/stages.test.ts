@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Stage } from '../../src/compile/ir.js';
 import type { StageContext } from '../../src/stages/contract.js';
 import { StageInterrupted } from '../../src/stages/contract.js';
-import type { StageProgress } from '../../src/scheduler/events.js';
+import type { StageProgress } from '../../src/protocol/events.js';
 import { runZeroshotHead } from '../../src/stages/zeroshot_head.js';
 import { runFinetune } from '../../src/stages/finetune.js';
 import { runEval } from '../../src/stages/eval.js';

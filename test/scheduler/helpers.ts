@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Graph, Stage, StageInput, Json } from '../../src/compile/ir.js';
 import { writeSafetensors, type NamedTensor } from '../../src/ml/io/safetensors.js';
 import { readJournal } from '../../src/store/journal.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 
 export function tempDir(prefix = 'fbw-sched-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

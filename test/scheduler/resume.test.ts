@@ -12,7 +12,7 @@ import type { Stage } from '../../src/compile/ir.js';
 import { Store } from '../../src/store/Store.js';
 import { readLock } from '../../src/store/lock.js';
 import { summarizeRun } from '../../src/store/runSummary.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 import { tempDir, stage, pretrained } from './helpers.js';
 import { makeTinyClip } from './tinyClip.js';
 

@@ -13,11 +13,11 @@ import { waitJob } from './helpers.js';
 import { createSlurmClient, slurmExecutor, type SlurmExecutor, type SlurmJournalLine, type SlurmOptions } from '../../src/executors/slurm/index.js';
 import { Store, readJournal } from '../../src/store/index.js';
 import { runGraph } from '../../src/scheduler/runGraph.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 import { modelDir } from './models.js';
 import { main } from '../../src/cli/main.js';
-import type { StageJob } from '../../src/devices/protocol.js';
-import type { ExecOutcome, JobUpdate } from '../../src/scheduler/executor.js';
+import type { StageJob } from '../../src/protocol/stageJob.js';
+import type { ExecOutcome, JobUpdate } from '../../src/protocol/executor.js';
 import type { Stage, Json, Graph } from '../../src/compile/ir.js';
 
 const skip = slurmUnavailable();

@@ -12,7 +12,7 @@ import { PlainLines } from '../../src/ui/plainLines.js';
 import { initialRunState, reduceRun, replayRun, jobLabel, type RunState } from '../../src/ui/reduceRun.js';
 import { contentWidths, layoutTable } from '../../src/ui/stageRow.js';
 import { Journal, readJournal } from '../../src/store/journal.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 
 const run = 'r1';
 const ev = (e: Record<string, unknown>): RunEvent => ({ t: 1_700_000_000_000, run, ...e } as unknown as RunEvent);

@@ -16,7 +16,7 @@ import { createSlurmClient, renderSbatchScript, slurmExecutor, type SlurmOptions
 import { runGraph } from '../../src/scheduler/runGraph.js';
 import { Store, readJournal } from '../../src/store/index.js';
 import type { Graph, Stage } from '../../src/compile/ir.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 
 const skip = slurmUnavailable();
 const RUN_HEAD = fileURLToPath(new URL('./fixtures/runHead.js', import.meta.url));

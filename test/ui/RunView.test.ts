@@ -4,7 +4,7 @@ import React from 'react';
 import { render } from 'ink-testing-library';
 import { RunView } from '../../src/ui/RunView.js';
 import { replayRun } from '../../src/ui/reduceRun.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 import { loadEvents } from './fixtures.js';
 
 /** Render the state after `events` and return the frame's lines (static part included). */

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
 import { createRenderer } from '../../src/ui/index.js';
 import { PlainLines } from '../../src/ui/plainLines.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 import { loadEvents } from './fixtures.js';
 
 /** A writable that records chunks, posing as a terminal of the given size. */

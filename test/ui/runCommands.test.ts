@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { buildReport, writeReport } from '../../src/report/index.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 import { loadEvents } from './fixtures.js';
 
 interface Io { stdout: Writable & { text: string }; stderr: Writable & { text: string }; cwd: string; env: NodeJS.ProcessEnv }
