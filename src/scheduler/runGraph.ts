@@ -90,7 +90,7 @@ export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promis
     });
     return { ...result, run, store: storeDir, journal: j.path, planSeconds };
   } finally {
-    journal?.close();
-    lock.release();
+    // the lock outlives nothing: released even when closing the journal throws (a full disk)
+    try { journal?.close(); } finally { lock.release(); }
   }
 }

@@ -1,8 +1,17 @@
 // The store lock: one run writes a store at a time. The lock file records pid and the
 // process's start time (from /proc/PID/stat), so a lock left by a killed run is recognised as
 // stale even when its pid has been reused by another process, and is taken over.
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, fsyncSync } from 'node:fs';
+//
+// Both steps are atomic, so two racing runs can never both hold the store:
+// - taking the lock: the record is written and fsynced to a private temp file, then link()ed to the
+//   lock's name; link fails if the name exists, and the lock is never visible half-written;
+// - taking over a stale lock: the lock file is identified by its inode, and only the process that
+//   holds the claim `<lock>.takeover-<inode>` (itself taken by link) may remove that inode, after
+//   checking again, under the claim, that its holder is dead. A claim left by a crashed claimant is
+//   stale in turn and taken over the same way.
+import { openSync, writeSync, closeSync, readFileSync, unlinkSync, fsyncSync, linkSync, fstatSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 
 export interface LockInfo {
   readonly pid: number;
@@ -57,37 +66,94 @@ export interface HeldLock {
   release(): void;
 }
 
-function tryCreate(lockFile: string, info: LockInfo): boolean {
-  let fd: number;
-  try { fd = openSync(lockFile, 'wx'); } catch (e) {
+/** Write `info` to a fresh private file beside `name` (fsynced), to be link()ed into place. */
+function writeTemp(name: string, info: LockInfo): string {
+  const tmp = `${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx');
+  try { writeSync(fd, JSON.stringify(info)); fsyncSync(fd); } finally { closeSync(fd); }
+  return tmp;
+}
+
+/** link(tmp, name): true when this call created `name`, false when it already existed. */
+function tryLink(tmp: string, name: string): boolean {
+  try { linkSync(tmp, name); return true; } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
-  try { writeSync(fd, JSON.stringify(info)); fsyncSync(fd); } finally { closeSync(fd); }
-  return true;
+}
+
+function unlinkQuiet(path: string): void {
+  try { unlinkSync(path); } catch { /* already gone */ }
+}
+
+/** The file now at `name`: its inode and the holder it records (undefined when unreadable); undefined when absent. */
+function inspect(name: string): { ino: number; holder: LockInfo | undefined } | undefined {
+  let fd: number;
+  try { fd = openSync(name, 'r'); } catch { return undefined; }
+  try {
+    const ino = fstatSync(fd).ino;
+    let holder: LockInfo | undefined;
+    try { holder = JSON.parse(readFileSync(fd, 'utf8')) as LockInfo; } catch { holder = undefined; }
+    return { ino, holder };
+  } finally { closeSync(fd); }
+}
+
+/** A record nobody can hold any more: unreadable (torn by an old version or a crash), or its process is gone. */
+function isStale(holder: LockInfo | undefined): boolean {
+  return holder === undefined || typeof holder.pid !== 'number' || !isAlive(holder);
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Remove the stale file at `name` if it is still inode `ino`, holding the claim on that inode while
+ * deciding (see the header). Returns false when another live process is doing it (the caller retries).
+ */
+function removeStale(name: string, ino: number, me: LockInfo, depth = 0): boolean {
+  const claim = `${name}.takeover-${ino}`;
+  const tmp = writeTemp(claim, me);
+  try {
+    if (!tryLink(tmp, claim)) {
+      const c = inspect(claim);
+      // a crashed claimant's claim is itself stale: take it over (bounded: each level needs a crash)
+      if (c && isStale(c.holder) && depth < 8) removeStale(claim, c.ino, me, depth + 1);
+      return false;
+    }
+    try {
+      const now = inspect(name);
+      if (now && now.ino === ino && isStale(now.holder)) unlinkSync(name);
+      return true;
+    } finally { unlinkQuiet(claim); }
+  } finally { unlinkQuiet(tmp); }
 }
 
 /** Take the lock once: returns it, or throws StoreLocked naming the live holder. */
 export function acquireLock(lockFile: string, meta: { run?: string; command?: string } = {}): HeldLock {
   const me: LockInfo = { pid: process.pid, start: processInfo(process.pid)?.start ?? null, host: hostname(), since: new Date().toISOString(), ...meta };
   let tookOver: LockInfo | undefined;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (tryCreate(lockFile, me)) {
-      return {
-        info: me,
-        ...(tookOver ? { tookOver } : {}),
-        release: () => {
-          const cur = readLock(lockFile);
-          if (cur && cur.pid === me.pid && cur.start === me.start) { try { unlinkSync(lockFile); } catch { /* already gone */ } }
-        },
-      };
+  const tmp = writeTemp(lockFile, me);
+  try {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (tryLink(tmp, lockFile)) {
+        return {
+          info: me,
+          ...(tookOver ? { tookOver } : {}),
+          release: () => {
+            // only our own record is ours to remove: nobody else can replace it while we live
+            const cur = readLock(lockFile);
+            if (cur && cur.pid === me.pid && cur.start === me.start && cur.since === me.since) unlinkQuiet(lockFile);
+          },
+        };
+      }
+      const seen = inspect(lockFile);
+      if (!seen) continue; // released between our link and our look: try again
+      if (!isStale(seen.holder)) throw new StoreLocked(lockFile, seen.holder!);
+      if (removeStale(lockFile, seen.ino, me)) tookOver = seen.holder ?? { pid: 0, start: null, host: hostname(), since: 'unknown' };
+      else sleepSync(2); // another process is taking it over: look again shortly
     }
-    const holder = readLock(lockFile);
-    if (holder && isAlive(holder)) throw new StoreLocked(lockFile, holder);
-    // stale (or unreadable, i.e. torn by a crash while writing): take it over
-    tookOver = holder ?? { pid: 0, start: null, host: hostname(), since: 'unknown' };
-    try { unlinkSync(lockFile); } catch { /* someone else removed it first */ }
-  }
+  } finally { unlinkQuiet(tmp); }
   const holder = readLock(lockFile);
   throw new StoreLocked(lockFile, holder ?? { pid: 0, start: null, host: hostname(), since: 'unknown' });
 }
