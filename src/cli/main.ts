@@ -2,6 +2,7 @@
 import { commands } from './commands/index.js';
 import type { CommandIO } from './command.js';
 import { didYouMean } from '../util/suggest.js';
+import { describeFsError } from '../util/fsErrors.js';
 
 const EXIT_CODES = `Exit codes:
   0    success
@@ -62,5 +63,39 @@ export async function main(argv: readonly string[], io: CommandIO = { stdout: pr
       }
     }
   }
-  return cmd.run(rest, io);
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    return reportUncaught(cmd.name, e, io);
+  }
+}
+
+/** Built-in JavaScript errors: when one escapes a command it is a bug in fbw, not the user's input. */
+const DEFECTS = new Set(['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'AssertionError']);
+
+/**
+ * The last line of defence: an error no command handled becomes one line naming the command.
+ * Tagged errors (ModelLoadError, CheckpointCorrupt, ...) carry a message written for users; a
+ * plain Error is a bug, said so, with its stack only under FBW_DEBUG=1.
+ */
+function reportUncaught(command: string, e: unknown, io: CommandIO): number {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0; // stdout closed: see exitQuietlyOnClosedPipe
+  const message = err.message.trim() || err.name;
+  const bug = DEFECTS.has(err.name) && !(err as NodeJS.ErrnoException).code;
+  const errno = (err as NodeJS.ErrnoException).code ? ` (${describeFsError(err)})` : '';
+  io.stderr.write(`fbw ${command}: ${bug ? 'internal error: ' : ''}${errno ? message.replace(/^[A-Z]+: /, '') : message}${bug ? (io.env['FBW_DEBUG'] ? `\n${err.stack ?? ''}` : ' (a bug in fbw; FBW_DEBUG=1 prints where)') : ''}\n`);
+  return 1;
+}
+
+/**
+ * `fbw plan --json | head -1`: once the reader goes away, stop quietly as Unix tools do
+ * (no EPIPE stack trace, exit 0; stderr is never a reason to fail).
+ */
+export function exitQuietlyOnClosedPipe(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): void {
+  stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+    throw e;
+  });
+  stderr.on('error', () => { /* nowhere left to report it */ });
 }

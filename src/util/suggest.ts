@@ -25,8 +25,14 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   let bestD = Infinity;
   for (const c of candidates) {
     const cl = c.toLowerCase();
-    const dist = cl.startsWith(w) && w.length >= 3 ? 0.5 : editDistance(w, cl);
+    const dist = cl.startsWith(w) && w.length >= 3 ? 0.5 : sameParts(w, cl) ? 1 : editDistance(w, cl);
     if (dist < bestD || (dist === bestD && best !== undefined && c < best)) { best = c; bestD = dist; }
   }
   return bestD <= limit ? best : undefined;
+}
+
+/** The same hyphen/underscore-separated words in another order ('tiny-clip' for 'clip-tiny'). */
+function sameParts(a: string, b: string): boolean {
+  const split = (s: string) => s.split(/[-_]/).sort().join('-');
+  return a !== b && /[-_]/.test(a) && split(a) === split(b);
 }

@@ -47,7 +47,7 @@ test('predict prints one JSON line per image, labels sorted by score', async () 
   }
   const bad = io();
   assert.is(await predict.run([tinyClipDir()], bad.io), 2);
-  assert.match(bad.err(), /--labels or --dataset/);
+  assert.match(bad.err(), /need MODEL and at least one IMAGE/);
 });
 
 test('doctor names the backend in use and why others are unavailable', async () => {

@@ -1,10 +1,10 @@
 // `fbw check FILE...`: every diagnostic of every file, before anything runs.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { compileWorkflow } from '../../compile/compileWorkflow.js';
 import { formatDiagnostics } from '../../diagnostics/formatDiagnostic.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
+import { readTextFile } from '../../util/readTextFile.js';
 
 /** Exit 0 when every file is clean (warnings allowed), 1 with errors, 2 on usage errors. */
 export const check: Command = {
@@ -21,7 +21,9 @@ Parses and type-checks each workflow and prints every diagnostic at once:
 Options:
   --json   print the diagnostics as a JSON array instead
 
-Exit codes: 0 clean (warnings allowed), 1 errors found, 2 usage error (no file, unreadable file).
+Every FILE is checked; the exit code is the worst of them: 0 clean (warnings allowed),
+1 errors found (or not a text file), 2 usage error (no file given, a file that cannot be read).
+At most 50 diagnostics per file are printed, then how many more (--json lists all).
 
 Examples:
   fbw check workflows/quickstart.fbw
@@ -34,24 +36,25 @@ Examples:
       io.stderr.write('fbw check: no file given\nUsage: fbw check FILE...\n');
       return 2;
     }
-    let failed = false;
+    // every file is checked; the exit code is the worst: 2 unreadable > 1 errors > 0 clean
+    let exit = 0;
     const all: unknown[] = [];
     for (const f of files) {
-      let text: string;
-      try {
-        text = await readFile(resolve(io.cwd, f), 'utf8');
-      } catch (e) {
-        io.stderr.write(`fbw check: cannot read '${f}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-        return 2;
+      const read = await readTextFile(resolve(io.cwd, f));
+      if (!read.ok) {
+        const binary = read.binary;
+        io.stderr.write(`fbw check: ${f}: ${read.reason}\n`);
+        exit = Math.max(exit, binary ? 1 : 2);
+        continue;
       }
+      const text = read.text;
       const { diagnostics } = compileWorkflow(text, f, { baseDir: resolve(io.cwd, f, '..') });
-      if (hasErrors(diagnostics)) failed = true;
+      if (hasErrors(diagnostics)) exit = Math.max(exit, 1);
       if (json) all.push(...diagnostics);
       else if (diagnostics.length) io.stdout.write(formatDiagnostics(diagnostics, text) + (files.length > 1 ? '\n' : ''));
-      else if (files.length > 1) io.stdout.write(`${f}: ok\n`);
+      else io.stdout.write(`${f}: ok\n`);
     }
     if (json) io.stdout.write(JSON.stringify(all, null, 2) + '\n');
-    else if (!failed && files.length === 1) io.stdout.write(`${files[0]}: ok\n`);
-    return failed ? 1 : 0;
+    return exit;
   },
 };

@@ -1,9 +1,9 @@
 // `fbw graph FILE [--format text|mermaid|dot|json]`: the compiled DAG, before anything runs.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { compileWorkflow } from '../../compile/compileWorkflow.js';
 import { formatGraph, GRAPH_FORMATS, type GraphFormat } from '../../compile/formatGraph.js';
+import { readTextFile } from '../../util/readTextFile.js';
 import { formatDiagnostics } from '../../diagnostics/formatDiagnostic.js';
 import { didYouMean } from '../../util/suggest.js';
 
@@ -44,13 +44,12 @@ Examples:
       return 2;
     }
     const f = files[0]!;
-    let text: string;
-    try {
-      text = await readFile(resolve(io.cwd, f), 'utf8');
-    } catch (e) {
-      io.stderr.write(`fbw graph: cannot read '${f}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-      return 2;
+    const read = await readTextFile(resolve(io.cwd, f));
+    if (!read.ok) {
+      io.stderr.write(`fbw graph: ${f}: ${read.reason}\n`);
+      return read.binary ? 1 : 2;
     }
+    const text = read.text;
     const r = compileWorkflow(text, f, { baseDir: resolve(io.cwd, f, '..') });
     if (r.diagnostics.length) io.stderr.write(formatDiagnostics(r.diagnostics, text));
     if (!r.graph) return 1;

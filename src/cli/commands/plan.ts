@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { loadWorkflow } from '../../plan/loadWorkflow.js';
+import { loadWorkflow, loadFailure } from '../../plan/loadWorkflow.js';
 import { planRun, formatPlan } from '../../plan/planRun.js';
 import { Store } from '../../store/Store.js';
 import { defaultStoreDir } from '../../scheduler/runGraph.js';
@@ -33,7 +33,7 @@ Example:
     const file = v.positionals[0];
     if (!file || v.positionals.length > 1) { io.stderr.write(`fbw plan: expected one workflow FILE\nRun 'fbw plan --help' for usage.\n`); return 2; }
     const w = await loadWorkflow(file, io.cwd);
-    if (!w.ok) { io.stderr.write(w.message + '\n'); return w.exitCode; }
+    if (!w.ok) { io.stderr.write(loadFailure('plan', w)); return w.exitCode; }
     const store = new Store(resolve(io.cwd, v.values.store ?? defaultStoreDir(w.graph.file)));
     const p = await planRun(w.graph, store, { env: io.env });
     if (v.values.json) {

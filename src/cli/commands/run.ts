@@ -2,7 +2,7 @@
 // events to the terminal UI (or plain lines, or --json) and to the run's journal.
 import { parseArgs } from 'node:util';
 import type { Command, CommandIO } from '../command.js';
-import { loadWorkflow } from '../../plan/loadWorkflow.js';
+import { loadWorkflow, loadFailure } from '../../plan/loadWorkflow.js';
 import { runGraph, type RunGraphResult } from '../../scheduler/runGraph.js';
 import { StoreLocked } from '../../store/lock.js';
 import { DevicesInvalid } from '../../devices/deviceSlots.js';
@@ -149,7 +149,7 @@ Examples:
     const file = v.positionals[0];
     if (!file || v.positionals.length > 1) { io.stderr.write(`fbw run: expected one workflow FILE\nRun 'fbw run --help' for usage.\n`); return 2; }
     const w = await loadWorkflow(file, io.cwd);
-    if (!w.ok) { io.stderr.write(w.message + '\n'); return w.exitCode; }
+    if (!w.ok) { io.stderr.write(loadFailure('run', w)); return w.exitCode; }
     return executeFromCli(w.graph, {
       ...(v.values.store ? { store: v.values.store } : {}),
       ...(v.values.devices ? { devices: v.values.devices } : {}),

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { loadWorkflow } from '../../plan/loadWorkflow.js';
+import { loadWorkflow, loadFailure } from '../../plan/loadWorkflow.js';
 import { explainStage } from '../../plan/explainStage.js';
 import { Store } from '../../store/Store.js';
 import { defaultStoreDir } from '../../scheduler/runGraph.js';
@@ -30,7 +30,7 @@ Example:
     const [file, stageId] = v.positionals;
     if (!file || !stageId) { io.stderr.write(`fbw why: expected FILE and STAGE\nRun 'fbw why --help' for usage.\n`); return 2; }
     const w = await loadWorkflow(file, io.cwd);
-    if (!w.ok) { io.stderr.write(w.message + '\n'); return w.exitCode; }
+    if (!w.ok) { io.stderr.write(loadFailure('why', w)); return w.exitCode; }
     if (!w.graph.stages.some((s) => s.id === stageId)) {
       const hint = didYouMean(stageId, w.graph.stages.map((s) => s.id));
       io.stderr.write(`fbw why: no stage '${stageId}' in ${file}${hint ? ` — did you mean '${hint}'?` : ''}\n`);
