@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsWriter, SafetensorsReader } from '../src/ml/io/safetensors.js';
-import { mergeFiles } from '../src/ml/merge/mergeFiles.js';
+import { mergeCheckpoints } from '../src/registry/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     const { base, models } = await generate(dir, specs);
     const fileGB = statSync(base).size / 1e9;
     console.log(`generated base + ${MODELS} models, ${(fileGB * 1e3).toFixed(0)} MB each (${specs.length} tensors, ViT-B/32 vision tower, ${LAYERS} layers) in ${((Date.now() - t0) / 1e3).toFixed(1)} s`);
-    const methods = [
+    const methods: { name: string; params: { readonly [k: string]: number | string }; inputs: number }[] = [
       { name: 'simple_average', params: {}, inputs: MODELS },
       { name: 'task_arithmetic', params: { scaling_factor: 0.3 }, inputs: MODELS + 1 },
       { name: 'ties_merging', params: { scaling_factor: 0.3, threshold: 20, merge_func: 'sum' }, inputs: MODELS + 1 },
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
       const gb = m.inputs * fileGB;
       const outF = join(dir, `fbw-${m.name}.safetensors`);
       const ts = process.hrtime.bigint();
-      const r = await mergeFiles(m.name, m.params, { ...(m.name === 'simple_average' ? {} : { base }), models, out: outF });
+      const r = await mergeCheckpoints(m.name, m.params, { ...(m.name === 'simple_average' ? {} : { base }), models, out: outF });
       const fs = Number(process.hrtime.bigint() - ts) / 1e9;
       const outT = join(dir, `torch-${m.name}.safetensors`);
       const py = spawnSync('/usr/bin/python3', [pyScript, m.name, outT, base, ...models], { encoding: 'utf8' });

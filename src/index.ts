@@ -33,7 +33,7 @@ export { multitaskFinetune } from './ml/finetune/multitask.js';
 export { finetuneClassifier, loadResNet, saveResNet } from './ml/classifier/index.js';
 // merging (state-dict level, streaming) and reports
 export { mergeFiles } from './ml/merge/mergeFiles.js';
-export { mergeMethods, findMergeMethod } from './ml/merge/registry.js';
+export { findMergeMethod, streamingMerge, resolveArgs, defaultArgs, mergeCheckpoints, METHODS } from './registry/index.js';
 export { buildReport, writeReport } from './report/index.js';
 export { readSafetensors, writeSafetensors, SafetensorsReader, SafetensorsWriter } from './ml/io/safetensors.js';
 

@@ -140,7 +140,11 @@ export function checkArgs(calls: readonly A.Call[], space: ParamSpace, what: str
         }
       }
       const nameSpan = arg.name?.span ?? arg.span;
-      const schema = space.props.get(name);
+      const spelled = name;
+      // another spelling of a parameter, maybe in another unit (ties(k=0.2) = threshold=20)
+      const alias = space.props.has(name) ? undefined : space.defs.map((d) => d.paramAliases?.[spelled]).find((a) => a !== undefined);
+      if (alias) name = alias.to;
+      const schema = alias ? alias.schema : space.props.get(name);
       if (!schema) {
         const s = didYouMean(name, space.props.keys()) ?? [...space.props.keys()].find((k) => k.endsWith(`_${name}`) || k.startsWith(`${name}_`));
         const all = [...space.props.keys()];
@@ -149,21 +153,36 @@ export function checkArgs(calls: readonly A.Call[], space: ParamSpace, what: str
       }
       const prev = seen.get(name);
       if (prev) {
-        out.push(error('FBW0107', nameSpan, `parameter '${name}' is given twice`, `the first is at line ${prev.line}, column ${prev.column}`));
+        out.push(error('FBW0107', nameSpan, `parameter '${name}' is given twice${spelled !== name ? ` (here as '${spelled}')` : ''}`, `the first is at line ${prev.line}, column ${prev.column}`));
         return;
       }
       seen.set(name, nameSpan);
+      const conv = (j: Json): Json => (alias?.convert ? alias.convert(j) : j);
       const v = arg.value;
       const isSweep = v.kind === 'list' && (!acceptsArray(schema) || (v.items.length > 0 && v.items.every((x) => x.kind === 'list')));
       if (isSweep && v.kind === 'list') {
-        if (v.items.length === 0) { out.push(error('FBW0120', v.span, `the sweep over '${name}' is empty`, 'give at least one value')); return; }
-        for (const item of v.items) check(name, item, schema, out);
-        given.push({ name, values: v.items.map(toJson), sweep: true, span: arg.span });
+        if (v.items.length === 0) { out.push(error('FBW0120', v.span, `the sweep over '${spelled}' is empty`, 'give at least one value')); return; }
+        for (const item of v.items) check(spelled, item, schema, out);
+        given.push({ name, values: v.items.map((x) => conv(toJson(x))), sweep: true, span: arg.span });
       } else {
-        check(name, v, schema, out);
-        given.push({ name, values: [toJson(v)], sweep: false, span: arg.span });
+        check(spelled, v, schema, out);
+        given.push({ name, values: [conv(toJson(v))], sweep: false, span: arg.span });
       }
     });
+  }
+  // parameters that apply only for some values of a selector (dare's TIES knobs need on=ties)
+  for (const def of space.defs) {
+    for (const g of given) {
+      const rule = def.appliesWhen?.[g.name];
+      if (!rule) continue;
+      const sel = given.find((x) => x.name === rule.param);
+      const values = sel ? sel.values : [(def.schema.properties[rule.param]?.['default'] ?? null) as Json];
+      const bad = values.find((x) => !rule.values.includes(x));
+      if (bad !== undefined) {
+        out.push(error('FBW0105', g.span, `parameter '${g.name}' applies only to ${def.name}(${rule.param}=${rule.values.join('|')}), not ${rule.param}=${String(bad)}`,
+          `write ${def.name}(${rule.param}=${String(rule.values[0])}, ...) or drop '${g.name}'`));
+      }
+    }
   }
   return { given, diagnostics: out };
 }

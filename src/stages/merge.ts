@@ -8,13 +8,12 @@ import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
 import { inputsWithRole, throttle } from './stageInputs.js';
 import { mergeFiles } from '../ml/merge/mergeFiles.js';
-import { findMergeMethod } from '../ml/merge/registry.js';
 import { MergeAborted } from '../ml/merge/errors.js';
 import { StateDictSource } from '../ml/merge/StateDictSource.js';
 import { writeFile, rename } from 'node:fs/promises';
-import { findModelMergeMethod } from '../ml/merge/modelRegistry.js';
 import { ModelMergeAborted } from '../ml/merge/modelMerge.js';
-import { resolveParams, type ParamSpec } from '../ml/merge/method.js';
+import { argsOfStage, findMethod, streamingMerge, type MethodDef } from '../registry/index.js';
+import { ensemble } from '../registry/methods/ensemble.js';
 import { writeEnsemble } from '../ml/merge/ensemble.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
@@ -31,45 +30,11 @@ export class MergeTaskMissing extends Error {
   }
 }
 
-/** Short spellings the language allows for FusionBench's parameter names. */
-const PARAM_ALIASES: Readonly<Record<string, string>> = { scale: 'scaling_factor', lambda: 'scaling_factor', k: 'threshold', density: 'threshold', p: 'sparsity_ratio', drop_rate: 'sparsity_ratio' };
-
-/** stage params that are not merge parameters (report labels, data-loader knobs): ignored silently */
-const QUIET_KEYS: ReadonlySet<string> = new Set(['row', 'num_workers', 'devices', 'save_interval', 'optimizer', 'cache_dir', 'fast_dev_run']);
-
-/**
- * The language's umbrella methods → the concrete method: `dare(on=...)` → dare_task_arithmetic /
- * dare_ties_merging / dare_simple_average; `adamerging(granularity=...)` → task_wise /
- * layer_wise_adamerging. The selector key is removed from the params.
- */
-export function concreteMethod(method: string, params: Readonly<Record<string, unknown>>): { method: string; params: Record<string, unknown> } {
-  const key = method.toLowerCase().replace(/-/g, '_');
-  const rest: Record<string, unknown> = { ...params };
-  if (key === 'dare') {
-    const on = rest['on'] ?? 'task_arithmetic';
-    delete rest['on'];
-    const m = on === 'ties' || on === 'ties_merging' ? 'dare_ties_merging' : on === 'average' || on === 'simple_average' ? 'dare_simple_average' : 'dare_task_arithmetic';
-    return { method: m, params: rest };
-  }
-  if (key === 'adamerging') {
-    const g = rest['granularity'] ?? 'layer';
-    delete rest['granularity'];
-    return { method: g === 'task' ? 'task_wise_adamerging' : 'layer_wise_adamerging', params: rest };
-  }
-  return { method, params: rest };
-}
-
-/** Resolved stage params → the method's own params (aliases renamed, non-method keys like `row` dropped). */
-export function mergeParamsFor(method: string, params: Readonly<Record<string, unknown>>, log: (l: string) => void = () => undefined): Record<string, unknown> {
-  const m: { name: string; params: readonly ParamSpec[] } = findModelMergeMethod(method) ?? findMergeMethod(method);
-  const names = new Set(m.params.map((p) => p.name));
-  const out: Record<string, unknown> = {};
-  for (const [k0, v] of Object.entries(params)) {
-    const k = names.has(k0) ? k0 : PARAM_ALIASES[k0] ?? k0;
-    if (names.has(k)) out[k] = v;
-    else if (!QUIET_KEYS.has(k0)) log(`merge: parameter '${k0}' is not one of ${m.name}'s (${[...names].join(', ') || 'none'}); ignored`);
-  }
-  return out;
+/** The stage's merge method from the catalogue (stage.method holds its canonical name). */
+function mergeDef(ctx: StageContext): MethodDef {
+  const def = findMethod(ctx.stage.method);
+  if (!def?.merge) throw new Error(`defect: stage '${ctx.stage.id}': '${ctx.stage.method}' is not a merge method of the catalogue`);
+  return def;
 }
 
 async function writeInfo(dir: string, info: Readonly<Record<string, unknown>>): Promise<void> {
@@ -79,11 +44,10 @@ async function writeInfo(dir: string, info: Readonly<Record<string, unknown>>): 
 }
 
 /** Fisher, RegMean, AdaMerging: load the models, heads and task data, merge the vision tower. */
-async function runModelMerge(ctx: StageContext, concrete: { method: string; params: Record<string, unknown> }): Promise<void> {
+async function runModelMerge(ctx: StageContext, def: MethodDef): Promise<void> {
   const { stage } = ctx;
-  const method = findModelMergeMethod(concrete.method)!;
-  if (concrete.params['optimizer'] !== undefined && concrete.params['optimizer'] !== 'adam') ctx.log(`${method.name}: optimizer '${String(concrete.params['optimizer'])}' is not implemented; using adam`);
-  const p = resolveParams(method, mergeParamsFor(concrete.method, concrete.params, ctx.log));
+  const method = def;
+  const p = argsOfStage(def, stage.params);
   const baseIn = inputsWithRole(ctx, 'base')[0];
   if (!baseIn) throw new MergeTaskMissing(stage.id, `${method.name} needs the pretrained model as an input with role 'base'`);
   const modelIns = inputsWithRole(ctx, 'model');
@@ -113,7 +77,7 @@ async function runModelMerge(ctx: StageContext, concrete: { method: string; para
     const models: ClipModel[] = [];
     for (const m of modelIns) { const x = await loadClip(m.dir); loaded.push(x); models.push(x); }
     ctx.log(`${method.name} of ${models.length} model(s) [${tasks.join(', ')}]; params ${JSON.stringify(p)}`);
-    const merged = await method.run(p, {
+    const merged = await def.merge!.model!(p, {
       base, models, heads: tasks.map((t) => heads.get(t)!), data, log: ctx.log, signal: ctx.signal,
       progress: (x) => progress(x, x.step === x.total), record: (info) => Object.assign(record, info),
     });
@@ -132,21 +96,22 @@ async function runModelMerge(ctx: StageContext, concrete: { method: string; para
 /** StageRunner for kind 'ensemble': a model folder listing its members (ensemble.json + members/). */
 export async function runEnsemble(ctx: StageContext): Promise<void> {
   const members = inputsWithRole(ctx, 'model');
-  const w = ctx.stage.params['weights'];
-  const weights = Array.isArray(w) && w.length ? (w as number[]) : undefined;
+  const { weights: w } = argsOfStage(ensemble, ctx.stage.params);
+  const weights = w && w.length ? [...w] : undefined;
   const spec = await writeEnsemble(ctx.outDir, members.map((m) => ({ dir: m.dir, source: m.task ? `${m.stage} (${m.task})` : m.stage })), weights);
   ctx.log(`${spec.method} of ${members.length} model(s): weights [${spec.weights.map((x) => x.toFixed(4)).join(', ')}]`);
 }
 
 /** StageRunner for kind 'merge'. */
 export async function runMerge(ctx: StageContext): Promise<void> {
-  const concrete = concreteMethod(ctx.stage.method, ctx.stage.params);
-  if (findModelMergeMethod(concrete.method)) return runModelMerge(ctx, concrete);
+  const def = mergeDef(ctx);
+  if (def.merge!.model) return runModelMerge(ctx, def);
   const { stage } = ctx;
   const base = inputsWithRole(ctx, 'base')[0]?.dir;
   const models = inputsWithRole(ctx, 'model');
-  const method = findMergeMethod(concrete.method);
-  const params = mergeParamsFor(concrete.method, concrete.params, ctx.log);
+  const params = argsOfStage(def, stage.params);
+  const method = streamingMerge(def, params);
+  if (!method) throw new Error(`defect: stage '${stage.id}': ${def.name} has no state-dict merge`);
   let only: string[] | undefined;
   if (base && (stage.architecture ?? '').startsWith('clip')) {
     const src = await StateDictSource.open(base);
@@ -157,7 +122,7 @@ export async function runMerge(ctx: StageContext): Promise<void> {
   ctx.log(`${method.name} of ${models.length} model(s) [${models.map((m) => m.task ?? m.stage).join(', ')}]${base ? ` on base ${base}` : ''}${only ? ', vision tower only' : ''}; params ${JSON.stringify(params)}`);
   const t0 = performance.now();
   try {
-    const r = await mergeFiles(method.name, params, {
+    const r = await mergeFiles(method, {
       ...(base ? { base } : {}),
       models: models.map((m) => m.dir),
       out: ctx.outDir,

@@ -39,7 +39,7 @@ test('usage errors exit 2 with a hint; unmergeable inputs exit 1 naming the tens
     await writeModel(join(t.dir, 'b.safetensors'), { v: [2, 1] });
     let c = io(t.dir);
     assert.is(await merge.run(['ties', '--treshold', '20', '--base', 'a.safetensors', '--models', 'a.safetensors', '-o', 'o.safetensors'], c.io), 2);
-    assert.match(c.err(), /unknown option '--treshold' for ties_merging — did you mean '--threshold'\?/);
+    assert.match(c.err(), /unknown option '--treshold' for ties — did you mean '--threshold'\?/);
     c = io(t.dir);
     assert.is(await merge.run(['avrage', '--models', 'a.safetensors', '-o', 'o.safetensors'], c.io), 2);
     assert.match(c.err(), /did you mean 'average'/);
@@ -59,7 +59,7 @@ test('usage errors exit 2 with a hint; unmergeable inputs exit 1 naming the tens
 });
 
 test('--help lists every method with its parameters and defaults', () => {
-  assert.match(merge.help, /ties_merging \| ties\s+\[needs --base\]/);
+  assert.match(merge.help, /ties \| ties_merging\s+\[needs --base\]/);
   assert.match(merge.help, /--threshold NUMBER .*\(default 20\)/);
   assert.match(merge.help, /--scaling_factor NUMBER .*\(default 0\.3\)/);
   assert.match(merge.help, /dare_task_arithmetic/);

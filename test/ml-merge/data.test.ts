@@ -11,14 +11,16 @@ import { SeededRng } from '../../src/ml/data/SeededRng.js';
 import { loadTask, taskInfo, type TaskDataset } from '../../src/ml/data/index.js';
 import type { Head } from '../../src/ml/heads/head.js';
 import { classify } from '../../src/ml/eval/evaluate.js';
-import { resolveParams } from '../../src/ml/merge/method.js';
-import { fisherMerging } from '../../src/ml/merge/fisher.js';
-import { regmean, solve } from '../../src/ml/merge/regmean.js';
-import { taskWiseAdaMerging, layerWiseAdaMerging } from '../../src/ml/merge/adamerging.js';
+import { resolveArgs, type MethodDef } from '../../src/registry/index.js';
+import { fisher } from '../../src/registry/methods/fisher.js';
+import { regmean as regmeanDef } from '../../src/registry/methods/regmean.js';
+import { adamerging } from '../../src/registry/methods/adamerging.js';
+import { solve } from '../../src/ml/merge/regmean.js';
 import { writeEnsemble, loadEnsemble, predictEnsemble, evaluateEnsemble, isEnsembleFolder } from '../../src/ml/merge/ensemble.js';
-import type { ModelMergeArgs, ModelMergeMethod } from '../../src/ml/merge/modelMerge.js';
+import type { ModelMergeArgs } from '../../src/ml/merge/modelMerge.js';
 import { tempDir } from './helpers.js';
 import { join } from 'node:path';
+import type { Json } from '../../src/compile/ir.js';
 
 const TASKS = ['synth_shapes', 'synth_colors'];
 const config = makeClipConfig({
@@ -57,7 +59,14 @@ const heads = TASKS.map((t, i) => head(t, 100 + i));
 const cache = new Map<string, Promise<TaskDataset>>();
 const data = (i: number, split: 'train' | 'test') => { const k = `${i}${split}`; if (!cache.has(k)) cache.set(k, loadTask(TASKS[i]!, split, { maxExamples: 48 })); return cache.get(k)!; };
 const args = (ms: readonly ClipModel[], log: string[] = []): ModelMergeArgs => ({ base, models: ms, heads, data, log: (l) => log.push(l) });
-const run = (m: ModelMergeMethod, p: Record<string, unknown>, ms: readonly ClipModel[], log?: string[]) => m.run(resolveParams(m, p), args(ms, log));
+/** a data-driven method of the catalogue, with the parameters a variant presets */
+interface Method { readonly name: string; readonly def: MethodDef; readonly preset: { readonly [k: string]: Json } }
+const fisherMerging: Method = { name: 'fisher', def: fisher, preset: {} };
+const regmean: Method = { name: 'regmean', def: regmeanDef, preset: {} };
+const taskWiseAdaMerging: Method = { name: 'task_wise_adamerging', def: adamerging, preset: { granularity: 'task' } };
+const layerWiseAdaMerging: Method = { name: 'layer_wise_adamerging', def: adamerging, preset: { granularity: 'layer' } };
+const runWith = (m: Method, p: { readonly [k: string]: Json }, a: ModelMergeArgs) => m.def.merge!.model!(resolveArgs(m.def, p, m.preset), a);
+const run = (m: Method, p: { readonly [k: string]: Json }, ms: readonly ClipModel[], log?: string[]) => runWith(m, p, args(ms, log));
 const vals = (m: ClipModel, k: string) => m.get(k).dataSync() as Float32Array;
 
 test.before(async () => {
@@ -116,7 +125,7 @@ test('adamerging: a few steps of entropy minimisation lower the entropy and move
   for (const m of [taskWiseAdaMerging, layerWiseAdaMerging]) {
     const log: string[] = [];
     const info: Record<string, unknown> = {};
-    await m.run(resolveParams(m, { max_steps: 6, lr: 0.05, batch_size: 8 }), { ...args(models, log), record: (x) => Object.assign(info, x) });
+    await runWith(m, { max_steps: 6, lr: 0.05, batch_size: 8 }, { ...args(models, log), record: (x) => Object.assign(info, x) });
     const ent = log.filter((l) => /entropy/.test(l)).map((l) => Number(/entropy ([\d.]+)/.exec(l)![1]));
     assert.ok(ent.length >= 2 && ent[ent.length - 1]! < ent[0]!, `${m.name}: ${ent.join(' → ')}`);
     const w = info['merging_weights'] as number[];

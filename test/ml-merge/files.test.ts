@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync, readFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writeModel, merged } from './helpers.js';
-import { mergeFiles } from '../../src/ml/merge/mergeFiles.js';
+import { mergeCheckpoints } from '../../src/registry/index.js';
 import { SafetensorsReader, SafetensorsWriter, SafetensorsError, readSafetensors, writeSafetensors } from '../../src/ml/io/safetensors.js';
 
 async function rejects(p: Promise<unknown>, re: RegExp, name?: string): Promise<void> {
@@ -22,7 +22,7 @@ test('a shape mismatch names the tensor and both files', async () => {
   try {
     const a = await writeModel(join(t.dir, 'a.safetensors'), { 'enc.w': { shape: [2, 2], data: [1, 2, 3, 4] } });
     const b = await writeModel(join(t.dir, 'b.safetensors'), { 'enc.w': { shape: [4, 1], data: [1, 2, 3, 4] } });
-    await rejects(mergeFiles('average', {}, { models: [a, b], out: join(t.dir, 'o.safetensors') }), /b\.safetensors: tensor 'enc\.w' has shape \[4, 1\] but .*a\.safetensors has \[2, 2\]/, 'MergeInputMismatch');
+    await rejects(mergeCheckpoints('average', {}, { models: [a, b], out: join(t.dir, 'o.safetensors') }), /b\.safetensors: tensor 'enc\.w' has shape \[4, 1\] but .*a\.safetensors has \[2, 2\]/, 'MergeInputMismatch');
     assert.not.ok(existsSync(join(t.dir, 'o.safetensors')), 'no output on failure');
   } finally { t.cleanup(); }
 });
@@ -33,8 +33,8 @@ test('a missing or extra tensor is named', async () => {
     const a = await writeModel(join(t.dir, 'a.safetensors'), { x: [1], y: [2] });
     const b = await writeModel(join(t.dir, 'b.safetensors'), { x: [1] });
     const c = await writeModel(join(t.dir, 'c.safetensors'), { x: [1], y: [2], z: [3] });
-    await rejects(mergeFiles('average', {}, { models: [a, b], out: join(t.dir, 'o.safetensors') }), /tensor 'y' is missing/);
-    await rejects(mergeFiles('average', {}, { models: [a, c], out: join(t.dir, 'o.safetensors') }), /tensor 'z' is not in/);
+    await rejects(mergeCheckpoints('average', {}, { models: [a, b], out: join(t.dir, 'o.safetensors') }), /tensor 'y' is missing/);
+    await rejects(mergeCheckpoints('average', {}, { models: [a, c], out: join(t.dir, 'o.safetensors') }), /tensor 'z' is not in/);
   } finally { t.cleanup(); }
 });
 
@@ -43,12 +43,12 @@ test('parameter and method errors say how to fix them', async () => {
   try {
     const a = await writeModel(join(t.dir, 'a.safetensors'), { x: [1] });
     const o = join(t.dir, 'o.safetensors');
-    await rejects(mergeFiles('task_arithmetic', { scaling_facter: 0.3 }, { base: a, models: [a], out: o }), /'scaling_facter' is unknown — did you mean 'scaling_factor'/, 'MergeParamError');
-    await rejects(mergeFiles('task_arithmetic', {}, { models: [a], out: o }), /--base/, 'MergeInputError');
-    await rejects(mergeFiles('ties_mergin', {}, { models: [a], out: o }), /did you mean 'ties_merging'/, 'UnknownMergeMethod');
-    await rejects(mergeFiles('weighted_average', { weights: [1, 2] }, { models: [a], out: o }), /2 weights for 1 models/);
-    await rejects(mergeFiles('ties', { merge_func: 'summ' }, { base: a, models: [a], out: o }), /did you mean 'sum'/);
-    await rejects(mergeFiles('weighted_average', { weights: 'x' }, { models: [a], out: o }), /'weights' must be a number/);
+    await rejects(mergeCheckpoints('task_arithmetic', { scaling_facter: 0.3 }, { base: a, models: [a], out: o }), /'scaling_facter' is unknown — did you mean 'scaling_factor'/, 'MethodParamError');
+    await rejects(mergeCheckpoints('task_arithmetic', {}, { models: [a], out: o }), /--base/, 'MergeInputError');
+    await rejects(mergeCheckpoints('ties_mergin', {}, { models: [a], out: o }), /did you mean 'ties_merging'/, 'UnknownMergeMethod');
+    await rejects(mergeCheckpoints('weighted_average', { weights: [1, 2] }, { models: [a], out: o }), /2 weights for 1 models/);
+    await rejects(mergeCheckpoints('ties', { merge_func: 'summ' }, { base: a, models: [a], out: o }), /did you mean 'sum'/);
+    await rejects(mergeCheckpoints('weighted_average', { weights: 'x' }, { models: [a], out: o }), /'weights' must be array or null/);
   } finally { t.cleanup(); }
 });
 
@@ -65,7 +65,7 @@ test('model folders in, model folder out: config and tokenizer files come from t
     await writeModel(join(t.dir, 'm1', 'model.safetensors'), { w: [1, 2] });
     await writeModel(join(t.dir, 'm2', 'model.safetensors'), { w: [3, 4] });
     const out = join(t.dir, 'out');
-    const r = await mergeFiles('task_arithmetic', { scaling_factor: 1 }, { base: join(t.dir, 'base'), models: [join(t.dir, 'm1'), join(t.dir, 'm2')], out });
+    const r = await mergeCheckpoints('task_arithmetic', { scaling_factor: 1 }, { base: join(t.dir, 'base'), models: [join(t.dir, 'm1'), join(t.dir, 'm2')], out });
     assert.is(r.tensors, 1);
     assert.is(r.bytesRead, 3 * 2 * 4);
     assert.equal(readdirSync(out).sort(), ['config.json', 'model.safetensors', 'vocab.json']);
@@ -85,7 +85,7 @@ test('sharded checkpoints (model.safetensors.index.json) are read as one state d
       return join(t.dir, n);
     };
     const out = join(t.dir, 'o.safetensors');
-    await mergeFiles('average', {}, { models: [await mk('a', [1], [2]), await mk('b', [3], [6])], out });
+    await mergeCheckpoints('average', {}, { models: [await mk('a', [1], [2]), await mk('b', [3], [6])], out });
     const r = await readSafetensors(out);
     assert.equal([...r.get('x')!.data], [2]);
     assert.equal([...r.get('y')!.data], [4]);
@@ -123,7 +123,7 @@ test('averaging with a base given does not read the base for the tensors it merg
     const b = await writeModel(join(t.dir, 'b.safetensors'), { w: [9, 9] });
     const m1 = await writeModel(join(t.dir, 'm1.safetensors'), { w: [1, 2] });
     const m2 = await writeModel(join(t.dir, 'm2.safetensors'), { w: [3, 4] });
-    const r = await mergeFiles('average', {}, { base: b, models: [m1, m2], out: join(t.dir, 'o.safetensors') });
+    const r = await mergeCheckpoints('average', {}, { base: b, models: [m1, m2], out: join(t.dir, 'o.safetensors') });
     assert.is(r.bytesRead, 2 * 2 * 4);
     assert.equal([...(await readSafetensors(join(t.dir, 'o.safetensors'))).get('w')!.data], [2, 3]);
   } finally { t.cleanup(); }
@@ -191,7 +191,7 @@ test('safetensors: truncated, garbage and pickle files are clear errors naming t
     const r = await SafetensorsReader.open(good);
     try { await rejects(r.read('v'), /no tensor named 'v'/); } finally { await r.close(); }
     // and a merge over a corrupt input fails with that error, leaving no output
-    await rejects(mergeFiles('average', {}, { models: [good, trunc], out: join(t.dir, 'o.safetensors') }), /file truncated/, 'SafetensorsError');
+    await rejects(mergeCheckpoints('average', {}, { models: [good, trunc], out: join(t.dir, 'o.safetensors') }), /file truncated/, 'SafetensorsError');
   } finally { t.cleanup(); }
 });
 

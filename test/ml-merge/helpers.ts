@@ -1,9 +1,10 @@
 // Small real safetensors files for the merge tests: one line per model.
+import type { Json } from '../../src/compile/ir.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsWriter, readSafetensors, type Dtype } from '../../src/ml/io/safetensors.js';
-import { mergeFiles } from '../../src/ml/merge/mergeFiles.js';
+import { mergeCheckpoints } from '../../src/registry/index.js';
 
 export type Spec = Record<string, readonly number[] | { shape: readonly number[]; data: readonly number[]; dtype?: Dtype }>;
 
@@ -28,12 +29,12 @@ export async function writeModel(path: string, spec: Spec): Promise<string> {
 }
 
 /** merge and return every output tensor as a plain array */
-export async function merged(dir: string, method: string, params: Record<string, unknown>, base: Spec | undefined, models: readonly Spec[], extra: { chunkElements?: number; only?: string[]; log?: (l: string) => void } = {}): Promise<Record<string, number[]>> {
+export async function merged(dir: string, method: string, params: { readonly [k: string]: Json }, base: Spec | undefined, models: readonly Spec[], extra: { chunkElements?: number; only?: string[]; log?: (l: string) => void } = {}): Promise<Record<string, number[]>> {
   const basePath = base ? await writeModel(join(dir, 'base.safetensors'), base) : undefined;
   const paths: string[] = [];
   for (let i = 0; i < models.length; i++) paths.push(await writeModel(join(dir, `m${i}.safetensors`), models[i]!));
   const out = join(dir, `out-${method}.safetensors`);
-  await mergeFiles(method, params, { ...(basePath ? { base: basePath } : {}), models: paths, out, ...extra });
+  await mergeCheckpoints(method, params, { ...(basePath ? { base: basePath } : {}), models: paths, out, ...extra });
   const t = await readSafetensors(out);
   return Object.fromEntries([...t].map(([k, v]) => [k, [...v.data]]));
 }

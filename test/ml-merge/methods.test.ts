@@ -2,8 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { merged, tempDir, f32 } from './helpers.js';
+import type { Json } from '../../src/compile/ir.js';
 
-const run = async (method: string, params: Record<string, unknown>, base: Parameters<typeof merged>[3], models: Parameters<typeof merged>[4], extra: Parameters<typeof merged>[5] = {}) => {
+const run = async (method: string, params: { readonly [k: string]: Json }, base: Parameters<typeof merged>[3], models: Parameters<typeof merged>[4], extra: Parameters<typeof merged>[5] = {}) => {
   const t = tempDir();
   try { return await merged(t.dir, method, params, base, models, extra); } finally { t.cleanup(); }
 };

@@ -1,12 +1,13 @@
 // fbw's merges against PyTorch running FusionBench's arithmetic on the same checkpoints
 // (fixtures/make_reference.py wrote the references with Debian's python3-torch): a FusionBench
 // user must get the same weights bit for bit, including TIES's exact ties and sign cancellations.
+import type { Json } from '../../src/compile/ir.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../../src/ml/io/safetensors.js';
-import { mergeFiles } from '../../src/ml/merge/mergeFiles.js';
+import { mergeCheckpoints } from '../../src/registry/index.js';
 import { tempDir } from './helpers.js';
 
 function fixtures(): string {
@@ -17,12 +18,12 @@ function fixtures(): string {
 const F = fixtures();
 const models = [0, 1, 2].map((i) => join(F, `model${i}.safetensors`));
 
-async function sameAs(method: string, params: Record<string, unknown>, ref: string, needsBase = true): Promise<void> {
+async function sameAs(method: string, params: { readonly [k: string]: Json }, ref: string, needsBase = true): Promise<void> {
   const t = tempDir();
   try {
     const out = join(t.dir, 'out.safetensors');
     // a small chunk size, so tensors are split across chunks as in a large model
-    await mergeFiles(method, params, { ...(needsBase ? { base: join(F, 'base.safetensors') } : {}), models, out, chunkElements: 50 });
+    await mergeCheckpoints(method, params, { ...(needsBase ? { base: join(F, 'base.safetensors') } : {}), models, out, chunkElements: 50 });
     const got = await readSafetensors(out), want = await readSafetensors(join(F, ref));
     assert.equal([...got.keys()].sort(), [...want.keys()].sort());
     for (const [k, w] of want) {

@@ -3,7 +3,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMerge, runEnsemble, mergeParamsFor, concreteMethod } from '../../src/stages/merge.js';
+import { runMerge, runEnsemble } from '../../src/stages/merge.js';
+import { resolveArgs, ResolvedParamsDefect } from '../../src/registry/index.js';
+import { ties } from '../../src/registry/methods/ties.js';
+import { regmean } from '../../src/registry/methods/regmean.js';
+import { ensemble } from '../../src/registry/methods/ensemble.js';
 import { makeClipConfig } from '../../src/ml/models/clipConfig.js';
 import { initClip } from '../../src/ml/models/clip.js';
 import { saveClip, loadClip } from '../../src/ml/models/loadClip.js';
@@ -43,7 +47,8 @@ test('a CLIP merge stage merges the vision tower only and copies the rest from t
     mkdirSync(out);
     const stage: Stage = {
       id: 'merge.ties', kind: 'merge', method: 'ties', label: 'ties(k=0.4)', output: 'model', architecture: 'clip-tiny',
-      params: { k: 0.4, scaling_factor: 1, row: 'ties(k=0.4)' },
+      // what the compiler resolves `ties(k=0.4, scaling_factor=1)` to: k is a fraction, threshold a percent
+      params: { ...resolveArgs(ties, { k: 0.4, scaling_factor: 1 }) },
       inputs: [{ stage: 'pre', role: 'base' }, { stage: 'ft.a', role: 'model', task: 'mnist' }, { stage: 'ft.b', role: 'model', task: 'synth_shapes' }],
     };
     const log: string[] = [];
@@ -56,23 +61,34 @@ test('a CLIP merge stage merges the vision tower only and copies the rest from t
     assert.equal([...sd.get('text_model.w')!.data], [7, 7]);
     assert.equal([...sd.get('logit_scale')!.data], [2]);
     const info = JSON.parse(readFileSync(join(out, 'merge.json'), 'utf8'));
-    assert.is(info.method, 'ties_merging');
-    assert.equal(info.params, { threshold: 0.4, scaling_factor: 1 });
+    assert.is(info.method, 'ties');
+    assert.equal(info.params, { scaling_factor: 1, threshold: 40, remove_keys: [], merge_func: 'sum' });
     assert.equal(info.only, ['vision_model.']);
     assert.equal(info.models, [{ stage: 'ft.a', task: 'mnist' }, { stage: 'ft.b', task: 'synth_shapes' }]);
     assert.ok(log.some((l) => /vision tower only/.test(l)));
   } finally { t.cleanup(); }
 });
 
-test('stage params: language aliases map to FusionBench names; other keys are ignored', () => {
-  assert.equal(mergeParamsFor('task_arithmetic', { scale: 0.2, row: 'x' }), { scaling_factor: 0.2 });
-  assert.equal(mergeParamsFor('dare_ties', { p: 0.3, k: 20 }), { sparsity_ratio: 0.3, threshold: 20 });
-  assert.equal(mergeParamsFor('average', { row: 'average' }), {});
-  assert.equal(concreteMethod('dare', { on: 'ties', sparsity_ratio: 0.5 }), { method: 'dare_ties_merging', params: { sparsity_ratio: 0.5 } });
-  assert.equal(concreteMethod('dare', {}).method, 'dare_task_arithmetic');
-  assert.equal(concreteMethod('dare', { on: 'average' }).method, 'dare_simple_average');
-  assert.equal(concreteMethod('adamerging', { granularity: 'task', lr: 0.01 }), { method: 'task_wise_adamerging', params: { lr: 0.01 } });
-  assert.equal(concreteMethod('adamerging', {}).method, 'layer_wise_adamerging');
+test('stage params are the catalogue\'s: a missing or ill-typed resolved parameter is a defect, not a silent default', async () => {
+  const t = tempDir();
+  try {
+    const base = await folder(t.dir, 'base', [0, 0, 0, 0, 0], [7, 7]);
+    const a = await folder(t.dir, 'a', [5, 1, 0.5, -4, 0.1], [7, 7]);
+    const dirs = { pre: base, 'ft.a': a, 'ft.b': a };
+    const stage = (params: Stage['params']): Stage => ({
+      id: 'merge.ties', kind: 'merge', method: 'ties', label: 'ties', output: 'model', architecture: 'clip-tiny', params,
+      inputs: [{ stage: 'pre', role: 'base' }, { stage: 'ft.a', role: 'model' }, { stage: 'ft.b', role: 'model' }],
+    });
+    const full = resolveArgs(ties, {});
+    const { threshold: _, ...missing } = full;
+    for (const [params, why] of [[missing, /parameter 'threshold' is missing/], [{ ...full, threshold: '20' }, /parameter 'threshold' must be number/], [{ ...full, merge_func: 'avg' }, /merge_func' must be one of sum, mean, max/]] as const) {
+      const out = join(t.dir, `out${String(why).length}`); mkdirSync(out);
+      try { await runMerge(ctx(stage(params), dirs, out, [])); assert.unreachable('should throw'); } catch (e) {
+        assert.instance(e, ResolvedParamsDefect);
+        assert.match((e as Error).message, why);
+      }
+    }
+  } finally { t.cleanup(); }
 });
 
 test('data-driven merge stage (regmean): heads and task data come from the inputs; ensemble stage lists members', async () => {
@@ -103,7 +119,7 @@ test('data-driven merge stage (regmean): heads and task data come from the input
     mkdirSync(out);
     const stage: Stage = {
       id: 'merge.regmean', kind: 'merge', method: 'regmean', label: 'regmean', output: 'model', architecture: 'clip-tiny',
-      params: { num_regmean_examples: 8, batch_size: 8, row: 'regmean' },
+      params: { ...resolveArgs(regmean, { num_regmean_examples: 8, batch_size: 8 }) },
       inputs: [{ stage: 'pre', role: 'base' }, { stage: 'ft.a', role: 'model', task: 'synth_shapes' }, { stage: 'ft.b', role: 'model', task: 'synth_colors' },
         { stage: 'head.synth_shapes', role: 'head', task: 'synth_shapes' }, { stage: 'head.synth_colors', role: 'head', task: 'synth_colors' }],
     };
@@ -121,7 +137,7 @@ test('data-driven merge stage (regmean): heads and task data come from the input
     try { await runMerge(ctx(noHead, dirs, out2, [])); assert.unreachable('should fail'); } catch (e) { assert.match((e as Error).message, /no input with role 'head' for task 'synth_colors'/); }
     // the ensemble stage
     const ens = join(t.dir, 'ens'); mkdirSync(ens);
-    await runEnsemble(ctx({ id: 'ensemble', kind: 'ensemble', method: 'simple_ensemble', label: 'ensemble', output: 'model', params: {}, inputs: [{ stage: 'ft.a', role: 'model' }, { stage: 'ft.b', role: 'model' }] }, dirs, ens, []));
+    await runEnsemble(ctx({ id: 'ensemble', kind: 'ensemble', method: 'ensemble', label: 'ensemble', output: 'model', params: { ...resolveArgs(ensemble, {}) }, inputs: [{ stage: 'ft.a', role: 'model' }, { stage: 'ft.b', role: 'model' }] }, dirs, ens, []));
     const spec = JSON.parse(readFileSync(join(ens, 'ensemble.json'), 'utf8'));
     assert.equal(spec.weights, [0.5, 0.5]);
     assert.equal(readdirSync(join(ens, 'members', '1')).sort(), ['config.json', 'merges.txt', 'model.safetensors', 'vocab.json'].filter((f) => readdirSync(dirs['ft.b']!).includes(f)));

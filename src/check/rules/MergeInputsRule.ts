@@ -3,15 +3,26 @@
 import { error } from '../../diagnostics/diagnostic.js';
 import type { Rule } from '../CheckContext.js';
 import { pipelineType } from '../types.js';
+import { mergeDefs } from '../methods.js';
 
 /** FBW0113/FBW0114. */
 export const MergeInputsRule: Rule = (ctx) => {
   for (const [p, at] of ctx.pipelines()) {
     pipelineType(p, ctx.scope, at, (step, incoming) => {
       if (step.kind !== 'merge' || incoming.kind !== 'models') return;
-      if (incoming.count !== undefined && incoming.count < 2) {
-        ctx.report(error('FBW0113', step.span, `a merge needs at least two models, but it gets ${incoming.count === 1 ? 'one' : 'none'} (${incoming.what})`, 'fine-tune on two or more tasks first, e.g. finetune clip on [sun397, cars] lora then average'));
-        return;
+      if (incoming.count !== undefined) {
+        // the catalogue says how many models each method merges (the same numbers `fbw merge` checks)
+        const defs = mergeDefs(step.methods);
+        const min = Math.max(2, ...defs.map((d) => d?.merge?.minModels ?? 2));
+        if (incoming.count < min) {
+          ctx.report(error('FBW0113', step.span, `a merge needs at least two models, but it gets ${incoming.count === 1 ? 'one' : 'none'} (${incoming.what})`, 'fine-tune on two or more tasks first, e.g. finetune clip on [sun397, cars] lora then average'));
+          return;
+        }
+        const capped = defs.find((d) => d?.merge?.maxModels !== undefined && incoming.count! > d.merge.maxModels);
+        if (capped) {
+          ctx.report(error('FBW0113', step.span, `${capped.name} merges at most ${capped.merge!.maxModels} models, but it gets ${incoming.count} (${incoming.what})`, `give ${capped.name} exactly ${capped.merge!.maxModels} models, or use average / task_arithmetic`));
+          return;
+        }
       }
       const archs = new Set(incoming.architectures.filter((a) => a !== undefined));
       if (archs.size > 1) {

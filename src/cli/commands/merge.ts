@@ -2,27 +2,53 @@
 // users expect — safetensors files or model folders of any architecture in, one checkpoint out.
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { mergeMethods, findMergeMethod } from '../../ml/merge/registry.js';
 import { mergeFiles } from '../../ml/merge/mergeFiles.js';
-import { findModelMergeMethod } from '../../ml/merge/modelRegistry.js';
-import { MergeParamError, UnknownMergeMethod, MergeInputError, MergeInputMismatch } from '../../ml/merge/errors.js';
+import { MergeInputError, MergeInputMismatch } from '../../ml/merge/errors.js';
 import { SafetensorsError } from '../../ml/io/safetensors.js';
 import { didYouMean } from '../../util/suggest.js';
-import type { ParamSpec } from '../../ml/merge/method.js';
+import type { Json } from '../../util/json.js';
+import { METHODS, findMergeMethod, mergeMethodNames, resolveArgs, streamingMerge, MethodParamError, type JsonSchema, type MethodDef } from '../../registry/index.js';
 
 const FIXED = ['base', 'models', 'out', 'output', 'only', 'quiet', 'json', 'help'];
 
-function fmtDefault(p: ParamSpec): string {
-  if (p.default === undefined) return 'required';
-  return `default ${Array.isArray(p.default) ? `[${p.default.join(', ')}]` : String(p.default)}`;
+/** merge methods `fbw merge` runs (state-dict level), in catalogue order */
+const streamable = (): MethodDef[] => METHODS.filter((m) => m.merge?.kernel);
+/** merge methods that need models, heads and data: workflow-only */
+const workflowOnly = (): MethodDef[] => METHODS.filter((m) => m.role === 'merge' && !m.merge?.kernel);
+
+function schemaType(s: JsonSchema): string {
+  if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).join('|');
+  const t = ([] as unknown[]).concat(s['type'] ?? []).filter((x) => x !== 'null');
+  if (t.includes('array')) return 'A,B,...';
+  if (t.includes('boolean')) return 'true|false';
+  return String(t[0] ?? 'value').toUpperCase();
 }
 
 function methodHelp(): string {
-  return mergeMethods.map((m) => {
-    const names = [m.name, ...(m.aliases ?? [])].join(' | ');
-    const params = m.params.map((p) => `      --${p.name} ${p.type === 'boolean' ? 'true|false' : p.type.endsWith('[]') ? 'A,B,...' : p.choices ? p.choices.join('|') : p.type.toUpperCase()}  ${p.doc} (${fmtDefault(p)})`);
-    return [`  ${names}${m.needsBase ? '   [needs --base]' : ''}`, `      ${m.summary}`, `      ${m.citation}`, ...params].join('\n');
+  return streamable().map((m) => {
+    const names = [m.name, ...(m.aliases ?? []), ...Object.keys(m.variants ?? {})].join(' | ');
+    const params = Object.entries(m.schema.properties).map(([k, p]) => `      --${k} ${schemaType(p)}  ${p['description'] ? `${String(p['description'])} ` : ''}(default ${JSON.stringify(p['default'])})`);
+    const aliases = Object.entries(m.paramAliases ?? {}).map(([k, a]) => `      --${k}: ${a.doc}`);
+    return [`  ${names}${m.merge!.needsBase ? '   [needs --base]' : ''}${m.merge!.maxModels === 2 ? '   [two models]' : ''}`, `      ${m.summary}`, `      ${m.citation}`, ...params, ...aliases].join('\n');
   }).join('\n');
+}
+
+/** A command-line string → the JSON value its parameter's schema expects (lists: comma-separated or repeated). */
+function fromCli(schema: JsonSchema | undefined, v: string | string[]): Json {
+  const types = ([] as unknown[]).concat(schema?.['type'] ?? []);
+  const scalar = (x: string): Json => {
+    const t = x.trim();
+    if (t === 'true' || t === 'false') return t === 'true';
+    if (t === 'null') return null;
+    if (t !== '' && Number.isFinite(Number(t))) return Number(t);
+    return t;
+  };
+  if (types.includes('array')) {
+    const items = (Array.isArray(v) ? v : [v]).flatMap((x) => x.replace(/^\[|\]$/g, '').split(',')).map((x) => x.trim()).filter((x) => x !== '');
+    return items.map((x) => (schema?.['items'] as JsonSchema | undefined)?.['type'] === 'string' ? x : scalar(x));
+  }
+  if (Array.isArray(v)) return v.map(scalar);
+  return types.includes('string') || Array.isArray(schema?.['enum']) ? (v === 'null' && types.includes('null') ? null : v) : scalar(v);
 }
 
 /** Parsed command line: method, its raw params, and the file options. */
@@ -105,24 +131,34 @@ Exit codes: 0 merged, 1 the inputs cannot be merged (missing/corrupt file, misma
       if (e instanceof UsageError) { io.stderr.write(`fbw merge: ${e.message}\nRun 'fbw merge --help' for usage.\n`); return 2; }
       throw e;
     }
-    if (!p.method) { io.stderr.write(`fbw merge: missing METHOD (one of ${mergeMethods.map((m) => m.name).join(', ')})\nRun 'fbw merge --help' for usage.\n`); return 2; }
-    const dataMethod = findModelMergeMethod(p.method);
-    if (dataMethod) {
-      io.stderr.write(`fbw merge: ${dataMethod.name} needs each task's head and data (it is not a state-dict merge); use it in a workflow, e.g. \`finetune clip on [a, b] full then ${dataMethod.name} -> eval ...\`\n`);
+    if (!p.method) { io.stderr.write(`fbw merge: missing METHOD (one of ${streamable().map((m) => m.name).join(', ')})\nRun 'fbw merge --help' for usage.\n`); return 2; }
+    const found = findMergeMethod(p.method);
+    if (!found) {
+      const hint = didYouMean(p.method, mergeMethodNames());
+      io.stderr.write(`fbw merge: unknown merge method '${p.method}'${hint ? ` — did you mean '${hint}'?` : ''} (known: ${streamable().map((m) => m.name).join(', ')})\n`);
       return 2;
     }
-    let method;
-    try { method = findMergeMethod(p.method); } catch (e) {
-      if (e instanceof UnknownMergeMethod) { io.stderr.write(`fbw merge: ${e.message}\n`); return 2; }
-      throw e;
+    const { def, preset } = found;
+    if (!def.merge?.kernel) {
+      io.stderr.write(`fbw merge: ${def.name} needs each task's head and data (it is not a state-dict merge); use it in a workflow, e.g. \`finetune clip on [a, b] full then ${def.name} -> eval ...\`\n`);
+      return 2;
     }
+    const props = def.schema.properties;
     for (const k of Object.keys(p.params)) {
-      if (!method.params.some((s) => s.name === k)) {
-        const hint = didYouMean(k, [...method.params.map((s) => s.name), ...FIXED]);
-        io.stderr.write(`fbw merge: unknown option '--${k}' for ${method.name}${hint ? ` — did you mean '--${hint}'?` : ''} (its parameters: ${method.params.map((s) => s.name).join(', ') || 'none'})\n`);
+      if (!(k in props) && !def.paramAliases?.[k]) {
+        const hint = didYouMean(k, [...Object.keys(props), ...FIXED]);
+        io.stderr.write(`fbw merge: unknown option '--${k}' for ${def.name}${hint ? ` — did you mean '--${hint}'?` : ''} (its parameters: ${Object.keys(props).join(', ') || 'none'})\n`);
         return 2;
       }
     }
+    let resolved;
+    try {
+      resolved = resolveArgs(def, Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, fromCli(props[k] ?? def.paramAliases?.[k]?.schema, v)])), preset);
+    } catch (e) {
+      if (e instanceof MethodParamError) { io.stderr.write(`fbw merge: ${e.message}\n`); return 2; }
+      throw e;
+    }
+    const method = streamingMerge(def, resolved)!;
     if (!p.models.length) { io.stderr.write('fbw merge: no models given: use --models A B ...\n'); return 2; }
     if (!p.out) { io.stderr.write('fbw merge: no output given: use -o OUT (a .safetensors file or a folder)\n'); return 2; }
     const log = (line: string): void => { if (!p.quiet) io.stderr.write(line + '\n'); };
@@ -130,7 +166,7 @@ Exit codes: 0 merged, 1 the inputs cannot be merged (missing/corrupt file, misma
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true && !p.quiet;
     const t0 = Date.now();
     try {
-      const r = await mergeFiles(method.name, p.params, {
+      const r = await mergeFiles(method, {
         ...(p.base ? { base: resolve(io.cwd, p.base) } : {}),
         models: p.models.map((m) => resolve(io.cwd, m)),
         out: resolve(io.cwd, p.out),
@@ -150,7 +186,6 @@ Exit codes: 0 merged, 1 the inputs cannot be merged (missing/corrupt file, misma
       else io.stdout.write(`merged ${p.models.length} model(s) with ${method.name}: ${r.tensors} tensors, ${(r.bytesRead / 1e9).toFixed(3)} GB read in ${seconds.toFixed(1)} s → ${p.out}\n`);
       return 0;
     } catch (e) {
-      if (e instanceof MergeParamError) { io.stderr.write(`fbw merge: ${e.message}\n`); return 2; }
       if (e instanceof MergeInputError || e instanceof MergeInputMismatch || e instanceof SafetensorsError) { io.stderr.write(`fbw merge: ${e.message}\n`); return 1; }
       throw e;
     }

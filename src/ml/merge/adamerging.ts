@@ -7,39 +7,47 @@
 // tensor), λ initialised to init_values, Adam(lr), max_steps steps of batch_size images per task,
 // loss = Σ_tasks mean entropy; clamp_weights clamps λ to [0, 1]; given `weights`, no training.
 import * as tf from '@tensorflow/tfjs-core';
-import { get, type ParamSpec, type ResolvedParams } from './method.js';
-import { batchStream, meanEntropy, visionNames, ModelMergeAborted, type ModelMergeArgs, type ModelMergeMethod } from './modelMerge.js';
+import { batchStream, meanEntropy, visionNames, ModelMergeAborted, type ModelMergeArgs } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
 import { newVariable, type ForwardContext } from '../models/clip.js';
 import { MergeInputError } from './errors.js';
 
-const params: readonly ParamSpec[] = [
-  { name: 'lr', type: 'number', default: 1e-3, min: 0, doc: 'Adam learning rate of the merging coefficients' },
-  { name: 'init_values', type: 'number', default: 0.3, doc: 'initial value of every coefficient' },
-  { name: 'clamp_weights', type: 'boolean', default: false, doc: 'clamp the coefficients to [0, 1] after each step' },
-  { name: 'batch_size', type: 'number', default: 16, min: 1, doc: 'unlabeled test images per task per step' },
-  { name: 'max_steps', type: 'number', default: 1000, min: 0, doc: 'optimisation steps' },
-  { name: 'weights', type: 'number[]', default: [], doc: 'use these coefficients (row-major [models × layers]) and skip training' },
-  { name: 'seed', type: 'number', default: 42, doc: 'seed of the test-batch order' },
-];
+/** AdaMerging's arguments (FusionBench config/method/adamerging/clip.yaml names). */
+export interface AdaMergingArgs {
+  /** one coefficient per model ('task') or per model and tensor ('layer') */
+  readonly granularity: 'task' | 'layer';
+  readonly init_values: number;
+  /** fixed coefficients (row-major [models × layers]): skip test-time adaptation; null = learn them */
+  readonly weights: readonly number[] | null;
+  readonly clamp_weights: boolean;
+  /** Adam learning rate of the coefficients */
+  readonly lr: number;
+  readonly max_steps: number;
+  readonly batch_size: number;
+  /** seeds the order of the test batches (model i uses seed + i) */
+  readonly seed: number;
+}
 
-async function adamerge(layerWise: boolean, name: string, p: ResolvedParams, a: ModelMergeArgs): Promise<Map<string, Float32Array>> {
+/** Task- or layer-wise AdaMerging: merged vision tensors. */
+export async function adaMerge(p: AdaMergingArgs, a: ModelMergeArgs): Promise<Map<string, Float32Array>> {
+  const layerWise = p.granularity === 'layer';
+  const name = `${p.granularity}_wise_adamerging`;
   const names = visionNames(a.base);
   const n = a.models.length;
   const L = layerWise ? names.length : 1;
-  const given = get.nums(p, 'weights');
-  const lambda = new Float32Array(n * L).fill(get.num(p, 'init_values'));
+  const given = p.weights ?? [];
+  const lambda = new Float32Array(n * L).fill(p.init_values);
   if (given.length) {
     if (given.length !== n * L) throw new MergeInputError(name, `weights has ${given.length} values; ${layerWise ? `layer-wise needs ${n} models × ${L} tensors` : `task-wise needs one per model (${n})`}`);
     lambda.set(given);
   }
   const taskVectors = tf.tidy(() => a.models.map((m) => names.map((k) => tf.sub(m.get(k), a.base.get(k)))));
-  const steps = given.length ? 0 : get.num(p, 'max_steps');
+  const steps = given.length ? 0 : p.max_steps;
   try {
     if (steps > 0) {
       const lv = newVariable(tf.tensor2d(lambda, [n, L]), 'adamerging.lambda');
-      const streams = await Promise.all(a.models.map(async (_, i) => batchStream(await a.data(i, 'test'), a.base.config.vision_config.image_size, get.num(p, 'batch_size'), get.num(p, 'seed') + i)));
-      const lr = get.num(p, 'lr'), clamp = get.bool(p, 'clamp_weights');
+      const streams = await Promise.all(a.models.map(async (_, i) => batchStream(await a.data(i, 'test'), a.base.config.vision_config.image_size, p.batch_size, p.seed + i)));
+      const lr = p.lr, clamp = p.clamp_weights;
       const m1 = new Float32Array(n * L), m2 = new Float32Array(n * L);
       const b1 = 0.9, b2 = 0.999, eps = 1e-8;
       const vision = new Set(names);
@@ -101,23 +109,3 @@ async function adamerge(layerWise: boolean, name: string, p: ResolvedParams, a: 
     tf.dispose(taskVectors.flat());
   }
 }
-
-/** One coefficient per task vector. */
-export const taskWiseAdaMerging: ModelMergeMethod = {
-  name: 'task_wise_adamerging',
-  aliases: ['adamerging_task_wise', 'clip_task_wise_adamerging'],
-  summary: 'task arithmetic with one coefficient per model, learned by test-time entropy minimisation',
-  citation: 'Yang et al., AdaMerging, ICLR 2024 (arXiv 2310.02575)',
-  params,
-  run: (p, a) => adamerge(false, 'task_wise_adamerging', p, a),
-};
-
-/** One coefficient per task vector and parameter tensor. */
-export const layerWiseAdaMerging: ModelMergeMethod = {
-  name: 'layer_wise_adamerging',
-  aliases: ['adamerging', 'adamerging_layer_wise', 'clip_layer_wise_adamerging'],
-  summary: 'task arithmetic with one coefficient per model and layer, learned by test-time entropy minimisation',
-  citation: 'Yang et al., AdaMerging, ICLR 2024 (arXiv 2310.02575)',
-  params,
-  run: (p, a) => adamerge(true, 'layer_wise_adamerging', p, a),
-};

@@ -6,24 +6,24 @@
 // only_on_linear_weights restricts the drop to Linear weights. The mask here comes from a
 // positional hash of (seed, model, tensor, index) so a streamed merge is reproducible; it is
 // not torch's random stream, so masks differ from FusionBench's draw for draw (same law).
-import { get, type MergeMethod, type Chunk, type ResolvedParams, type ParamSpec } from './method.js';
+import type { Chunk, Kernel, PassContext } from './method.js';
 import { dropInPlace, dropKey } from './kernels.js';
+import { MergeInputError } from './errors.js';
 import { taskArithmeticApply } from './taskArithmetic.js';
-import { tiesKernel, tiesParams } from './ties.js';
+import { tiesKernel, type TiesArgs } from './ties.js';
 
-const dareParams: readonly ParamSpec[] = [
-  { name: 'sparsity_ratio', type: 'number', default: 0.5, min: 0, max: 1, doc: 'fraction of task-vector entries dropped' },
-  { name: 'only_on_linear_weights', type: 'boolean', default: false, doc: 'drop only in Linear weights (2-D *.weight, not embeddings)' },
-  { name: 'rescale', type: 'boolean', default: true, doc: 'divide kept entries by (1 − sparsity_ratio)' },
-  { name: 'seed', type: 'number', default: 42, doc: 'seed of the drop mask' },
-];
+/** DARE's arguments: the drop, and the merge it runs on (TIES's arguments apply with on=ties). */
+export interface DareArgs extends TiesArgs {
+  readonly on: 'task_arithmetic' | 'ties' | 'average';
+  readonly sparsity_ratio: number;
+  readonly only_on_linear_weights: boolean;
+  readonly rescale: boolean;
+  readonly seed: number;
+}
 
 /** The drop applied to every task-vector slice before merging. */
-export function dareTransform(p: ResolvedParams): (c: Chunk, k: number, tv: Float32Array) => void {
-  const sparsity = get.num(p, 'sparsity_ratio');
-  const rescale = get.bool(p, 'rescale');
-  const onlyLinear = get.bool(p, 'only_on_linear_weights');
-  const seed = get.num(p, 'seed');
+export function dareTransform(a: Pick<DareArgs, 'sparsity_ratio' | 'rescale' | 'only_on_linear_weights' | 'seed'>): (c: Chunk, k: number, tv: Float32Array) => void {
+  const { sparsity_ratio: sparsity, rescale, only_on_linear_weights: onlyLinear, seed } = a;
   return (c, k, tv) => {
     if (onlyLinear && !c.linearWeight) return;
     dropInPlace(tv, c.length, c.start, dropKey(seed, k, c.name), sparsity, rescale);
@@ -31,7 +31,7 @@ export function dareTransform(p: ResolvedParams): (c: Chunk, k: number, tv: Floa
 }
 
 /** θ_pre + s · Σ DARE-dropped task vectors, chunk by chunk with one reused scratch buffer. */
-function dareTaskArithmeticKernel(s: number, t: ReturnType<typeof dareTransform>): { apply(c: Parameters<typeof taskArithmeticApply>[0], out: Float32Array): void } {
+function dareTaskArithmeticKernel(s: number, t: ReturnType<typeof dareTransform>): Kernel {
   let scratch = new Float32Array(0);
   return {
     apply(c, out) {
@@ -41,36 +41,17 @@ function dareTaskArithmeticKernel(s: number, t: ReturnType<typeof dareTransform>
   };
 }
 
-/** DARE on top of task arithmetic (FusionBench's DareTaskArithmetic). */
-export const dareTaskArithmetic: MergeMethod = {
-  name: 'dare_task_arithmetic',
-  aliases: ['dare'],
-  summary: 'task arithmetic on DARE-dropped task vectors',
-  citation: 'Yu et al., DARE (Super Mario), ICML 2024 (arXiv 2311.03099)',
-  needsBase: true,
-  params: [{ name: 'scaling_factor', type: 'number', default: 0.3, doc: 'λ multiplying the summed task vectors' }, ...dareParams],
-  prepare: async (p) => dareTaskArithmeticKernel(get.num(p, 'scaling_factor'), dareTransform(p)),
-};
-
-/** DARE on top of simple averaging: task arithmetic with scaling_factor 1/N (FusionBench's DareSimpleAverage). */
-export const dareSimpleAverage: MergeMethod = {
-  name: 'dare_simple_average',
-  aliases: ['dare_average'],
-  summary: 'θ_pre + mean of DARE-dropped task vectors',
-  citation: 'Yu et al., DARE (Super Mario), ICML 2024 (arXiv 2311.03099)',
-  needsBase: true,
-  params: dareParams,
-  prepare: async (p, ctx) => dareTaskArithmeticKernel(1 / ctx.numModels, dareTransform(p)),
-};
-
-/** DARE on top of TIES (FusionBench's DareTiesMerging): drop first, then trim/elect/merge. */
-export const dareTies: MergeMethod = {
-  name: 'dare_ties_merging',
-  aliases: ['dare_ties'],
-  summary: 'TIES-Merging on DARE-dropped task vectors',
-  citation: 'Yu et al., DARE (Super Mario), ICML 2024 (arXiv 2311.03099); Yadav et al., TIES-Merging, NeurIPS 2023',
-  needsBase: true,
-  params: [...dareParams, ...tiesParams],
-  removedKeys: (p) => get.strs(p, 'remove_keys'),
-  prepare: (p, ctx) => tiesKernel(p, ctx, dareTransform(p)),
-};
+/**
+ * DARE on top of task arithmetic (FusionBench's DareTaskArithmetic), of TIES (DareTiesMerging:
+ * drop first, then trim/elect/merge) or of simple averaging (DareSimpleAverage: task arithmetic
+ * with scaling_factor 1/N).
+ */
+export async function dareKernel(a: DareArgs, ctx: PassContext): Promise<Kernel> {
+  if (a.rescale && a.sparsity_ratio >= 1) throw new MergeInputError('dare', 'sparsity_ratio 1 drops every entry, and rescale would divide by 1 − 1 = 0; give rescale=false or a smaller sparsity_ratio');
+  const t = dareTransform(a);
+  switch (a.on) {
+    case 'task_arithmetic': return dareTaskArithmeticKernel(a.scaling_factor, t);
+    case 'average': return dareTaskArithmeticKernel(1 / ctx.numModels, t);
+    case 'ties': return tiesKernel(a, ctx, t);
+  }
+}

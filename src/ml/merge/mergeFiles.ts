@@ -6,8 +6,7 @@ import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafetensorsWriter, type Dtype, type TensorSpec } from '../io/safetensors.js';
 import { StateDictSource } from './StateDictSource.js';
-import { findMergeMethod } from './registry.js';
-import { resolveParams, type Chunk, type PassContext } from './method.js';
+import type { Chunk, PassContext, StreamingMerge } from './method.js';
 import { MergeAborted, MergeInputError, MergeInputMismatch } from './errors.js';
 import { isLinearWeight } from './kernels.js';
 
@@ -64,10 +63,11 @@ function quiet<T>(p: Promise<T>): Promise<T> { p.catch(() => undefined); return 
 
 function numelOf(shape: readonly number[]): number { let n = 1; for (const d of shape) n *= d; return n; }
 
-/** Merge safetensors checkpoints with a registered method; see `fbw merge --help`. */
-export async function mergeFiles(method: string, params: Readonly<Record<string, unknown>>, opts: MergeFilesOptions): Promise<MergeFilesResult> {
-  const m = findMergeMethod(method);
-  const p = resolveParams(m, params);
+/**
+ * Merge safetensors checkpoints with a merge whose arguments are resolved (the catalogue's
+ * `streamingMerge` in src/registry/methods builds one); see `fbw merge --help`.
+ */
+export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Promise<MergeFilesResult> {
   const log = opts.log ?? (() => undefined);
   if (opts.models.length < 1) throw new MergeInputError(m.name, 'no models to merge; give at least one with --models');
   if (m.needsBase && !opts.base) throw new MergeInputError(m.name, 'needs the pretrained model its task vectors are relative to; give it with --base');
@@ -81,7 +81,7 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
     const models: StateDictSource[] = [];
     for (const path of opts.models) models.push(await open(path));
     const ref = base ?? models[0]!;
-    const removed = new Set(m.removedKeys?.(p) ?? []);
+    const removed = new Set(m.removedKeys);
     for (const k of removed) if (!ref.has(k)) log(`${m.name}: remove_keys entry '${k}' is not a tensor of ${ref.path}; ignored`);
 
     // the inputs must line up: same names, same shapes
@@ -168,7 +168,7 @@ export async function mergeFiles(method: string, params: Readonly<Record<string,
         await stream(mergedJobs, () => mergeInputs, (_j, c) => visit(c), (done) => opts.onProgress?.({ pass, passes, done, total: numel }));
       },
     };
-    const kernel = await m.prepare(p, ctx);
+    const kernel = await m.prepare(ctx);
     pass++;
     passes = pass;
 

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ClipModel } from '../models/clip.js';
 import type { Head } from '../heads/head.js';
 import type { TaskDataset, ImageBatch } from '../data/types.js';
-import type { ParamSpec, ResolvedParams } from './method.js';
 import { seededShuffle } from '../data/SeededRng.js';
 
 /** What a data-driven merge sees: loaded models, each model's task head, and its task's data. */
@@ -22,17 +21,6 @@ export interface ModelMergeArgs {
   readonly signal?: AbortSignal;
   /** extra facts for merge.json (e.g. AdaMerging's learned coefficients) */
   readonly record?: (info: Readonly<Record<string, unknown>>) => void;
-}
-
-/** A merging method that needs models, heads and data (one file each, listed in modelRegistry.ts). */
-export interface ModelMergeMethod {
-  readonly name: string;
-  readonly aliases?: readonly string[];
-  readonly summary: string;
-  readonly citation: string;
-  readonly params: readonly ParamSpec[];
-  /** merged values of the tensors it merges (vision tower); the caller fills the rest from the base */
-  run(p: ResolvedParams, args: ModelMergeArgs): Promise<Map<string, Float32Array>>;
 }
 
 /** The merge was interrupted (signal aborted). */

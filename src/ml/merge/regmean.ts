@@ -6,8 +6,7 @@
 // num_regmean_examples training examples (running mean over batch·tokens rows), off-diagonal
 // entries multiplied by reduce_non_diagonal_ratio, non-Linear parameters simply averaged.
 import * as tf from '@tensorflow/tfjs-core';
-import { get } from './method.js';
-import { batches, excluded, visionNames, ModelMergeAborted, type ModelMergeMethod } from './modelMerge.js';
+import { batches, excluded, visionNames, ModelMergeAborted, type ModelMergeArgs } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
 import type { ForwardContext } from '../models/clip.js';
 
@@ -41,89 +40,86 @@ export function solve(A: Float64Array, B: Float64Array, d: number, m: number): F
   return b;
 }
 
-/** RegMean over the vision tower's Linear layers (q/k/v/out_proj, fc1, fc2). */
-export const regmean: ModelMergeMethod = {
-  name: 'regmean',
-  aliases: ['clip_regmean'],
-  summary: 'closed-form least-squares merge of each Linear layer from its input Gram matrices',
-  citation: 'Jin et al., Dataless knowledge fusion by merging weights of language models (RegMean), ICLR 2023 (arXiv 2212.09849)',
-  params: [
-    { name: 'exclude_param_names_regex', type: 'string[]', default: [], doc: 'parameters (regex, matched at the start) kept at the base value' },
-    { name: 'num_regmean_examples', type: 'number', default: 256, min: 1, doc: 'training examples per task for the Gram matrices' },
-    { name: 'reduce_non_diagonal_ratio', type: 'number', default: 0.6, min: 0, max: 1, doc: 'multiplier of the off-diagonal Gram entries' },
-    { name: 'batch_size', type: 'number', default: 32, min: 1, doc: 'examples per forward pass' },
-    { name: 'seed', type: 'number', default: 42, doc: 'seed of the example order' },
-  ],
-  async run(p, a) {
-    const n = a.models.length;
-    const skip = excluded(get.strs(p, 'exclude_param_names_regex'));
-    const names = visionNames(a.base).filter((k) => !skip(k));
-    const alpha = get.num(p, 'reduce_non_diagonal_ratio');
-    const bs = get.num(p, 'batch_size'), count = get.num(p, 'num_regmean_examples');
-    const grams: Map<string, { g: Float64Array; rows: number; d: number }>[] = [];
-    for (let i = 0; i < n; i++) {
-      const model = a.models[i]!;
-      const ds = await a.data(i, 'train');
-      const G = new Map<string, { g: Float64Array; rows: number; d: number }>();
-      const ctx: ForwardContext = {
-        p: (k) => model.get(k), trainable: () => false,
-        adapter: (module, x) => {
-          if (!module.startsWith('vision_model.')) return undefined;
-          const d = x.shape[1];
-          const xtx = tf.matMul(x, x, true, false);
-          const v = xtx.dataSync();
-          xtx.dispose();
-          let e = G.get(module);
-          if (!e) { e = { g: new Float64Array(d * d), rows: 0, d }; G.set(module, e); }
-          for (let j = 0; j < v.length; j++) e.g[j] = e.g[j]! + v[j]!;
-          e.rows += x.shape[0];
-          return undefined;
-        },
-      };
-      let step = 0;
-      for (const b of batches(ds, model.config.vision_config.image_size, bs, count, get.num(p, 'seed') + i)) {
-        if (a.signal?.aborted) throw new ModelMergeAborted();
-        tf.tidy(() => { classify(model, a.heads[i]!, b.x, b.n, ctx); });
-        a.progress?.({ step: ++step, total: Math.ceil(count / bs), phase: `regmean ${i + 1}/${n}` });
-      }
-      for (const e of G.values()) for (let j = 0; j < e.g.length; j++) e.g[j] = e.g[j]! / e.rows;
-      grams.push(G);
+/** RegMean's arguments (FusionBench clip_regmean.yaml names). */
+export interface RegMeanArgs {
+  readonly exclude_param_names_regex: readonly string[];
+  readonly num_regmean_examples: number;
+  readonly reduce_non_diagonal_ratio: number;
+  readonly batch_size: number;
+  /** seeds the order of the examples (model i uses seed + i) */
+  readonly seed: number;
+}
+
+/** RegMean over the vision tower's Linear layers (q/k/v/out_proj, fc1, fc2): merged vision tensors. */
+export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<Map<string, Float32Array>> {
+  const n = a.models.length;
+  const skip = excluded(p.exclude_param_names_regex);
+  const names = visionNames(a.base).filter((k) => !skip(k));
+  const alpha = p.reduce_non_diagonal_ratio;
+  const bs = p.batch_size, count = p.num_regmean_examples;
+  const grams: Map<string, { g: Float64Array; rows: number; d: number }>[] = [];
+  for (let i = 0; i < n; i++) {
+    const model = a.models[i]!;
+    const ds = await a.data(i, 'train');
+    const G = new Map<string, { g: Float64Array; rows: number; d: number }>();
+    const ctx: ForwardContext = {
+      p: (k) => model.get(k), trainable: () => false,
+      adapter: (module, x) => {
+        if (!module.startsWith('vision_model.')) return undefined;
+        const d = x.shape[1];
+        const xtx = tf.matMul(x, x, true, false);
+        const v = xtx.dataSync();
+        xtx.dispose();
+        let e = G.get(module);
+        if (!e) { e = { g: new Float64Array(d * d), rows: 0, d }; G.set(module, e); }
+        for (let j = 0; j < v.length; j++) e.g[j] = e.g[j]! + v[j]!;
+        e.rows += x.shape[0];
+        return undefined;
+      },
+    };
+    let step = 0;
+    for (const b of batches(ds, model.config.vision_config.image_size, bs, count, p.seed + i)) {
+      if (a.signal?.aborted) throw new ModelMergeAborted();
+      tf.tidy(() => { classify(model, a.heads[i]!, b.x, b.n, ctx); });
+      a.progress?.({ step: ++step, total: Math.ceil(count / bs), phase: `regmean ${i + 1}/${n}` });
     }
-    const out = new Map<string, Float32Array>();
-    let linear = 0;
-    for (const k of names) {
-      const module = k.endsWith('.weight') ? k.slice(0, -'.weight'.length) : '';
-      const vals = a.models.map((m) => m.get(k).dataSync() as Float32Array);
-      if (module && grams[0]!.has(module)) {
-        // W_i is [out, in]; solve (Σ G̃_i) Wᵀ = Σ G̃_i W_iᵀ
-        const d = grams[0]!.get(module)!.d;
-        const o = vals[0]!.length / d;
-        const A = new Float64Array(d * d), B = new Float64Array(d * o);
-        for (let i = 0; i < n; i++) {
-          const g = grams[i]!.get(module)!.g;
-          const w = vals[i]!;
-          const gt = new Float64Array(d * d);
-          for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) gt[r * d + c] = r === c ? g[r * d + c]! : g[r * d + c]! * alpha;
-          for (let j = 0; j < d * d; j++) A[j] = A[j]! + gt[j]!;
-          // B += G̃ · Wᵀ  (Wᵀ[c, q] = w[q, c])
-          for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) {
-            const gv = gt[r * d + c]!;
-            if (gv === 0) continue;
-            for (let q = 0; q < o; q++) B[r * o + q] = B[r * o + q]! + gv * w[q * d + c]!;
-          }
+    for (const e of G.values()) for (let j = 0; j < e.g.length; j++) e.g[j] = e.g[j]! / e.rows;
+    grams.push(G);
+  }
+  const out = new Map<string, Float32Array>();
+  let linear = 0;
+  for (const k of names) {
+    const module = k.endsWith('.weight') ? k.slice(0, -'.weight'.length) : '';
+    const vals = a.models.map((m) => m.get(k).dataSync() as Float32Array);
+    if (module && grams[0]!.has(module)) {
+      // W_i is [out, in]; solve (Σ G̃_i) Wᵀ = Σ G̃_i W_iᵀ
+      const d = grams[0]!.get(module)!.d;
+      const o = vals[0]!.length / d;
+      const A = new Float64Array(d * d), B = new Float64Array(d * o);
+      for (let i = 0; i < n; i++) {
+        const g = grams[i]!.get(module)!.g;
+        const w = vals[i]!;
+        const gt = new Float64Array(d * d);
+        for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) gt[r * d + c] = r === c ? g[r * d + c]! : g[r * d + c]! * alpha;
+        for (let j = 0; j < d * d; j++) A[j] = A[j]! + gt[j]!;
+        // B += G̃ · Wᵀ  (Wᵀ[c, q] = w[q, c])
+        for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) {
+          const gv = gt[r * d + c]!;
+          if (gv === 0) continue;
+          for (let q = 0; q < o; q++) B[r * o + q] = B[r * o + q]! + gv * w[q * d + c]!;
         }
-        const X = solve(A, B, d, o); // Wᵀ [in, out]
-        const r = new Float32Array(o * d);
-        for (let q = 0; q < o; q++) for (let c = 0; c < d; c++) r[q * d + c] = X[c * o + q]!;
-        out.set(k, r);
-        linear++;
-      } else {
-        const r = new Float32Array(vals[0]!.length);
-        for (let e = 0; e < r.length; e++) { let s = 0; for (let i = 0; i < n; i++) s += vals[i]![e]!; r[e] = s / n; }
-        out.set(k, r);
       }
+      const X = solve(A, B, d, o); // Wᵀ [in, out]
+      const r = new Float32Array(o * d);
+      for (let q = 0; q < o; q++) for (let c = 0; c < d; c++) r[q * d + c] = X[c * o + q]!;
+      out.set(k, r);
+      linear++;
+    } else {
+      const r = new Float32Array(vals[0]!.length);
+      for (let e = 0; e < r.length; e++) { let s = 0; for (let i = 0; i < n; i++) s += vals[i]![e]!; r[e] = s / n; }
+      out.set(k, r);
     }
-    a.log(`regmean: ${linear} Linear weights merged in closed form, ${names.length - linear} other tensors averaged`);
-    return out;
-  },
-};
+  }
+  a.log(`regmean: ${linear} Linear weights merged in closed form, ${names.length - linear} other tensors averaged`);
+  return out;
+}

@@ -3,18 +3,11 @@
 // without increasing inference time", ICML 2022 (arXiv 2203.05482). FusionBench:
 // fusion_bench/method/simple_average.py — θ = (Σ_i θ_i) / N, summed in model order in float32,
 // then divided (not multiplied by 1/N), so the result matches FusionBench bit for bit.
-import type { MergeMethod } from './method.js';
+import type { Kernel } from './method.js';
 import { BLOCK } from './kernels.js';
 
-/** The model-soup baseline row of every FusionBench table. */
-export const simpleAverage: MergeMethod = {
-  name: 'simple_average',
-  aliases: ['average', 'avg'],
-  summary: 'θ = mean of the models (model soup); no base needed',
-  citation: 'Wortsman et al., Model soups, ICML 2022 (arXiv 2203.05482)',
-  needsBase: false,
-  params: [],
-  async prepare() {
+/** The model-soup baseline row of every FusionBench table: θ = mean of the models. */
+export function simpleAverageKernel(): Kernel {
     return {
       apply(c, out) {
         const ms = c.models;
@@ -32,5 +25,4 @@ export const simpleAverage: MergeMethod = {
         }
       },
     };
-  },
-};
+}

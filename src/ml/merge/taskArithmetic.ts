@@ -2,7 +2,7 @@
 // Ilharco et al., "Editing models with task arithmetic", ICLR 2023 (arXiv 2212.04089).
 // FusionBench: fusion_bench/method/task_arithmetic/task_arithmetic.py — τ_i = θ_i − θ_pre,
 // τ = Σ_i τ_i (model order), θ = θ_pre + scaling_factor·τ, all in float32.
-import { get, type MergeMethod, type Chunk } from './method.js';
+import type { Chunk, Kernel } from './method.js';
 import { BLOCK } from './kernels.js';
 
 /**
@@ -39,17 +39,6 @@ export function taskArithmeticApply(c: Chunk, out: Float32Array, scalingFactor: 
 }
 
 /** The task-vector baseline: one scaling factor for all tasks. */
-export const taskArithmetic: MergeMethod = {
-  name: 'task_arithmetic',
-  aliases: ['ta'],
-  summary: 'θ = θ_pre + scaling_factor · Σ (θ_i − θ_pre)',
-  citation: 'Ilharco et al., Editing models with task arithmetic, ICLR 2023 (arXiv 2212.04089)',
-  needsBase: true,
-  params: [
-    { name: 'scaling_factor', type: 'number', default: 0.3, doc: 'λ multiplying the summed task vectors' },
-  ],
-  async prepare(p) {
-    const s = get.num(p, 'scaling_factor');
-    return { apply: (c, out) => taskArithmeticApply(c, out, s, out) };
-  },
-};
+export function taskArithmeticKernel(a: { readonly scaling_factor: number }): Kernel {
+  return { apply: (c, out) => taskArithmeticApply(c, out, a.scaling_factor, out) };
+}

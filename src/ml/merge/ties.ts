@@ -10,18 +10,17 @@
 // The whole-model k-th value is found without loading the models: two streaming passes of a
 // radix select on the float32 bit patterns of |τ| (high 16 bits, then low 16 bits of the one
 // bucket that holds rank k), which gives the exact value torch.kthvalue returns.
-import { get, type MergeMethod, type Chunk, type Kernel, type PassContext, type ResolvedParams } from './method.js';
+import type { Chunk, Kernel, PassContext } from './method.js';
 
 /** How each model's task-vector slice is produced (DARE drops elements here). */
 export type TaskVectorTransform = (c: Chunk, k: number, tv: Float32Array) => void;
 
-/** The TIES parameters, FusionBench names and defaults (shared by dare_ties_merging). */
-export const tiesParams = [
-  { name: 'scaling_factor', type: 'number', default: 0.3, doc: 'λ multiplying the merged task vector' },
-  { name: 'threshold', type: 'number', default: 20, min: 0, doc: 'percent of each task vector kept (top by magnitude over the whole model); values ≤ 1 are read as fractions' },
-  { name: 'remove_keys', type: 'string[]', default: [], doc: 'tensors left at the pretrained value and excluded from the top-k statistic' },
-  { name: 'merge_func', type: 'string', default: 'sum', choices: ['sum', 'mean', 'max'], doc: 'how agreeing entries are combined' },
-] as const;
+/** TIES's arguments (FusionBench's names; threshold in percent, values ≤ 1 read as fractions as FusionBench does). */
+export interface TiesArgs {
+  readonly scaling_factor: number;
+  readonly threshold: number;
+  readonly merge_func: 'sum' | 'mean' | 'max';
+}
 
 /** Grows on demand: one scratch slice per model for the task vectors of a chunk. */
 class Scratch {
@@ -145,12 +144,12 @@ function disjoint(vals: ArrayLike<number>, sign: number, func: MergeFunc): numbe
 }
 
 /** TIES on task vectors produced by `transform` (identity for plain TIES, DARE drop for dare_ties). */
-export async function tiesKernel(p: ResolvedParams, ctx: PassContext, transform?: TaskVectorTransform): Promise<Kernel> {
+export async function tiesKernel(a: TiesArgs, ctx: PassContext, transform?: TaskVectorTransform): Promise<Kernel> {
   const n = ctx.numModels;
-  const s = Math.fround(get.num(p, 'scaling_factor'));
-  const func = get.str(p, 'merge_func') as MergeFunc;
+  const s = Math.fround(a.scaling_factor);
+  const func: MergeFunc = a.merge_func;
   const scratch = new Scratch();
-  const { thr, keepAll } = await topkThresholds(ctx, get.num(p, 'threshold'), scratch, transform);
+  const { thr, keepAll } = await topkThresholds(ctx, a.threshold, scratch, transform);
   let signSum = 0;
   const deferred: { name: string; index: number; base: number; vals: Float32Array }[] = [];
   const B = 4096;
@@ -230,15 +229,3 @@ export async function tiesKernel(p: ResolvedParams, ctx: PassContext, transform?
     },
   };
 }
-
-/** TIES-Merging as FusionBench's TiesMergingAlgorithm. */
-export const ties: MergeMethod = {
-  name: 'ties_merging',
-  aliases: ['ties'],
-  summary: 'trim each task vector to its top threshold %, elect signs, merge agreeing entries',
-  citation: 'Yadav et al., TIES-Merging, NeurIPS 2023 (arXiv 2306.01708)',
-  needsBase: true,
-  params: tiesParams,
-  removedKeys: (p) => get.strs(p, 'remove_keys'),
-  prepare: (p, ctx) => tiesKernel(p, ctx),
-};

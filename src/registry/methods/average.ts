@@ -1,10 +1,12 @@
 // Simple averaging of weights (Wortsman et al., Model soups, ICML 2022; FusionBench simple_average).
-import type { MethodDef } from './MethodDef.js';
+import { defineMethod } from './MethodDef.js';
+import { simpleAverageKernel } from '../../ml/merge/simpleAverage.js';
 
 /** `average`: hyper-parameter free. */
-export const average: MethodDef = {
+export const average = defineMethod({
   name: 'average', aliases: ['simple_average', 'avg'], role: 'merge', stageKind: 'merge',
-  summary: 'simple average of the fine-tuned weights',
-  citation: 'Wortsman et al., Model soups, ICML 2022',
+  summary: 'θ = mean of the models (model soup); no base needed',
+  citation: 'Wortsman et al., Model soups, ICML 2022 (arXiv 2203.05482)',
   schema: { type: 'object', properties: {}, additionalProperties: false },
-};
+  merge: { needsBase: false, minModels: 2, kernel: async () => simpleAverageKernel() },
+});

@@ -1,12 +1,15 @@
 // Task arithmetic (Ilharco et al., Editing models with task arithmetic, ICLR 2023):
 // pretrained + scaling_factor * sum of task vectors (FusionBench task_arithmetic.yaml).
-import type { MethodDef } from './MethodDef.js';
-import { num } from './common.js';
+import { defineMethod } from './MethodDef.js';
+import { scalingAliases, scalingFactor } from './common.js';
+import { taskArithmeticKernel } from '../../ml/merge/taskArithmetic.js';
 
 /** `task_arithmetic(scaling_factor)`. */
-export const task_arithmetic: MethodDef = {
+export const task_arithmetic = defineMethod({
   name: 'task_arithmetic', aliases: ['ta'], role: 'merge', stageKind: 'merge',
-  summary: 'pretrained + scaling_factor x sum of task vectors',
-  citation: 'Ilharco et al., ICLR 2023',
-  schema: { type: 'object', properties: { scaling_factor: num(0.3) }, additionalProperties: false },
-};
+  summary: 'θ = θ_pre + scaling_factor · Σ (θ_i − θ_pre)',
+  citation: 'Ilharco et al., Editing models with task arithmetic, ICLR 2023 (arXiv 2212.04089)',
+  schema: { type: 'object', properties: { ...scalingFactor }, additionalProperties: false },
+  paramAliases: { ...scalingAliases },
+  merge: { needsBase: true, minModels: 2, kernel: async (a) => taskArithmeticKernel(a) },
+});
