@@ -2,12 +2,17 @@
 // transpose, reductions) run here, in place on the TypedArrays of the tfjs `cpu` backend's data
 // store. GEMM calls OpenBLAS when a real OpenBLAS is found with dlopen at load time (accepting
 // only a library exporting `openblas_get_config`, since the reference libblas is slower than the
-// built-in kernel), otherwise a built-in blocked C++ GEMM.
+// built-in kernel), otherwise the built-in packed GEMM (gemm.cc). Large loops run on the addon's
+// thread pool (threadPool.h), sized by setThreads from the slot's core count.
 // References: cblas_sgemm (BLAS Technical Forum standard, netlib CBLAS); OpenBLAS's exported
 // `openblas_set_num_threads` / `openblas_get_config`; Goto & van de Geijn, "Anatomy of
 // High-Performance Matrix Multiplication" (2008) for the blocking of the fallback GEMM.
 #include <napi.h>
 #include <dlfcn.h>
+
+#include "gemm.h"
+#include "linalg.h"
+#include "threadPool.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,19 +31,30 @@ typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float*, int,
 typedef void (*set_threads_fn)(int);
 typedef int (*get_threads_fn)(void);
 typedef char* (*get_config_fn)(void);
+typedef void (*dgemm_fn)(int, int, int, int, int, int, double, const double*, int, const double*, int,
+                         double, double*, int);
+typedef void (*dgesv_fn)(const int*, const int*, double*, const int*, int*, double*, const int*, int*);
 
 struct Blas {
   sgemm_fn sgemm = nullptr;
   set_threads_fn set_threads = nullptr;
   get_threads_fn get_threads = nullptr;
+  dgemm_fn dgemm = nullptr;
+  dgesv_fn dgesv = nullptr;  // LAPACK (Fortran ABI), part of Debian's libopenblas0
   std::string name = "builtin";
   int threads = 1;
 };
 Blas g_blas;
+// False with FBW_NATIVE_BLAS=builtin or setBlas(false): OpenBLAS stays loaded (LAPACK, and the
+// gemm benchmark's anchor) but GEMMs run on the built-in kernel.
+bool g_useBlas = true;
 
 void loadBlas() {
   const char* env = getenv("FBW_NATIVE_BLAS");
-  if (env != nullptr && std::string(env) == "builtin") return;
+  if (env != nullptr && std::string(env) == "builtin") {
+    g_useBlas = false;
+    env = nullptr;  // still load OpenBLAS when present: the gemm benchmark's anchor
+  }
   const char* candidates[] = {env, "libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0",
                               "libopenblas.dylib"};
   for (const char* c : candidates) {
@@ -54,102 +70,36 @@ void loadBlas() {
     g_blas.sgemm = gemm;
     g_blas.set_threads = reinterpret_cast<set_threads_fn>(dlsym(h, "openblas_set_num_threads"));
     g_blas.get_threads = reinterpret_cast<get_threads_fn>(dlsym(h, "openblas_get_num_threads"));
+    g_blas.dgemm = reinterpret_cast<dgemm_fn>(dlsym(h, "cblas_dgemm"));
+    g_blas.dgesv = reinterpret_cast<dgesv_fn>(dlsym(h, "dgesv_"));
     g_blas.name = std::string("OpenBLAS ") + cfg() + " (" + c + ")";
-    // One thread beat two for training on a shared 2-core machine; FBW_NATIVE_THREADS overrides.
-    int n = 1;
-    const char* t = getenv("FBW_NATIVE_THREADS");
-    if (t != nullptr && atoi(t) > 0) n = atoi(t);
-    if (g_blas.set_threads != nullptr) g_blas.set_threads(n);
-    g_blas.threads = g_blas.get_threads != nullptr ? g_blas.get_threads() : n;
+    // One thread until setThreads gives the slot's cores (registerNativeBackend does).
+    if (g_blas.set_threads != nullptr) g_blas.set_threads(1);
+    g_blas.threads = 1;
     return;
   }
 }
 
-// ---------------------------------------------------------------- builtin GEMM
-// C[m,n] = A[m,k] * B[k,n], all row-major contiguous (transposes already packed away); C is
-// overwritten. Blocked over k and m so a panel of B stays in cache; the inner j loop vectorises.
-void gemmBuiltinNN(int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C,
-                   int ldc) {
-  for (int i = 0; i < m; i++) std::fill(C + (size_t)i * ldc, C + (size_t)i * ldc + n, 0.f);
-  const int KB = 256, NB = 512;
-  for (int j0 = 0; j0 < n; j0 += NB) {
-    const int jn = std::min(NB, n - j0);
-    for (int p0 = 0; p0 < k; p0 += KB) {
-      const int pn = std::min(KB, k - p0);
-      int i = 0;
-      for (; i + 4 <= m; i += 4) {
-        float* c0 = C + (size_t)i * ldc + j0;
-        float* c1 = c0 + ldc;
-        float* c2 = c1 + ldc;
-        float* c3 = c2 + ldc;
-        const float* a0 = A + (size_t)i * lda + p0;
-        const float* a1 = a0 + lda;
-        const float* a2 = a1 + lda;
-        const float* a3 = a2 + lda;
-        for (int p = 0; p < pn; p++) {
-          const float* b = B + (size_t)(p0 + p) * ldb + j0;
-          const float v0 = a0[p], v1 = a1[p], v2 = a2[p], v3 = a3[p];
-#pragma GCC ivdep
-          for (int j = 0; j < jn; j++) {
-            const float bj = b[j];
-            c0[j] += v0 * bj;
-            c1[j] += v1 * bj;
-            c2[j] += v2 * bj;
-            c3[j] += v3 * bj;
-          }
-        }
-      }
-      for (; i < m; i++) {
-        float* c0 = C + (size_t)i * ldc + j0;
-        const float* a0 = A + (size_t)i * lda + p0;
-        for (int p = 0; p < pn; p++) {
-          const float* b = B + (size_t)(p0 + p) * ldb + j0;
-          const float v0 = a0[p];
-#pragma GCC ivdep
-          for (int j = 0; j < jn; j++) c0[j] += v0 * b[j];
-        }
-      }
-    }
-  }
-}
+// ---------------------------------------------------------------- GEMM dispatch
 
-void transposeInto(const float* src, int rows, int cols, float* dst) {  // dst[cols,rows]
-  const int T = 32;
-  for (int i0 = 0; i0 < rows; i0 += T)
-    for (int j0 = 0; j0 < cols; j0 += T) {
-      const int ie = std::min(rows, i0 + T), je = std::min(cols, j0 + T);
-      for (int i = i0; i < ie; i++)
-        for (int j = j0; j < je; j++) dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
-    }
-}
-
-std::vector<float> g_scratchA, g_scratchB;
-
-// One (possibly transposed) GEMM: C[m,n] = op(A) op(B).
-void sgemm(bool ta, bool tb, int m, int n, int k, const float* A, const float* B, float* C) {
+// One (possibly transposed) GEMM: C[m,n] = op(A) op(B), all contiguous row-major.
+void sgemmWith(bool blas, bool ta, bool tb, int m, int n, int k, const float* A, const float* B, float* C,
+               bool threaded = true) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
     std::fill(C, C + (size_t)m * n, 0.f);
     return;
   }
-  if (g_blas.sgemm != nullptr) {
+  if (blas && g_blas.sgemm != nullptr) {
     g_blas.sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
                  n, k, 1.f, A, ta ? m : k, B, tb ? k : n, 0.f, C, n);
     return;
   }
-  const float* a = A;
-  const float* b = B;
-  if (ta) {
-    g_scratchA.resize((size_t)m * k);
-    transposeInto(A, k, m, g_scratchA.data());
-    a = g_scratchA.data();
-  }
-  if (tb) {
-    g_scratchB.resize((size_t)k * n);
-    transposeInto(B, n, k, g_scratchB.data());
-    b = g_scratchB.data();
-  }
-  gemmBuiltinNN(m, n, k, a, k, b, n, C, n);
+  fbw::sgemmBuiltin(ta, tb, m, n, k, A, ta ? m : k, B, tb ? k : n, C, n, threaded);
+}
+
+void sgemm(bool ta, bool tb, int m, int n, int k, const float* A, const float* B, float* C) {
+  sgemmWith(g_useBlas, ta, tb, m, n, k, A, B, C);
 }
 
 // ---------------------------------------------------------------- vectorisable exp
@@ -223,16 +173,24 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
   const float alpha = (float)num(info[12]);
   const int batch = std::max(batchA, batchB);
   const size_t sa = batchA == 1 ? 0 : (size_t)m * k, sb = batchB == 1 ? 0 : (size_t)k * n;
+  const bool builtin = !g_useBlas || g_blas.sgemm == nullptr;
   if (!ta && batchB == 1 && batchA > 1) {
     // A's batch folds into its rows: one big GEMM instead of `batch` small ones.
     sgemm(false, tb, batch * m, n, k, A, B, C);
+  } else if (builtin && batch > 1 && fbw::pool().threads() > 1 && (double)m * n * k < 4e6) {
+    // Many small GEMMs (attention's per-head products): one GEMM per task, across the pool.
+    fbw::pool().run(batch, [&](int i) {
+      sgemmWith(false, ta, tb, m, n, k, A + i * sa, B + i * sb, C + (size_t)i * m * n, false);
+    });
   } else {
     for (int i = 0; i < batch; i++)
       sgemm(ta, tb, m, n, k, A + i * sa, B + i * sb, C + (size_t)i * m * n);
   }
   if (bias != nullptr || act != ACT_LINEAR) {
     const size_t rows = (size_t)batch * m;
-    for (size_t r = 0; r < rows; r++) {
+    fbw::pool().parallelFor((int64_t)rows, std::max<int64_t>(1, 32768 / std::max(1, n)),
+                            [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
       float* c = C + r * n;
       if (bias != nullptr) {
         if (biasLen == 1) {
@@ -245,6 +203,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
       if (act != ACT_LINEAR)
         for (int j = 0; j < n; j++) c[j] = activate(c[j], act, alpha);
     }
+    });
   }
   return info.Env().Undefined();
 }
@@ -288,6 +247,9 @@ void binaryInner(const float* a, int64_t sa, const float* b, int64_t sb, float* 
   }
 }
 
+// Loops of fewer elements than this stay on the calling thread: waking the pool costs more.
+constexpr int64_t kParallelGrain = 1 << 16;
+
 template <int OP>
 void binaryND(const float* a, const float* b, float* o, const std::vector<int64_t>& shape,
               const std::vector<int64_t>& sa, const std::vector<int64_t>& sb) {
@@ -296,20 +258,35 @@ void binaryND(const float* a, const float* b, float* o, const std::vector<int64_
   const int64_t isa = sa[r - 1], isb = sb[r - 1];
   int64_t outer = 1;
   for (int d = 0; d < r - 1; d++) outer *= shape[d];
-  std::vector<int64_t> idx(r, 0);
-  int64_t oa = 0, ob = 0;
-  for (int64_t it = 0; it < outer; it++) {
-    binaryInner<OP>(a + oa, isa, b + ob, isb, o + it * inner, inner);
-    for (int d = r - 2; d >= 0; d--) {  // odometer over the outer dims
-      idx[d]++;
-      oa += sa[d];
-      ob += sb[d];
-      if (idx[d] < shape[d]) break;
-      oa -= sa[d] * shape[d];
-      ob -= sb[d] * shape[d];
-      idx[d] = 0;
-    }
+  if (outer == 1) {
+    fbw::pool().parallelFor(inner, kParallelGrain, [&](int64_t lo, int64_t hi) {
+      binaryInner<OP>(a + lo * isa, isa, b + lo * isb, isb, o + lo, hi - lo);
+    });
+    return;
   }
+  fbw::pool().parallelFor(outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, inner)),
+                          [&](int64_t it0, int64_t it1) {
+    std::vector<int64_t> idx(r, 0);
+    int64_t oa = 0, ob = 0, rem = it0;
+    for (int d = r - 2; d >= 0; d--) {  // the odometer's position at it0
+      idx[d] = rem % shape[d];
+      rem /= shape[d];
+      oa += idx[d] * sa[d];
+      ob += idx[d] * sb[d];
+    }
+    for (int64_t it = it0; it < it1; it++) {
+      binaryInner<OP>(a + oa, isa, b + ob, isb, o + it * inner, inner);
+      for (int d = r - 2; d >= 0; d--) {  // odometer over the outer dims
+        idx[d]++;
+        oa += sa[d];
+        ob += sb[d];
+        if (idx[d] < shape[d]) break;
+        oa -= sa[d] * shape[d];
+        ob -= sb[d] * shape[d];
+        idx[d] = 0;
+      }
+    }
+  });
 }
 
 // Pads both shapes to the output rank, gives broadcast dims stride 0, and merges adjacent dims
@@ -385,13 +362,7 @@ enum UnOp {
   U_SIN, U_COS
 };
 
-// unary(op, x, out, alpha, beta)
-Napi::Value Unary(const Napi::CallbackInfo& info) {
-  const int op = i32(info[0]);
-  const float* x = f32(info[1]);
-  float* o = f32(info[2]);
-  const size_t n = f32len(info[1]);
-  const float alpha = (float)num(info[3]), beta = (float)num(info[4]);
+bool unaryKernel(int op, const float* x, float* o, size_t n, float alpha, float beta) {
   switch (op) {
     case U_EXP: for (size_t i = 0; i < n; i++) o[i] = fastExp(x[i]); break;
     case U_LOG: for (size_t i = 0; i < n; i++) o[i] = std::log(x[i]); break;
@@ -424,8 +395,25 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
       break;
     case U_SIN: for (size_t i = 0; i < n; i++) o[i] = std::sin(x[i]); break;
     case U_COS: for (size_t i = 0; i < n; i++) o[i] = std::cos(x[i]); break;
-    default: Napi::Error::New(info.Env(), "fbw-native: unknown unary op").ThrowAsJavaScriptException();
+    default: return false;
   }
+  return true;
+}
+
+// unary(op, x, out, alpha, beta)
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  const int op = i32(info[0]);
+  const float* x = f32(info[1]);
+  float* o = f32(info[2]);
+  const size_t n = f32len(info[1]);
+  const float alpha = (float)num(info[3]), beta = (float)num(info[4]);
+  if (op < U_EXP || op > U_COS) {
+    Napi::Error::New(info.Env(), "fbw-native: unknown unary op").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  fbw::pool().parallelFor((int64_t)n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+    unaryKernel(op, x + lo, o + lo, (size_t)(hi - lo), alpha, beta);
+  });
   return info.Env().Undefined();
 }
 
@@ -437,7 +425,9 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   const int64_t cols = i32(info[2]);
   const bool logSm = info[3].As<Napi::Boolean>();
   const int64_t rows = cols == 0 ? 0 : (int64_t)f32len(info[0]) / cols;
-  for (int64_t r = 0; r < rows; r++) {
+  fbw::pool().parallelFor(rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, cols)),
+                          [&](int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
     const float* xr = x + r * cols;
     float* orow = o + r * cols;
     // 8 partial maxima / sums so the loops vectorise without -ffast-math
@@ -474,6 +464,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
       for (int64_t q = 0; q < cols; q++) orow[q] *= inv;
     }
   }
+  });
   return info.Env().Undefined();
 }
 
@@ -668,12 +659,16 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
   const size_t n = f32len(info[0]);
   Napi::Array arr = info[1].As<Napi::Array>();
   const uint32_t L = arr.Length();
-  std::fill(o, o + n, 0.f);
-  for (uint32_t t = 0; t < L; t++) {
-    const float* x = f32(arr.Get(t));
+  std::vector<const float*> xs(L);
+  for (uint32_t t = 0; t < L; t++) xs[t] = f32(arr.Get(t));
+  fbw::pool().parallelFor((int64_t)n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+    std::fill(o + lo, o + hi, 0.f);
+    for (uint32_t t = 0; t < L; t++) {
+      const float* x = xs[t];
 #pragma GCC ivdep
-    for (size_t i = 0; i < n; i++) o[i] += x[i];
-  }
+      for (int64_t i = lo; i < hi; i++) o[i] += x[i];
+    }
+  });
   return info.Env().Undefined();
 }
 
@@ -690,28 +685,123 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   const double step = num(info[8]);
   const float c1 = (float)(1.0 - std::pow((double)b1, step));
   const float c2 = (float)(1.0 - std::pow((double)b2, step));
-  for (size_t i = 0; i < n; i++) {
-    m[i] = b1 * m[i] + (1 - b1) * g[i];
-    s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
-    v[i] -= lr * (m[i] / c1) / (std::sqrt(s[i] / c2) + eps);
-  }
+  fbw::pool().parallelFor((int64_t)n, kParallelGrain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
+      v[i] -= lr * (m[i] / c1) / (std::sqrt(s[i] / c2) + eps);
+    }
+  });
   return info.Env().Undefined();
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("blas", g_blas.name);
-  o.Set("threads", g_blas.threads);
+  o.Set("threads", fbw::pool().threads());
+  o.Set("simd", fbw::simdName(fbw::gemmSimd()));
+  o.Set("gemm", g_useBlas && g_blas.sgemm != nullptr ? "openblas" : "builtin");
+  o.Set("lapack", g_blas.dgesv != nullptr);
   return o;
 }
 
+// setThreads(n): the slot's cores, for the pool and OpenBLAS alike.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  const int n = i32(info[0]);
-  if (g_blas.set_threads != nullptr && n > 0) {
+  const int n = std::max(1, i32(info[0]));
+  fbw::pool().resize(n);
+  if (g_blas.set_threads != nullptr) {
     g_blas.set_threads(n);
     g_blas.threads = g_blas.get_threads != nullptr ? g_blas.get_threads() : n;
   }
-  return Napi::Number::New(info.Env(), g_blas.threads);
+  return Napi::Number::New(info.Env(), fbw::pool().threads());
+}
+
+// setBlas(use): GEMMs on OpenBLAS (when loaded) or on the built-in kernel; returns the choice.
+Napi::Value SetBlas(const Napi::CallbackInfo& info) {
+  g_useBlas = info[0].As<Napi::Boolean>();
+  return Napi::Boolean::New(info.Env(), g_useBlas && g_blas.sgemm != nullptr);
+}
+
+// setSimd(name): caps the built-in GEMM's kernel family (tests run each); returns the one used.
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  const std::string n = info[0].As<Napi::String>();
+  const fbw::Simd want = n == "generic" ? fbw::Simd::Generic : n == "avx2" ? fbw::Simd::Avx2 : fbw::Simd::Avx512;
+  return Napi::String::New(info.Env(), fbw::simdName(fbw::setGemmSimd(n == "auto" ? fbw::detectSimd() : want)));
+}
+
+// gemm(useBlas, ta, tb, m, n, k, A, B, C): one float32 GEMM on the chosen implementation.
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  const bool blas = info[0].As<Napi::Boolean>();
+  if (blas && g_blas.sgemm == nullptr) {
+    Napi::Error::New(info.Env(), "fbw-native: OpenBLAS is not loaded").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  sgemmWith(blas, info[1].As<Napi::Boolean>(), info[2].As<Napi::Boolean>(), i32(info[3]), i32(info[4]),
+            i32(info[5]), f32(info[6]), f32(info[7]), f32(info[8]));
+  return info.Env().Undefined();
+}
+
+// peakGflops(seconds, threads): float32 FMA throughput of a tight loop on `threads` cores at once.
+Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
+  const double secs = num(info[0]);
+  const int threads = std::max(1, std::min(i32(info[1]), fbw::pool().threads()));
+  std::vector<double> per(threads, 0);
+  fbw::pool().run(threads, [&](int t) { per[t] = fbw::peakGflops(secs); });
+  double sum = 0;
+  for (double v : per) sum += v;
+  return Napi::Number::New(info.Env(), sum);
+}
+
+inline double* f64(const Napi::Value& v) { return v.As<Napi::Float64Array>().Data(); }
+
+// solve(A, B, d, m, useLapack): A X = B in place (float64, row-major; B becomes X, A is
+// destroyed). LAPACK dgesv when OpenBLAS is loaded and useLapack, else the built-in blocked LU.
+// Returns 0, or c+1 when column c has no pivot (singular).
+Napi::Value Solve(const Napi::CallbackInfo& info) {
+  double* a = f64(info[0]);
+  double* b = f64(info[1]);
+  const int d = i32(info[2]), m = i32(info[3]);
+  const bool lapack = info[4].As<Napi::Boolean>() && g_blas.dgesv != nullptr;
+  if (!lapack) return Napi::Number::New(info.Env(), (double)fbw::luSolve(a, b, d, m));
+  // LAPACK is column-major: hand it Aᵀ's buffer transposed back (A itself) and B column-major.
+  std::vector<double> at((size_t)d * d), bt((size_t)d * m);
+  for (int r = 0; r < d; r++)
+    for (int c = 0; c < d; c++) at[(size_t)c * d + r] = a[(size_t)r * d + c];
+  for (int r = 0; r < d; r++)
+    for (int c = 0; c < m; c++) bt[(size_t)c * d + r] = b[(size_t)r * m + c];
+  std::vector<int> ipiv(d);
+  int dd = d, nrhs = m, lda = d, ldb = d, infoOut = 0;
+  g_blas.dgesv(&dd, &nrhs, at.data(), &lda, ipiv.data(), bt.data(), &ldb, &infoOut);
+  if (infoOut > 0) return Napi::Number::New(info.Env(), infoOut);
+  for (int r = 0; r < d; r++)
+    for (int c = 0; c < m; c++) b[(size_t)r * m + c] = bt[(size_t)c * d + r];
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// regmeanAccumulate(A, B, G, W, d, o, alpha): RegMean's sums for one model and layer,
+// A += G̃ and B += G̃ Wᵀ, with G̃ = G whose off-diagonal entries are scaled by alpha
+// (A, G [d,d] and B [d,o] float64; W [o,d] float32, the Linear weight as stored).
+Napi::Value RegmeanAccumulate(const Napi::CallbackInfo& info) {
+  double* A = f64(info[0]);
+  double* B = f64(info[1]);
+  const double* G = f64(info[2]);
+  const float* W = f32(info[3]);
+  const int64_t d = i32(info[4]), o = i32(info[5]);
+  const double alpha = num(info[6]);
+  std::vector<double> gt((size_t)(d * d)), w((size_t)(o * d));
+  for (int64_t r = 0; r < d; r++)
+    for (int64_t c = 0; c < d; c++) {
+      const double v = r == c ? G[r * d + c] : G[r * d + c] * alpha;
+      gt[r * d + c] = v;
+      A[r * d + c] += v;
+    }
+  for (int64_t i = 0; i < o * d; i++) w[i] = W[i];
+  if (g_useBlas && g_blas.dgemm != nullptr)
+    g_blas.dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d, (int)o, (int)d, 1.0, gt.data(), (int)d,
+                 w.data(), (int)d, 1.0, B, (int)o);
+  else
+    fbw::dgemmBuiltin(false, true, d, o, d, 1.0, gt.data(), d, w.data(), d, true, B, o);
+  return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -726,6 +816,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("addN", Napi::Function::New(env, AddN));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
+  exports.Set("setBlas", Napi::Function::New(env, SetBlas));
+  exports.Set("setSimd", Napi::Function::New(env, SetSimd));
+  exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("peakGflops", Napi::Function::New(env, PeakGflops));
+  exports.Set("solve", Napi::Function::New(env, Solve));
+  exports.Set("regmeanAccumulate", Napi::Function::New(env, RegmeanAccumulate));
   return exports;
 }
 

@@ -9,8 +9,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batches, excluded, visionNames, ModelMergeAborted, type ModelMergeArgs } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
 import type { ForwardContext } from '../models/clip.js';
+import { loadNativeAddon, type NativeAddon } from '../backend/native/nativeAddon.js';
 
-/** Solve A X = B for X (A [d, d], B [d, m], row-major float64), Gaussian elimination with partial pivoting. */
+/**
+ * Solve A X = B for X (A [d, d], B [d, m], row-major float64), Gaussian elimination with partial
+ * pivoting, in JavaScript: the reference for the native solve and the path when the addon is absent.
+ */
 export function solve(A: Float64Array, B: Float64Array, d: number, m: number): Float64Array {
   const a = Float64Array.from(A), b = Float64Array.from(B);
   for (let c = 0; c < d; c++) {
@@ -40,6 +44,52 @@ export function solve(A: Float64Array, B: Float64Array, d: number, m: number): F
   return b;
 }
 
+/** RegMean's running sums for one Linear layer: A = Σ G̃_i [in, in], B = Σ G̃_i W_iᵀ [in, out]. */
+export interface RegmeanSums {
+  readonly A: Float64Array;
+  readonly B: Float64Array;
+  readonly d: number;
+  readonly o: number;
+}
+
+/** The addon when it is built (its O(d³) solve is native, LAPACK when OpenBLAS is loaded). */
+function nativeLinalg(): NativeAddon | undefined {
+  const r = loadNativeAddon();
+  return r.ok && typeof r.addon.solve === 'function' ? r.addon : undefined;
+}
+
+/** Folds one model's Gram matrix G [d, d] and Linear weight W [o, d] into the sums. */
+export function regmeanAccumulate(sums: RegmeanSums, gram: Float64Array, w: Float32Array, alpha: number,
+  addon: NativeAddon | undefined = nativeLinalg()): void {
+  const { A, B, d, o } = sums;
+  if (addon) { addon.regmeanAccumulate(A, B, gram, w, d, o, alpha); return; }
+  const gt = new Float64Array(d * d);
+  for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) gt[r * d + c] = r === c ? gram[r * d + c]! : gram[r * d + c]! * alpha;
+  for (let j = 0; j < d * d; j++) A[j] = A[j]! + gt[j]!;
+  // B += G̃ · Wᵀ  (Wᵀ[c, q] = w[q, c])
+  for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) {
+    const gv = gt[r * d + c]!;
+    if (gv === 0) continue;
+    for (let q = 0; q < o; q++) B[r * o + q] = B[r * o + q]! + gv * w[q * d + c]!;
+  }
+}
+
+/** The merged weight W* [o, d] (as stored: [out, in]) from the sums: solve A W*ᵀ = B. Consumes the sums. */
+export function regmeanSolve(sums: RegmeanSums, module: string, addon: NativeAddon | undefined = nativeLinalg()): Float32Array {
+  const { A, B, d, o } = sums;
+  let X: Float64Array;
+  if (addon) {
+    const bad = addon.solve(A, B, d, o, true);
+    if (bad !== 0) throw new Error(`regmean: singular Gram matrix of ${module} (column ${bad - 1}); use more examples or a smaller reduce_non_diagonal_ratio`);
+    X = B;
+  } else {
+    X = solve(A, B, d, o);
+  }
+  const r = new Float32Array(o * d);
+  for (let q = 0; q < o; q++) for (let c = 0; c < d; c++) r[q * d + c] = X[c * o + q]!;
+  return r;
+}
+
 /** RegMean's arguments (FusionBench clip_regmean.yaml names). */
 export interface RegMeanArgs {
   readonly exclude_param_names_regex: readonly string[];
@@ -57,7 +107,10 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
   const names = visionNames(a.base).filter((k) => !skip(k));
   const alpha = p.reduce_non_diagonal_ratio;
   const bs = p.batch_size, count = p.num_regmean_examples;
-  const grams: Map<string, { g: Float64Array; rows: number; d: number }>[] = [];
+  // Each model's Gram matrices are folded into per-layer sums as soon as they are complete, so
+  // only one model's Grams are held at a time (at ViT-B/32 they are ~1 GB of float64 per model).
+  const sums = new Map<string, RegmeanSums>();
+  const linear = new Set(names.filter((k) => k.endsWith('.weight')).map((k) => k.slice(0, -'.weight'.length)));
   for (let i = 0; i < n; i++) {
     const model = a.models[i]!;
     const ds = await a.data(i, 'train');
@@ -65,7 +118,7 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
     const ctx: ForwardContext = {
       p: (k) => model.get(k), trainable: () => false,
       adapter: (module, x) => {
-        if (!module.startsWith('vision_model.')) return undefined;
+        if (!module.startsWith('vision_model.') || !linear.has(module)) return undefined;
         const d = x.shape[1];
         const xtx = tf.matMul(x, x, true, false);
         const v = xtx.dataSync();
@@ -83,43 +136,37 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
       tf.tidy(() => { classify(model, a.heads[i]!, b.x, b.n, ctx); });
       a.progress?.({ step: ++step, total: Math.ceil(count / bs), phase: `regmean ${i + 1}/${n}` });
     }
-    for (const e of G.values()) for (let j = 0; j < e.g.length; j++) e.g[j] = e.g[j]! / e.rows;
-    grams.push(G);
+    const missing = i > 0 ? [...sums.keys()].find((m) => !G.has(m)) : undefined;
+    if (missing !== undefined) throw new Error(`regmean: model ${i + 1} recorded no inputs of ${missing}`);
+    for (const [module, e] of G) {
+      for (let j = 0; j < e.g.length; j++) e.g[j] = e.g[j]! / e.rows;
+      const w = model.get(`${module}.weight`).dataSync() as Float32Array;
+      let s = sums.get(module);
+      if (!s) {
+        if (i > 0) throw new Error(`regmean: only model ${i + 1} recorded inputs of ${module}`);
+        s = { A: new Float64Array(e.d * e.d), B: new Float64Array(w.length), d: e.d, o: w.length / e.d };
+        sums.set(module, s);
+      }
+      regmeanAccumulate(s, e.g, w, alpha);
+      G.delete(module);
+    }
   }
   const out = new Map<string, Float32Array>();
-  let linear = 0;
+  let merged = 0;
   for (const k of names) {
     const module = k.endsWith('.weight') ? k.slice(0, -'.weight'.length) : '';
-    const vals = a.models.map((m) => m.get(k).dataSync() as Float32Array);
-    if (module && grams[0]!.has(module)) {
-      // W_i is [out, in]; solve (Σ G̃_i) Wᵀ = Σ G̃_i W_iᵀ
-      const d = grams[0]!.get(module)!.d;
-      const o = vals[0]!.length / d;
-      const A = new Float64Array(d * d), B = new Float64Array(d * o);
-      for (let i = 0; i < n; i++) {
-        const g = grams[i]!.get(module)!.g;
-        const w = vals[i]!;
-        const gt = new Float64Array(d * d);
-        for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) gt[r * d + c] = r === c ? g[r * d + c]! : g[r * d + c]! * alpha;
-        for (let j = 0; j < d * d; j++) A[j] = A[j]! + gt[j]!;
-        // B += G̃ · Wᵀ  (Wᵀ[c, q] = w[q, c])
-        for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) {
-          const gv = gt[r * d + c]!;
-          if (gv === 0) continue;
-          for (let q = 0; q < o; q++) B[r * o + q] = B[r * o + q]! + gv * w[q * d + c]!;
-        }
-      }
-      const X = solve(A, B, d, o); // Wᵀ [in, out]
-      const r = new Float32Array(o * d);
-      for (let q = 0; q < o; q++) for (let c = 0; c < d; c++) r[q * d + c] = X[c * o + q]!;
-      out.set(k, r);
-      linear++;
+    const s = module ? sums.get(module) : undefined;
+    if (s) {
+      out.set(k, regmeanSolve(s, module));
+      sums.delete(module);
+      merged++;
     } else {
+      const vals = a.models.map((m) => m.get(k).dataSync() as Float32Array);
       const r = new Float32Array(vals[0]!.length);
       for (let e = 0; e < r.length; e++) { let s = 0; for (let i = 0; i < n; i++) s += vals[i]![e]!; r[e] = s / n; }
       out.set(k, r);
     }
   }
-  a.log(`regmean: ${linear} Linear weights merged in closed form, ${names.length - linear} other tensors averaged`);
+  a.log(`regmean: ${merged} Linear weights merged in closed form (${nativeLinalg() ? 'native solve' : 'JavaScript solve'}), ${names.length - merged} other tensors averaged`);
   return out;
 }

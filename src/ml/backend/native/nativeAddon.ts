@@ -24,9 +24,38 @@ export const ReduceOp = { sum: 0, mean: 1, max: 2, min: 3, prod: 4 } as const;
 export const Activation = { linear: 0, relu: 1, relu6: 2, sigmoid: 3, leakyrelu: 4, elu: 5 } as const;
 
 /** The addon's functions; every array argument is written or read in place. */
+/** What the addon says about itself. */
+export interface NativeAddonInfo {
+  /** the OpenBLAS found (config string and file), or 'builtin' */
+  readonly blas: string;
+  /** threads of the addon's pool (and of OpenBLAS) */
+  readonly threads: number;
+  /** the built-in GEMM's micro-kernel family chosen from CPUID: 'avx512' | 'avx2' | 'generic' */
+  readonly simd: string;
+  /** which GEMM runs: 'openblas' or 'builtin' */
+  readonly gemm: string;
+  /** LAPACK (dgesv) available through the loaded OpenBLAS */
+  readonly lapack: boolean;
+}
+
 export interface NativeAddon {
-  info(): { blas: string; threads: number };
+  info(): NativeAddonInfo;
+  /** Threads for GEMM and the large element-wise loops (the slot's cores); returns the count. */
   setThreads(n: number): number;
+  /** GEMMs on OpenBLAS (when loaded) or the built-in kernel; returns true when OpenBLAS is used. */
+  setBlas(use: boolean): boolean;
+  /** Caps the built-in GEMM's kernel family ('avx512' | 'avx2' | 'generic' | 'auto'); returns the one used. */
+  setSimd(name: string): string;
+  /** One float32 GEMM C[m,n] = op(A) op(B) on OpenBLAS (useBlas) or the built-in kernel. */
+  gemm(useBlas: boolean, transposeA: boolean, transposeB: boolean, m: number, n: number, k: number,
+    a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Measured float32 FMA throughput of a tight loop on `threads` cores at once (GFLOP/s). */
+  peakGflops(seconds: number, threads: number): number;
+  /** A X = B in place (float64 row-major, A [d,d], B [d,m] becomes X); 0, or c+1 if column c has no pivot. */
+  solve(a: Float64Array, b: Float64Array, d: number, m: number, useLapack: boolean): number;
+  /** RegMean's sums for one model and layer: A += G̃, B += G̃·Wᵀ (G̃ = G with off-diagonals × alpha). */
+  regmeanAccumulate(a: Float64Array, b: Float64Array, gram: Float64Array, weight: Float32Array,
+    d: number, o: number, alpha: number): void;
   matMul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number,
     m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
     bias: Float32Array | null, activation: number, alpha: number): void;

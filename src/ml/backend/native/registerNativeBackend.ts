@@ -5,7 +5,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { engine, getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { NativeBackend } from './NativeBackend.js';
-import { loadNativeAddon } from './nativeAddon.js';
+import { loadNativeAddon, type NativeAddonInfo } from './nativeAddon.js';
+import { nativeThreads } from './nativeThreads.js';
 import { nativeKernels, withFallback } from './nativeKernels.js';
 
 /** The tfjs backend name of fbw's native CPU path. */
@@ -13,7 +14,7 @@ export const NATIVE_BACKEND_NAME = 'fbw-native';
 
 /** What registerNativeBackend reports. */
 export type NativeBackendStatus =
-  | { readonly ok: true; readonly name: string; readonly info: { readonly blas: string; readonly threads: number } }
+  | { readonly ok: true; readonly name: string; readonly info: NativeAddonInfo }
   | { readonly ok: false; readonly reason: string };
 
 let status: NativeBackendStatus | undefined;
@@ -30,8 +31,9 @@ export async function registerNativeBackend(): Promise<NativeBackendStatus> {
     return status;
   }
   const addon = loaded.addon;
-  let info: { blas: string; threads: number };
+  let info: NativeAddonInfo;
   try {
+    addon.setThreads(nativeThreads());
     info = addon.info();
   } catch (e) {
     status = { ok: false, reason: `native addon ${loaded.path} does not answer: ${(e as Error).message}` };
