@@ -9,7 +9,6 @@ import * as Data from 'effect/Data';
 import * as Deferred from 'effect/Deferred';
 import * as Effect from 'effect/Effect';
 import * as Schedule from 'effect/Schedule';
-import * as Semaphore from 'effect/Semaphore';
 import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync, statSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import type { RunEvent } from '../protocol/events.js';
@@ -19,6 +18,7 @@ import type { Store } from '../store/Store.js';
 import { MANIFEST } from '../store/manifest.js';
 import { slotRequest, deviceEnv, type DeviceSlot } from '../devices/deviceSlots.js';
 import type { StageJob, WireError } from '../protocol/stageJob.js';
+import { PriorityGate, criticalPathLengths } from './priorityGate.js';
 
 /** A stage failed for a reason of its own (or, when transient, one worth retrying). */
 export class StageFailed extends Data.TaggedError('StageFailed')<{ readonly stage: string; readonly error: WireError }> {}
@@ -102,9 +102,11 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
     const logOf = (id: string) => join(store.runDir(run), 'logs', `${id.replace(/[^A-Za-z0-9._-]/g, '_')}.log`);
     const cpuSlots = o.slots.filter((s) => s.group === 'cpu').length;
     const groups = {
-      cpu: { sem: yield* Semaphore.make(Math.max(1, cpuSlots)), free: o.slots.filter((s) => s.group === 'cpu') },
-      gpu: { sem: yield* Semaphore.make(Math.max(1, o.slots.length - cpuSlots)), free: o.slots.filter((s) => s.group === 'gpu') },
+      cpu: { gate: new PriorityGate(Math.max(1, cpuSlots)), free: o.slots.filter((s) => s.group === 'cpu') },
+      gpu: { gate: new PriorityGate(Math.max(1, o.slots.length - cpuSlots)), free: o.slots.filter((s) => s.group === 'gpu') },
     };
+    // a free slot goes to the waiting stage with the longest chain of dependents (critical path first)
+    const priority = criticalPathLengths(plan.stages.map((p) => p.stage));
     const outcomes = new Map<string, Outcome>();
     const done = new Map<string, Deferred.Deferred<Outcome>>();
     let stopping: string | undefined = o.signal.aborted ? 'run interrupted' : undefined;
@@ -225,7 +227,7 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
         // an executor that places stages itself (SLURM) only needs a permit: one job in flight
         try { req = o.executor.placement ? { group: cpuSlots > 0 ? 'cpu' : 'gpu', count: 1 } : slotRequest(p.stage, o.slots); } catch (e) { return failStage(p, { name: (e as Error).name, message: (e as Error).message, transient: false }, logOf(p.stage.id)); }
         const g = groups[req.group];
-        return yield* Semaphore.withPermits(g.sem, req.count)(Effect.suspend(() => {
+        return yield* g.gate.withPermits(req.count, priority.get(p.stage.id) ?? 0, Effect.suspend(() => {
           if (stopping) return Effect.succeed(skip(p, stopping));
           const taken: DeviceSlot[] = [];
           const pref = req.prefer ? g.free.findIndex((s) => s.device === req.prefer) : -1;

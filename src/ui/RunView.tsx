@@ -6,7 +6,8 @@ import React from 'react';
 import { Box, Static, Text } from 'ink';
 import { countStages, isTerminal, type RunState, type StageState } from './reduceRun.js';
 import { contentWidths, headerRow, layoutTable, paint, stageRow, statusSymbol, type Segment, type TableLayout } from './stageRow.js';
-import { fit, formatDuration } from './format.js';
+import { fit, formatDuration, wrapPath } from './format.js';
+import { alignTable, type FinishedReport } from './finishedReport.js';
 
 /** Props of the run view; `now` drives the elapsed clock so frames are reproducible in tests. */
 export interface RunViewProps {
@@ -22,6 +23,8 @@ export interface RunViewProps {
    * one <Static> item, so a thousand cached stages cost one text node). Default: one group.
    */
   readonly batches?: readonly (readonly string[])[];
+  /** the finished run's accuracy table and HTML report (read by the renderer once the run ends) */
+  readonly report?: FinishedReport;
 }
 
 /** How many log lines of a failed stage are shown. */
@@ -69,10 +72,15 @@ function wrapped(label: string, value: Segment, width: number): Segment[][] {
   return out;
 }
 
+/** A labelled path wrapped after `/` (never inside a name), so every piece copy-pastes whole. */
+function pathLines(label: string, value: Segment, width: number): Segment[][] {
+  return wrapPath(value.text, Math.max(10, width - label.length)).map((piece, i) => [{ text: i === 0 ? label : ' '.repeat(label.length), dim: true }, { ...value, text: piece }]);
+}
+
 function failureLines(s: StageState, width: number): Segment[][] {
   const lines: Segment[][] = [];
   if (s.error) lines.push(...wrapped('    error  ', { text: s.error, color: 'red' }, width));
-  if (s.log) lines.push(...wrapped('    log    ', { text: s.log }, width));
+  if (s.log) lines.push(...pathLines('    log    ', { text: s.log }, width));
   for (const l of (s.logTail ?? []).slice(-LOG_TAIL_LINES)) lines.push(clip([{ text: '    │ ', dim: true }, { text: l, dim: true }], width));
   if (s.replay) lines.push(...wrapped('    replay ', { text: s.replay, bold: true }, width));
   return lines;
@@ -144,9 +152,17 @@ function batchLines(ids: readonly string[], state: RunState, layout: TableLayout
   return lines;
 }
 
+/** Lines under a finished run: the accuracy table, then where the HTML report is. */
+function reportLines(state: RunState, report: FinishedReport | undefined, width: number): { table: string[]; path: Segment[][] } {
+  const file = report?.html ?? state.finished?.report;
+  if (!state.finished || !file) return { table: [], path: [] };
+  return { table: report && report.table.length > 0 ? ['', ...alignTable(report.table, width), ''] : [], path: pathLines('report ', { text: file }, width) };
+}
+
 /** The whole screen. */
-export function RunView({ state, columns, rows, color, now, batches }: RunViewProps): React.ReactElement {
-  const width = Math.max(20, columns);
+export function RunView({ state, columns, rows, color, now, batches, report }: RunViewProps): React.ReactElement {
+  // a terminal reporting no size (0×0) is treated as the usual 80 columns, never a 20-wide strip
+  const width = columns > 0 ? Math.max(20, columns) : 80;
   const layout = layoutTable(width, contentWidths(state.order.map((id) => state.stages[id]!)));
   const hasHeader = state.run !== undefined;
   const groups = batches ?? [state.finishedOrder];
@@ -161,6 +177,7 @@ export function RunView({ state, columns, rows, color, now, batches }: RunViewPr
   const budget = Math.max(1, height - shownActive.length - (hiddenActive > 0 ? 1 : 0));
   const shownWaiting = state.finished || hiddenActive > 0 ? [] : waiting.slice(0, waiting.length > budget ? budget - 1 : budget);
   const hidden = state.finished ? 0 : waiting.length - shownWaiting.length;
+  const done = reportLines(state, report, width);
   return (
     <Box flexDirection="column" width={width}>
       <Static items={staticItems}>
@@ -182,7 +199,8 @@ export function RunView({ state, columns, rows, color, now, batches }: RunViewPr
       {shownWaiting.map((s) => <StageBlock key={s.id} s={s} layout={layout} color={color} />)}
       {hidden > 0 ? <Line segs={[{ text: `  … ${hidden} more waiting`, dim: true }]} color={color} /> : null}
       <Line segs={clip(footerSegments(state, now, width), width)} color={color} />
-      {state.finished?.report ? <Line segs={clip([{ text: 'report ', dim: true }, { text: state.finished.report }], width)} color={color} /> : null}
+      {done.table.length > 0 ? <Text wrap="wrap">{done.table.join('\n')}</Text> : null}
+      {done.path.map((l, i) => <Line key={`report${i}`} segs={l} color={color} />)}
     </Box>
   );
 }

@@ -3,12 +3,15 @@
 
 export { formatDuration } from '../util/formatDuration.js';
 
-/** Loss with 4 significant digits (why: losses span 1e-3..10 and must stay narrow). */
+/**
+ * Loss in one format everywhere: four decimals (1.0470, 0.4918, 0.0091), two from 10 up, an
+ * exponent only beyond 1000 (why: rows of one column must read alike and fit 6 cells).
+ */
 export function formatLoss(loss: number | undefined): string {
   if (loss === undefined || !Number.isFinite(loss)) return loss === undefined ? '' : String(loss);
-  if (loss !== 0 && (Math.abs(loss) < 1e-3 || Math.abs(loss) >= 1e4)) return loss.toExponential(1);
-  const t = loss.toPrecision(4);
-  return t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t;
+  const a = Math.abs(loss);
+  if (a >= 1000) return loss.toExponential(1);
+  return loss.toFixed(a >= 10 ? 2 : 4);
 }
 
 /** Accuracy (a fraction in [0,1]) as a percentage with one decimal. */
@@ -39,14 +42,18 @@ export function progressBar(fraction: number, width: number): string {
 
 const SPARK = '▁▂▃▄▅▆▇█';
 
-/** A sparkline of the last `width` values, scaled between their min and max. */
+/**
+ * A sparkline of the last `width` values. The scale spans at least a tenth of the largest
+ * value, so a flat, noisy loss (2.10 → 2.08) stays a flat line near the bottom instead of
+ * min–max stretching its noise into full-height swings.
+ */
 export function sparkline(values: readonly number[], width: number): string {
   const v = values.filter((x) => Number.isFinite(x)).slice(-width);
   if (v.length === 0 || width <= 0) return '';
   const lo = Math.min(...v);
   const hi = Math.max(...v);
-  const span = hi - lo;
-  return v.map((x) => SPARK[span === 0 ? 3 : Math.min(7, Math.floor(((x - lo) / span) * 7.999))]!).join('');
+  const span = Math.max(hi - lo, 0.1 * Math.max(Math.abs(hi), Math.abs(lo)));
+  return v.map((x) => SPARK[span === 0 ? 0 : Math.min(7, Math.floor(((x - lo) / span) * 7.999))]!).join('');
 }
 
 /** Fit a string into exactly `width` cells: pad or cut with an ellipsis. */
@@ -55,6 +62,41 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
   const chars = Array.from(text);
   if (chars.length > width) return width === 1 ? '…' : chars.slice(0, width - 1).join('') + '…';
   return align === 'left' ? text.padEnd(width + text.length - chars.length) : text.padStart(width + text.length - chars.length);
+}
+
+/**
+ * Fit a name into `width` cells by cutting its middle, keeping the first dotted part (the stage
+ * kind) and as much of the end as fits: the end is what tells sweep points and tasks apart
+ * (`eval.…[scaling_factor=0.7].synth_colors`).
+ */
+export function elideMiddle(text: string, width: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= width) return text;
+  if (width <= 1) return width === 1 ? '…' : '';
+  const dot = chars.indexOf('.');
+  const head = Math.min(dot >= 0 ? dot + 1 : 0, Math.floor((width - 1) / 3));
+  const tail = width - 1 - head;
+  return chars.slice(0, head).join('') + '…' + chars.slice(chars.length - tail).join('');
+}
+
+/**
+ * Split a path (or command) into lines of at most `width` cells, breaking after a `/` or a
+ * space where it can, so each piece stays copy-pasteable; a single longer part is cut hard.
+ */
+export function wrapPath(text: string, width: number): string[] {
+  const chars = Array.from(text);
+  if (width <= 0 || chars.length <= width) return [text];
+  const out: string[] = [];
+  let start = 0;
+  while (chars.length - start > width) {
+    let cut = -1;
+    for (let i = start + width - 1; i > start; i--) if (chars[i] === '/' || chars[i] === ' ') { cut = i + 1; break; }
+    if (cut <= start) cut = start + width;
+    out.push(chars.slice(start, cut).join(''));
+    start = cut;
+  }
+  out.push(chars.slice(start).join(''));
+  return out;
 }
 
 /** Local wall-clock time HH:MM:SS of an epoch-ms timestamp. */

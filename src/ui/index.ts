@@ -8,6 +8,7 @@ import type { RunEvent } from '../protocol/events.js';
 import { initialRunState, reduceRun, type RunState } from './reduceRun.js';
 import { RunView } from './RunView.js';
 import { PlainLines } from './plainLines.js';
+import { readFinishedReport, type FinishedReport } from './finishedReport.js';
 import './reactEnvRestore.js';
 
 export { reduceRun, replayRun, initialRunState, countStages, etaSeconds, type RunState, type StageState, type StageStatus } from './reduceRun.js';
@@ -65,8 +66,33 @@ export function createRenderer(opts: RendererOptions): Renderer {
 
 type TtyOut = NodeJS.WritableStream & { columns?: number; rows?: number; on(ev: 'resize', f: () => void): unknown; off?(ev: 'resize', f: () => void): unknown };
 
+/** A size the terminal reports, else COLUMNS/LINES, else the usual 80×24 (a pty can say 0×0). */
+export function terminalSize(reported: { columns?: number; rows?: number }, env: NodeJS.ProcessEnv = process.env): { columns: number; rows: number } {
+  const pick = (n: number | undefined, envName: string, fallback: number): number => {
+    if (n !== undefined && n > 0) return n;
+    const e = Number(env[envName]);
+    return Number.isInteger(e) && e > 0 ? e : fallback;
+  };
+  return { columns: pick(reported.columns, 'COLUMNS', 80), rows: pick(reported.rows, 'LINES', 24) };
+}
+
+/**
+ * The stream ink writes to, with the size filled in when the pty reports 0×0: ink lays out to
+ * `columns` and, when the frame is as tall as `rows`, clears the whole screen every frame.
+ */
+function sizedStream(out: TtyOut): TtyOut {
+  if ((out.columns ?? 0) > 0 && (out.rows ?? 0) > 0) return out;
+  return new Proxy(out, {
+    get(target, key) {
+      if (key === 'columns' || key === 'rows') return terminalSize(target)[key];
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 function createTtyRenderer(opts: RendererOptions, color: boolean): Renderer {
-  const out = opts.out as TtyOut;
+  const out = sizedStream(opts.out as TtyOut);
   const frameMs = opts.frameMs ?? FRAME_MS;
   let state: RunState = initialRunState;
   let instance: Instance | undefined;
@@ -74,7 +100,8 @@ function createTtyRenderer(opts: RendererOptions, color: boolean): Renderer {
   let lastFrame = 0;
   let closed = false;
 
-  let columns = opts.columns ?? out.columns ?? 80;
+  let columns = opts.columns || out.columns || 80;
+  let report: FinishedReport | undefined;
   // finished stages grouped per frame: each group becomes one <Static> item
   const batches: string[][] = [];
   let batched = 0;
@@ -83,7 +110,7 @@ function createTtyRenderer(opts: RendererOptions, color: boolean): Renderer {
       batches.push(state.finishedOrder.slice(batched));
       batched = state.finishedOrder.length;
     }
-    return React.createElement(RunView, { state, columns, rows: opts.rows ?? out.rows ?? 40, color, now: Date.now(), batches: batches.slice() });
+    return React.createElement(RunView, { state, columns, rows: opts.rows || out.rows || 24, color, now: Date.now(), batches: batches.slice(), ...(report ? { report } : {}) });
   };
 
   const draw = (): void => {
@@ -105,7 +132,7 @@ function createTtyRenderer(opts: RendererOptions, color: boolean): Renderer {
   ticker.unref();
   // a resized terminal wins over the width given at start
   const onResize = (): void => {
-    columns = out.columns ?? columns;
+    columns = out.columns || columns;
     schedule();
   };
   out.on('resize', onResize);
@@ -113,6 +140,7 @@ function createTtyRenderer(opts: RendererOptions, color: boolean): Renderer {
   return {
     onEvent: (e) => {
       state = reduceRun(state, e);
+      if (e.event === 'finished' && e.report) report = readFinishedReport(e.report);
       schedule();
     },
     close: async () => {

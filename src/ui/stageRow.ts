@@ -3,7 +3,7 @@
 // text segments, so the ink view, `fbw show` and the tests share one layout.
 
 import { etaSeconds, stageFraction, type StageState, type StageStatus } from './reduceRun.js';
-import { fit, formatCount, formatDuration, formatLoss, formatPercent, formatRate, progressBar, sparkline } from './format.js';
+import { elideMiddle, fit, formatCount, formatDuration, formatLoss, formatPercent, formatRate, progressBar, sparkline } from './format.js';
 
 /** A piece of a line with an optional style (the ink view maps it to <Text> props). */
 export interface Segment {
@@ -28,14 +28,16 @@ interface ColumnSpec {
 const COLUMNS: readonly ColumnSpec[] = [
   { id: 'status', header: '', width: 1, keep: Infinity, align: 'left' },
   { id: 'name', header: 'stage', width: 16, keep: Infinity, align: 'left' },
+  // the stage id already ends with the task, so the task column is among the first to go
   { id: 'task', header: 'task', width: 12, keep: 3, align: 'left' },
   { id: 'device', header: 'dev', width: 5, keep: 0, align: 'left' },
-  { id: 'bar', header: 'progress', width: 10, keep: 6, align: 'left' },
+  { id: 'bar', header: 'progress', width: 10, keep: 4, align: 'left' },
   { id: 'steps', header: 'step', width: 9, keep: Infinity, align: 'right' },
-  { id: 'loss', header: 'loss', width: 6, keep: 7, align: 'right' },
-  { id: 'acc', header: 'acc', width: 5, keep: 4, align: 'right' },
+  { id: 'loss', header: 'loss', width: 6, keep: 6, align: 'right' },
+  // the number a finished run is for: kept down to 80 columns and below
+  { id: 'acc', header: 'acc', width: 5, keep: 8, align: 'right' },
   { id: 'rate', header: 'img/s', width: 5, keep: 2, align: 'right' },
-  { id: 'eta', header: 'ETA', width: 5, keep: 8, align: 'right' },
+  { id: 'eta', header: 'ETA', width: 5, keep: 7, align: 'right' },
   { id: 'spark', header: 'loss curve', width: 10, keep: 1, align: 'left' },
   { id: 'note', header: '', width: 0, keep: Infinity, align: 'left' },
 ];
@@ -53,7 +55,6 @@ export interface ContentWidths {
   readonly device?: number;
 }
 
-const NAME_MAX = 36;
 /** widest device column: room for a job label like slurm:12345678@node-042 */
 const DEVICE_MAX = 24;
 /** room for "resumed from step 100" */
@@ -72,9 +73,12 @@ export function contentWidths(stages: Iterable<StageState>): ContentWidths {
   return { name, task, device };
 }
 
-/** Choose the columns that fit `width` cells (one space between columns); the name column grows up to the longest stage id. */
+/**
+ * Choose the columns that fit `width` cells (one space between columns); the name column takes
+ * whatever is left, up to the longest stage id (names that still do not fit lose their middle).
+ */
 export function layoutTable(width: number, content: ContentWidths = {}): TableLayout {
-  const wantName = Math.min(NAME_MAX, Math.max(12, content.name ?? NAME_MAX));
+  const wantName = Math.max(12, content.name ?? NAME_KEEP);
   const nameNeed = Math.min(wantName, NAME_KEEP);
   const sized = COLUMNS.map((c) => {
     if (c.id === 'task' && content.task !== undefined) return { ...c, width: Math.max(4, Math.min(16, content.task)) };
@@ -179,7 +183,7 @@ export function stageRow(s: StageState, layout: TableLayout): readonly Segment[]
   layout.columns.forEach((c, i) => {
     const seg = cell(s, c.id, c.width);
     const last = i === layout.columns.length - 1;
-    const text = c.id === 'note' ? fit(seg.text, c.width).trimEnd() : fit(seg.text, c.width, c.align);
+    const text = c.id === 'note' ? fit(seg.text, c.width).trimEnd() : c.id === 'name' ? fit(elideMiddle(seg.text, c.width), c.width) : fit(seg.text, c.width, c.align);
     out.push({ ...seg, text });
     if (!last) out.push({ text: ' ' });
   });

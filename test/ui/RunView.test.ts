@@ -72,7 +72,7 @@ test('narrow terminal: columns dropped, no line wider than the terminal, compact
   for (const columns of [40, 60, 80]) {
     const lines = frame(loadEvents('running'), columns);
     for (const l of lines) assert.ok(Array.from(l).length <= columns, `${columns}: line too wide (${Array.from(l).length}): ${l}`);
-    assert.ok(lines.some((l) => l.startsWith('▶ finetune.full.m') && l.includes('120/200')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('▶ finet') && l.includes('.mnist ') && l.includes('120/200')), lines.join('\n'));
   }
   // a failure's error and replay command wrap instead of being cut
   const failed = frame(loadEvents('failed'), 60);

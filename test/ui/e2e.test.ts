@@ -96,7 +96,8 @@ if (!haveTmux) {
         assert.match(row!, /done in \d/);
       }
       assert.ok(lines.some((l) => new RegExp(`^✔ ${wf.stages.length} done\\s+≡ 0 cached\\s+▶ 0 running\\s+· 0 queued\\s+✖ 0 failed\\s+finished ok in `).test(l)), first.screen);
-      assert.match(first.screen, /\nreport \S+\/report\/report\.json$/);
+      // the finished screen names the HTML report (wrapped after a / when long), not report.json
+      assert.match(first.screen.replace(/\/\n\s+/g, '/'), /\nreport \S+\/report\/report\.html$/);
 
       const second = await runInTerminal(dir, ['run', wf.file, '--store', store]);
       assert.is(second.exit, 0, second.screen);

@@ -59,7 +59,7 @@ test('plain mode: progress at most every 10 % or 10 s per stage', () => {
   for (let step = 1; step <= 1000; step++) progressLines.push(...p.lines({ ...base, t: step * 20, event: 'progress', step, total: 1000, loss: 1 / step }));
   // deciles give 10 lines (10 %..100 %) plus the first; 10 s spacing adds none at this speed
   assert.is(progressLines.length, 11);
-  assert.match(progressLines[1]!, /progress\s+s step=100\/1000 \(10%\) loss=0\.01 eta=18s$/);
+  assert.match(progressLines[1]!, /progress\s+s step=100\/1000 \(10%\) loss=0\.0100 eta=18s$/);
   // slow stage: 10 s between lines even without a new decile
   const q = new PlainLines(false);
   const slow: string[] = [];
