@@ -11,6 +11,19 @@ import { toWire, type FromWorker, type StageJob } from '../protocol/stageJob.js'
 import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGroup } from './dataParallel.js';
 
 const PROGRESS_EVERY_MS = 200;
+/** Training stages write this many progress lines (step, loss, accuracy, lr) to their log over a run. */
+const LOG_LINES_PER_RUN = 20;
+
+/** One training log line: what `fbw logs` shows of a stage's learning curve. */
+export function trainingLogLine(p: StageProgress): string {
+  const parts = [`step ${p.step}/${p.total}`];
+  if (p.phase) parts.push(`phase ${p.phase}`);
+  if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
+  if (p.accuracy !== undefined) parts.push(`acc ${(p.accuracy * 100).toFixed(1)}%`);
+  if (p.lr !== undefined) parts.push(`lr ${p.lr.toExponential(2)}`);
+  if (p.throughput !== undefined) parts.push(`img/s ${p.throughput.toFixed(0)}`);
+  return parts.join(' ');
+}
 
 /** Run `job`; resolves after the final message (done / interrupted / error) was sent. */
 export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, signal: AbortSignal): Promise<void> {
@@ -19,6 +32,8 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
   process.env['FBW_WORKFLOW_DIR'] = job.workflowDir;
   let lastSent = 0;
   let pending: StageProgress | undefined;
+  let nextLogStep = 0;
+  let lastLogged = -1;
   const flushProgress = () => { if (pending) { send({ type: 'progress', progress: pending }); pending = undefined; lastSent = Date.now(); } };
   // a stage given k > 1 devices trains data-parallel in k processes when its kind can
   const devices = jobDevices(job);
@@ -31,6 +46,13 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
     checkpointDir: job.checkpointDir,
     device: devices.length > 1 ? devices[0]! : job.device,
     progress: (p) => {
+      // a line per logging interval for stages that report a loss (training), not per update
+      if (p.loss !== undefined && p.step !== lastLogged && (p.step >= nextLogStep || p.step >= p.total)) {
+        lastLogged = p.step;
+        log(trainingLogLine(p));
+        const every = Math.max(1, Math.round(p.total / LOG_LINES_PER_RUN));
+        nextLogStep = (Math.floor(p.step / every) + 1) * every;
+      }
       pending = p;
       if (Date.now() - lastSent >= PROGRESS_EVERY_MS || p.step >= p.total) flushProgress();
     },

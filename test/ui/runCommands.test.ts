@@ -149,6 +149,30 @@ test('logs -f: follows new lines and stops when the stage commits', async () => 
   } finally { rmSync(p.root, { recursive: true, force: true }); }
 });
 
+test('logs: a part matching several stages follows the running one, else lists them to pick from', async () => {
+  const p = project();
+  try {
+    const id = '20261125-170000-dddd';
+    const dir = p.runDir(id);
+    mkdirSync(path.join(dir, 'logs'), { recursive: true });
+    const ev = (e: object): string => JSON.stringify({ run: id, t: Date.now(), ...e }) + '\n';
+    const stages = ['finetune.lora.mnist', 'eval.lora.mnist', 'eval.clip-tiny.mnist'].map((s) => ({ id: s, kind: s.split('.')[0], label: s, task: 'mnist', inputs: [] }));
+    const log = path.join(dir, 'logs', 'finetune.lora.mnist.log');
+    writeFileSync(log, 'step 10/200 loss 1.2345 acc 43.8% lr 5.00e-3\n');
+    writeFileSync(path.join(dir, 'journal.jsonl'), ev({ event: 'run', file: 'w.fbw', store: p.store, devices: ['cpu'], backend: 'cpu', stages })
+      + ev({ event: 'committed', stage: 'eval.clip-tiny.mnist', key: 'a', seconds: 1 })
+      + ev({ event: 'started', stage: 'finetune.lora.mnist', key: 'k', device: 'cpu', attempt: 1, log }));
+    const r = await fbw(p.root, 'logs', id, 'mnist');
+    assert.is(r.code, 0, r.err);
+    assert.match(r.err, /'mnist' matches 3 stages; showing the running one, finetune\.lora\.mnist/);
+    assert.is(r.out, 'step 10/200 loss 1.2345 acc 43.8% lr 5.00e-3\n');
+    appendFileSync(path.join(dir, 'journal.jsonl'), ev({ event: 'committed', stage: 'finetune.lora.mnist', key: 'k', seconds: 1 }));
+    const none = await fbw(p.root, 'logs', id, 'mnist');
+    assert.is(none.code, 1);
+    assert.match(none.err, /'mnist' matches 3 stages of run 20261125-170000-dddd; name one:\n  finetune\.lora\.mnist  \(done\)\n  eval\.lora\.mnist  \(\w+\)\n  eval\.clip-tiny\.mnist  \(done\)/);
+  } finally { rmSync(p.root, { recursive: true, force: true }); }
+});
+
 test('open: prints the HTML report path, or says why there is none', async () => {
   const p = project();
   try {

@@ -15,16 +15,18 @@ checkpoints, errors). With -f, keep printing new lines as the stage writes them 
 when the stage is done, cached, failed or skipped, or the run ends.
 
 RUN is a run id, a unique prefix or suffix of one, or 'last'. STAGE is a stage id as shown
-by \`fbw show RUN\` (e.g. finetune.lora.sun397), or a unique part of one. For a stage that
-was cached in RUN, the log of the earlier run that computed it is shown.
+by \`fbw show RUN\` (e.g. finetune.lora.sun397), or a part of one: when several stages
+match, the one running now is chosen, else the matching ids are listed. For a stage that
+was cached in RUN, the log of the earlier run that computed it is shown. Training stages
+log one line per logging interval: step, loss, accuracy, learning rate.
 
 Options:
   -f, --follow   follow the log until the stage finishes
   --store DIR    the store the run used (default: the nearest .fbw/ here or in a parent)
 
 Examples:
-  fbw logs last finetune.full.mnist
-  fbw logs last mnist -f
+  fbw logs last finetune.lora.mnist
+  fbw logs last mnist -f          # during a run: follows the running stage whose id has 'mnist'
   fbw logs 20261125-152000-a1b2 merge.ties --store /scratch/fbw
 
 Exit codes: 0 printed, 1 no such run/stage or no log yet, 2 usage error, 130 interrupted.
@@ -78,6 +80,24 @@ async function follow(io: CommandIO, store: string, runId: string, stage: string
   }
 }
 
+/**
+ * The stage STAGE names: an exact id or a unique part of one; of several matches, the one
+ * running now (said on stderr); otherwise every match is listed to pick from.
+ */
+function pickStage(run: PastRun, arg: string, io: CommandIO): string {
+  const ids = run.state.order;
+  if (ids.includes(arg)) return arg;
+  const matches = ids.filter((id) => id.includes(arg));
+  if (matches.length <= 1) return resolveStage(run, arg);
+  const running = matches.filter((id) => { const st = run.state.stages[id]?.status; return st === 'running' || st === 'retrying'; });
+  if (running.length === 1) {
+    io.stderr.write(`fbw logs: '${arg}' matches ${matches.length} stages; showing the running one, ${running[0]}\n`);
+    return running[0]!;
+  }
+  const list = (running.length > 1 ? running : matches).map((id) => `  ${id}  (${run.state.stages[id]?.status ?? '?'})`).join('\n');
+  throw new RunNotFound(`'${arg}' matches ${matches.length} stages of run ${run.id}${running.length > 1 ? `, ${running.length} of them running` : ''}; name one:\n${list}`);
+}
+
 /** `fbw logs`. */
 export const logs: Command = {
   name: 'logs',
@@ -94,7 +114,7 @@ export const logs: Command = {
         throw new UsageError(`missing STAGE; stages of run ${run.id}:\n${run.state.order.map((id) => `  ${id}`).join('\n')}`);
       }
       if (a.positional.length > 2) throw new UsageError(`expected RUN STAGE, got ${a.positional.length} arguments`);
-      const stage = resolveStage(run, a.positional[1]!);
+      const stage = pickStage(run, a.positional[1]!, io);
       if (a.bools.has('follow')) return await follow(io, store, run.id, stage);
       const s = run.state.stages[stage]!;
       if (s.status === 'cached') {
