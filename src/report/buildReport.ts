@@ -3,6 +3,31 @@
 // Every writer (Markdown, CSV, JSON, HTML) renders this and nothing else.
 
 import type { MetricsRecord, TrainLog } from './reportInputs.js';
+import { PRECISION, roundHalfAway } from './rounding.js';
+
+/** JSON value of a resolved parameter. */
+export type ParamValue = null | boolean | number | string | readonly ParamValue[] | { readonly [k: string]: ParamValue };
+
+/** What produced a row: the method (merge, fine-tune, model) and its every resolved parameter. */
+export interface RowSpec {
+  readonly method: string;
+  readonly params: { readonly [k: string]: ParamValue };
+  /** the stage that made the evaluated model */
+  readonly stage?: string;
+}
+
+/** Where a report comes from: stamped on the run's copy (a stage's own output must stay byte-identical). */
+export interface Provenance {
+  readonly run: string;
+  readonly created: string;
+  readonly workflow: string;
+  readonly workflowSha256?: string;
+  readonly fbwVersion: string;
+  readonly backend: string;
+  /** seed of every seeded stage, by stage id */
+  readonly seeds: { readonly [stage: string]: number };
+  readonly store?: string;
+}
 
 /** One row of the table. */
 export interface ReportRow {
@@ -15,6 +40,8 @@ export interface ReportRow {
   readonly average: number | null;
   /** true when the row lacks some of the report's tasks (its average is over fewer tasks) */
   readonly partial: boolean;
+  /** method and resolved parameters behind the row label, when the run knows them */
+  readonly spec?: RowSpec;
 }
 
 /** Summary of one fine-tuning stage. */
@@ -38,6 +65,7 @@ export interface Report {
   readonly tasks: readonly string[];
   readonly rows: readonly ReportRow[];
   readonly finetune: readonly FinetuneSummary[];
+  readonly provenance?: Provenance;
 }
 
 /** Row labels that FusionBench puts first, in this order. */
@@ -90,12 +118,13 @@ export function buildReport(metrics: readonly MetricsRecord[], logs: readonly Tr
     for (const t of tasks) {
       const m = r.get(t);
       if (!m) continue;
-      accuracy[t] = m.accuracy * 100;
-      loss[t] = m.loss;
+      accuracy[t] = roundHalfAway(m.accuracy * 100, PRECISION.accuracy);
+      loss[t] = roundHalfAway(m.loss, PRECISION.loss);
       n[t] = m.n;
     }
-    const vals = Object.values(accuracy);
-    return { method, accuracy, loss, n, average: vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null, partial: vals.length < tasks.length };
+    // the average is taken over the unrounded accuracies, then stored at the same precision
+    const vals = tasks.flatMap((t) => (r.get(t) ? [r.get(t)!.accuracy * 100] : []));
+    return { method, accuracy, loss, n, average: vals.length ? roundHalfAway(vals.reduce((a, b) => a + b, 0) / vals.length, PRECISION.accuracy) : null, partial: vals.length < tasks.length };
   });
   const finetune = logs.map((l): FinetuneSummary => {
     const last = l.entries[l.entries.length - 1];
@@ -111,7 +140,7 @@ export function buildReport(metrics: readonly MetricsRecord[], logs: readonly Tr
     };
   });
   return {
-    title: opts.title ?? 'fbw report',
+    title: opts.title ?? (opts.workflow ? workflowTitle(opts.workflow) : 'fbw report'),
     ...(opts.run !== undefined ? { run: opts.run } : {}),
     ...(opts.workflow !== undefined ? { workflow: opts.workflow } : {}),
     ...(opts.created !== undefined ? { created: opts.created.toISOString() } : {}),
@@ -119,4 +148,10 @@ export function buildReport(metrics: readonly MetricsRecord[], logs: readonly Tr
     rows,
     finetune,
   };
+}
+
+/** A report's default title: the workflow's file name without folder and extension. */
+export function workflowTitle(workflow: string): string {
+  const base = workflow.slice(Math.max(workflow.lastIndexOf('/'), workflow.lastIndexOf('\\')) + 1);
+  return base.replace(/\.(fbw|json)$/, '') || 'fbw report';
 }

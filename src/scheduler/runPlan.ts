@@ -19,6 +19,7 @@ import { MANIFEST } from '../store/manifest.js';
 import { slotRequest, deviceEnv, type DeviceSlot } from '../devices/deviceSlots.js';
 import type { StageJob, WireError } from '../protocol/stageJob.js';
 import { PriorityGate, criticalPathLengths } from './priorityGate.js';
+import { stampReport, runProvenance, rowSpecs } from '../report/stampReport.js';
 
 /** A stage failed for a reason of its own (or, when transient, one worth retrying). */
 export class StageFailed extends Data.TaggedError('StageFailed')<{ readonly stage: string; readonly error: WireError }> {}
@@ -249,7 +250,15 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
       const dst = join(store.runDir(run), 'report');
       mkdirSync(dst, { recursive: true });
       for (const f of readdirSync(src)) if (f !== MANIFEST && !f.startsWith('.')) { try { copyFileSync(join(src, f), join(dst, f)); } catch { /* a sub-folder */ } }
-      if (existsSync(join(dst, 'report.json'))) report = join(dst, 'report.json');
+      if (existsSync(join(dst, 'report.json'))) {
+        report = join(dst, 'report.json');
+        // the run's copy names its run, workflow, version, seeds and each row's parameters
+        const stages = plan.stages.map((q) => q.stage);
+        const prov = runProvenance({ run, workflow: o.file, backend: o.backend ?? env['FBW_BACKEND'] ?? 'auto', store: store.root }, stages);
+        yield* Effect.promise(() => stampReport(dst, prov, rowSpecs(p.stage, stages)).catch((e: unknown) => {
+          appendFileSync(logOf(p.stage.id), `${new Date().toISOString()} cannot stamp the run's report with its provenance: ${(e as Error).message}\n`);
+        }));
+      }
       // `report "DIR"` in the workflow: the files also land where the user asked, beside the workflow
       const userDir = p.stage.params['dir'];
       if (typeof userDir === 'string' && userDir) {

@@ -24,8 +24,8 @@ export const report: StageRunner = async (ctx) => {
     else if (input.role === 'train_log') logs.push(await readTrainLog(path.join(dir, 'train_log.json'), input.stage, input.task ?? taskOfId(input.stage, ctx.stage.tasks)));
     else ctx.log(`report: ignoring input ${input.stage} with role '${input.role}'`);
   }
-  const title = typeof ctx.stage.params['title'] === 'string' ? ctx.stage.params['title'] : 'fbw report';
-  const rep = buildReport(metrics, logs, { title, ...(ctx.stage.source ? { workflow: ctx.stage.source.file } : {}), ...(ctx.stage.tasks ? { tasks: ctx.stage.tasks } : {}) });
+  const title = typeof ctx.stage.params['title'] === 'string' ? ctx.stage.params['title'] : undefined;
+  const rep = buildReport(metrics, logs, { ...(title !== undefined ? { title } : {}), ...(ctx.stage.source ? { workflow: ctx.stage.source.file } : {}), ...(ctx.stage.tasks ? { tasks: ctx.stage.tasks } : {}) });
   await writeReport(ctx.outDir, rep);
   ctx.log(`report: ${rep.rows.length} rows × ${rep.tasks.length} tasks, ${logs.length} training logs → ${ctx.outDir}`);
   ctx.progress({ step: 1, total: 1, phase: 'report' });

@@ -70,7 +70,7 @@ test('report stage writes a FusionBench-shaped Markdown table with an average co
     assert.is(lines[h + 4], '| average | 60.0 | 55.0 | 81.0 | 65.3 |');
     // best merge per column in bold
     assert.is(lines[h + 5], '| ties(threshold=20) | **72.4** | **61.0** | **83.0** | **72.1** |');
-    assert.match(md, /## Fine-tuning\n\n\| Stage \| Task \| Steps \| Final loss \| Final acc\. \(%\) \| Time \|/);
+    assert.match(md, /## Fine-tuning\n\nTrain acc\. is the accuracy on the last training batch \(not an evaluation\)[^\n]*\n\n\| Stage \| Task \| Steps \| Final loss \| Train acc\., last batch \(%\) \| Train time \|/);
     assert.match(md, /\| finetune\.full\.mnist \| mnist \| 200 \| 0\.\d{4} \| 88\.0 \| 10s \|/);
   } finally {
     await rm(f.dir, { recursive: true, force: true });
@@ -84,14 +84,14 @@ test('CSV parses back to the table; JSON carries the same numbers', async () => 
     const rows = parseCsv(await readFile(path.join(f.out, 'report.csv'), 'utf8'));
     assert.equal(rows[0], ['method', 'mnist', 'synth_shapes', 'synth_colors', 'average']);
     assert.is(rows.length, 5);
-    const json = JSON.parse(await readFile(path.join(f.out, 'report.json'), 'utf8')) as { rows: { method: string; accuracy: Record<string, number>; average: number }[]; tasks: string[]; finetune: { stage: string; log: unknown[] }[] };
+    const json = JSON.parse(await readFile(path.join(f.out, 'report.json'), 'utf8')) as { rows: { label: string; accuracy: Record<string, number>; average: number }[]; tasks: string[]; finetune: { stage: string; log: unknown[] }[] };
     assert.equal(json.tasks, [...TASKS]);
     for (const [i, r] of json.rows.entries()) {
       const csv = rows[i + 1]!;
-      assert.is(csv[0], r.method);
+      assert.is(csv[0], r.label);
       for (const [j, t] of TASKS.entries()) assert.is(csv[j + 1], r.accuracy[t] === undefined ? '' : r.accuracy[t]!.toFixed(2));
       assert.is(Number(csv[4]), Number(r.average.toFixed(2)));
-      const accs = TABLE[r.method]!;
+      const accs = TABLE[r.label]!;
       assert.is(Math.round(r.accuracy['mnist']! * 1000), Math.round(accs[0]! * 100000));
     }
     assert.is(json.finetune.length, 3);
@@ -117,7 +117,9 @@ test('HTML: self-contained, with accuracy bars per method and loss curves, no ex
     assert.is((html.match(/<svg /g) ?? []).length, 2);
     // one bar per (method, task or average) that has a value: 4 rows × 4 columns − 1 missing
     assert.is((html.match(/<rect class="bar"/g) ?? []).length, 15);
+    // each training loss smoothed (EMA) over its raw values drawn faint
     assert.is((html.match(/<path class="curve"/g) ?? []).length, 3);
+    assert.is((html.match(/<path class="curve raw"/g) ?? []).length, 3);
     assert.match(html, /<title>ties\(threshold=20\) · mnist: 72\.4<\/title>/);
     assert.not.match(html, /https?:\/\//);
     assert.not.match(html, /<script|<link|<img|\ssrc=|\shref=|@import|url\(/i);
@@ -137,10 +139,10 @@ test('the report is byte-identical when rebuilt from the same inputs', async () 
   const f = await fixture();
   try {
     await reportStage(f.ctx);
-    const first = await Promise.all(['report.md', 'report.csv', 'report.json', 'report.html'].map((n) => readFile(path.join(f.out, n))));
+    const first = await Promise.all(['report.md', 'report.csv', 'report_long.csv', 'report.json', 'report.html'].map((n) => readFile(path.join(f.out, n))));
     await reportStage(f.ctx);
-    const second = await Promise.all(['report.md', 'report.csv', 'report.json', 'report.html'].map((n) => readFile(path.join(f.out, n))));
-    for (let i = 0; i < 4; i++) assert.ok(first[i]!.equals(second[i]!));
+    const second = await Promise.all(['report.md', 'report.csv', 'report_long.csv', 'report.json', 'report.html'].map((n) => readFile(path.join(f.out, n))));
+    for (let i = 0; i < 5; i++) assert.ok(first[i]!.equals(second[i]!));
   } finally {
     await rm(f.dir, { recursive: true, force: true });
   }

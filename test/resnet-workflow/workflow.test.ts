@@ -42,9 +42,9 @@ test('fbw run: pretrained row and a fine-tuned row above it', () => {
   const run = spawnSync(process.execPath, [BIN, 'run', 'wf.fbw', '--store', join(dir, 'store')], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.is(run.status, 0, `fbw run failed:\n${run.stdout}\n${run.stderr}`);
   const rep = JSON.parse(readFileSync(join(dir, 'rep', 'report.json'), 'utf8')) as Report;
-  const row = (m: string) => rep.rows.find((x) => x.method === m);
+  const row = (m: string) => rep.rows.find((x) => (x as { label?: string }).label === m);
   const pre = row('pretrained (zero-shot)'), ft = row('fine-tuned (individual)');
-  assert.ok(pre && ft, `rows: ${rep.rows.map((x) => x.method).join(', ')}`);
+  assert.ok(pre && ft, `rows: ${rep.rows.map((x) => (x as { label?: string }).label).join(', ')}`);
   assert.is(pre.n['mnist'], 2000);
   assert.is(ft.n['mnist'], 2000);
   assert.ok(ft.accuracy['mnist']! > pre.accuracy['mnist']! + 5, `fine-tuned ${ft.accuracy['mnist']}% vs pretrained ${pre.accuracy['mnist']}%`);

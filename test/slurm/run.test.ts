@@ -73,9 +73,9 @@ if (skip) {
     assert.is(sc, 0, so.join(''));
     const fin = (out: string[]) => JSON.parse(out.join('').split('\n').filter((l) => l.startsWith('{') && l.includes('"event":"finished"')).pop()!) as { report: string; run: string };
     const [l, s] = [fin(lo), fin(so)];
-    // the same table, and the same JSON apart from the training wall times
+    // the same table, and the same JSON apart from the training wall times and the run's provenance
     assert.is(readFileSync(join(dirname(s.report), 'report.csv'), 'utf8'), readFileSync(join(dirname(l.report), 'report.csv'), 'utf8'));
-    const noTimes = (p: string) => JSON.stringify(JSON.parse(readFileSync(p, 'utf8'), (k, v: unknown) => (k === 'seconds' || k === 'created' || k === 'generated' ? null : v)));
+    const noTimes = (p: string) => JSON.stringify(JSON.parse(readFileSync(p, 'utf8'), (k, v: unknown) => (k === 'seconds' || k === 'created' || k === 'generated' || k === 'provenance' ? null : v)));
     const [sj, lj] = [noTimes(s.report), noTimes(l.report)];
     assert.is(sj, lj, `report.json differs at ${firstDiff(JSON.parse(sj), JSON.parse(lj))}`);
     // the same keys, and bit-identical weights for every model the run made

@@ -15,7 +15,7 @@ import { replayRun } from '../../src/ui/reduceRun.js';
 import { readFinishedReport } from '../../src/ui/finishedReport.js';
 import { elideMiddle, formatLoss, sparkline, wrapPath } from '../../src/ui/format.js';
 import { buildReport, writeReport } from '../../src/report/index.js';
-import type { RunEvent } from '../../src/scheduler/events.js';
+import type { RunEvent } from '../../src/protocol/events.js';
 import type { FinishedReport } from '../../src/ui/finishedReport.js';
 
 const RUN = '20261205-001502-832a';
