@@ -26,8 +26,9 @@ export function baselines(report: Report): { zeroShot?: ReportRow; individual?: 
 export function bestPerColumn(report: Report): Map<string, number> {
   const best = new Map<string, number>();
   const competing = report.rows.filter((r) => leadingRowIndex(r.method) < 0);
-  if (competing.length === 0) return best;
   const { zeroShot } = baselines(report);
+  // "best" needs something to beat: another method, or the zero-shot model
+  if (competing.length === 0 || (competing.length === 1 && !zeroShot)) return best;
   for (const col of [...report.tasks, AVG]) {
     const vals = competing.map((r) => cellOf(r, col)).filter((v): v is number => v !== undefined && v !== null);
     if (vals.length === 0) continue;
