@@ -107,7 +107,9 @@ class Lowering {
         ...this.trained.map((id) => ({ stage: id, role: 'train_log' })),
       ];
       const tasks = [...new Set(this.evals.map((e) => e.task))];
-      this.b.add({ kind: 'report', method: 'table', tasks, params: { dir: this.reportDir }, inputs, output: 'report', label: 'report' }, ['report']);
+      // the report's key covers its tasks' data, declared sets by their folders like every other stage
+      const declared = this.datasets(tasks, this.program.statements.length - 1);
+      this.b.add({ kind: 'report', method: 'table', tasks, params: { dir: this.reportDir }, inputs, output: 'report', label: 'report', ...declared }, ['report']);
     }
     return { file: this.program.file, stages: this.b.list() };
   }

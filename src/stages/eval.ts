@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { inputWithRole, num, str, throttle } from './stageInputs.js';
+import { inputWithRole, num, str, taskData, throttle } from './stageInputs.js';
 import { loadResNet, resnetImageSize } from '../ml/classifier/loadResNet.js';
 import { evaluateResNet } from '../ml/classifier/evaluateResNet.js';
 import type { TaskDataset } from '../ml/data/types.js';
@@ -47,7 +47,7 @@ export function checkResNetLabels(modelDir: string, id2label: { readonly [k: str
 /** Eval of a ResNet folder with its own classifier. */
 async function runResNetEval(ctx: StageContext, modelDir: string, task: string): Promise<void> {
   const maxExamples = num(ctx.stage.params, 'max_examples', 0);
-  const test = await loadTask(task, 'test', maxExamples > 0 ? { maxExamples } : {});
+  const test = await loadTask(taskData(ctx, task), 'test', maxExamples > 0 ? { maxExamples } : {});
   const model = await loadResNet(modelDir);
   try {
     checkResNetLabels(modelDir, model.config.id2label, test);
@@ -80,7 +80,7 @@ export async function runEval(ctx: StageContext): Promise<void> {
     if (h.task === task) head = h;
   }
   const maxExamples = num(ctx.stage.params, 'max_examples', 0);
-  const test = await loadTask(task, 'test', maxExamples > 0 ? { maxExamples } : {});
+  const test = await loadTask(taskData(ctx, task), 'test', maxExamples > 0 ? { maxExamples } : {});
   // an ensemble folder (from the `ensemble` stage) is evaluated by its averaged logits
   const model = isEnsembleFolder(modelDir) ? await loadEnsemble(modelDir) : await loadClip(modelDir);
   const progress = throttle(250, (x: { done: number; total: number }) => ctx.progress({ step: x.done, total: x.total, phase: 'eval' }));

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { bool, inputWithRole, num, str, strList, throttle } from './stageInputs.js';
+import { bool, inputWithRole, num, str, strList, taskData, throttle } from './stageInputs.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import { readHead, writeHead } from '../ml/heads/head.js';
@@ -32,7 +32,7 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
   const baseDir = inputWithRole(ctx, 'base');
   const head = await readHead(inputWithRole(ctx, 'head'));
   const task = stage.task ?? head.task;
-  const train = await loadTask(task, 'train');
+  const train = await loadTask(taskData(ctx, task), 'train');
   const model = await loadClip(baseDir);
   const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
     ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { inputsWithRole, throttle } from './stageInputs.js';
+import { inputsWithRole, taskData, throttle } from './stageInputs.js';
 import { mergeFiles } from '../ml/merge/mergeFiles.js';
 import { MergeAborted } from '../ml/merge/errors.js';
 import { StateDictSource } from '../ml/merge/StateDictSource.js';
@@ -65,7 +65,7 @@ async function runModelMerge(ctx: StageContext, def: MethodDef): Promise<void> {
   const cache = new Map<string, Promise<TaskDataset>>();
   const data = (i: number, split: 'train' | 'test'): Promise<TaskDataset> => {
     const key = `${tasks[i]}/${split}`;
-    if (!cache.has(key)) cache.set(key, loadTask(tasks[i]!, split));
+    if (!cache.has(key)) cache.set(key, loadTask(taskData(ctx, tasks[i]!), split));
     return cache.get(key)!;
   };
   const loaded: ClipModel[] = [];

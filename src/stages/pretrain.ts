@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { inputWithRole, num, throttle } from './stageInputs.js';
+import { inputWithRole, num, taskData, throttle } from './stageInputs.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { pretrainTinyClip, LOCAL8 } from '../ml/pretrain/pretrainTinyClip.js';
 import { TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
@@ -30,7 +30,7 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
   try {
     const log = await pretrainTinyClip({
       out: ctx.outDir,
-      tasks: ctx.stage.tasks?.length ? ctx.stage.tasks : LOCAL8,
+      tasks: ctx.stage.tasks?.length ? ctx.stage.tasks.map((t) => taskData(ctx, t)) : LOCAL8,
       num_steps: num(p, 'num_steps', 800),
       batch_size: num(p, 'batch_size', 128),
       learning_rate: num(p, 'learning_rate', 5e-4),

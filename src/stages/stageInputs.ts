@@ -1,6 +1,7 @@
 // Small helpers the ML stage runners share: find an input folder by role, read typed params.
 import type { Json } from '../compile/ir.js';
 import type { StageContext } from './contract.js';
+import { dataRefOf, type DataRef } from '../ml/data/types.js';
 
 /** A stage was compiled without an input it needs (a compiler bug, reported clearly). */
 export class MissingStageInput extends Error {
@@ -24,6 +25,15 @@ export function inputWithRole(ctx: StageContext, role: string): string {
   const all = inputsWithRole(ctx, role);
   if (!all.length) throw new MissingStageInput(ctx.stage.id, role);
   return all[0]!.dir;
+}
+
+/**
+ * What the data layer loads for one of the stage's tasks: the declared data set
+ * (`dataset words = imagefolder("data/words")`, path already absolute) under its workflow name, or
+ * the built-in name. Every stage that reads data goes through this, so declared sets work everywhere.
+ */
+export function taskData(ctx: StageContext, task: string): DataRef {
+  return dataRefOf(task, ctx.stage.datasets?.[task]);
 }
 
 /** A parameter as a number, string, boolean or string list, with a default. */

@@ -1,7 +1,7 @@
 // The `zeroshot_head` stage: one (pretrained model, task) pair → the task's zero-shot head
 // (class names × templates through the text tower, as FusionBench builds it). Input role 'model'.
 import type { StageContext } from './contract.js';
-import { inputWithRole } from './stageInputs.js';
+import { inputWithRole, taskData } from './stageInputs.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip } from '../ml/models/loadClip.js';
 import { buildZeroshotHead, tokenizerFor } from '../ml/heads/zeroshotHead.js';
@@ -13,7 +13,7 @@ export async function runZeroshotHead(ctx: StageContext): Promise<void> {
   await initBackend(ctx.device);
   const task = ctx.stage.task ?? ctx.stage.tasks?.[0];
   if (!task) throw new Error(`stage '${ctx.stage.id}' has no task`);
-  const info = taskInfo(task);
+  const info = taskInfo(taskData(ctx, task));
   const dir = inputWithRole(ctx, 'model');
   const model = await loadClip(dir);
   try {

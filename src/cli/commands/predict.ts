@@ -2,6 +2,7 @@
 // image with labels sorted by softmax score; labels from --labels (with --template) or a data set.
 // Every argument is checked before the model loads; a bad image is one line on stderr and the
 // rest of the batch is still classified (exit 1 at the end).
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,7 +11,7 @@ import type { Command } from '../command.js';
 import { describeFsError } from '../../util/fsErrors.js';
 import { didYouMean } from '../../util/suggest.js';
 import { findBuiltinModel, modelNames } from '../../registry/models.js';
-import { DEFAULT_TEMPLATES, findBuiltinTask, taskNames, isPathLike, decodeImage, preprocess } from '../../ml/data/index.js';
+import { DEFAULT_TEMPLATES, findBuiltinTask, taskNames, taskInfo, isPathLike, decodeImage, preprocess } from '../../ml/data/index.js';
 
 const USAGE = 'Usage: fbw predict MODEL IMAGE... (--labels a,b,c [--template T] | --dataset NAME) [--top K]';
 
@@ -32,7 +33,7 @@ interface PredictArgs {
 }
 
 /** Check every argument before anything loads; throws PredictUsage with the one line to print. */
-export function parsePredictArgs(args: readonly string[]): PredictArgs {
+export function parsePredictArgs(args: readonly string[], cwd: string = process.cwd()): PredictArgs {
   let v;
   try {
     v = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: { labels: { type: 'string' }, template: { type: 'string' }, dataset: { type: 'string' }, top: { type: 'string' } } });
@@ -48,13 +49,24 @@ export function parsePredictArgs(args: readonly string[]): PredictArgs {
   let classnames: readonly string[], templates: readonly string[];
   if (dataset !== undefined) {
     const task = findBuiltinTask(dataset);
-    if (!task) {
+    const folder = resolve(cwd, dataset);
+    if (task && task.classnames.length > 0) {
+      classnames = task.classnames;
+      templates = task.templates;
+    } else if (task || existsSync(folder) || isPathLike(dataset)) {
+      // a data set folder (ImageFolder or parquet, relative to the current folder), or a built-in
+      // set that takes its class names from its files: read them from the files on this machine
+      try {
+        const info = taskInfo(task ? dataset : folder);
+        classnames = info.classnames;
+        templates = info.templates;
+      } catch (e) {
+        throw new PredictUsage(`--dataset ${dataset}: ${oneLine(e as Error)}`);
+      }
+    } else {
       const hint = didYouMean(dataset, taskNames());
-      throw new PredictUsage(`unknown dataset '${dataset}'${hint ? ` — did you mean '${hint}'?` : ''} (a built-in data set name; for your own classes use --labels)`);
+      throw new PredictUsage(`unknown dataset '${dataset}'${hint ? ` — did you mean '${hint}'?` : ''} (a built-in data set name or a data set folder; for your own classes use --labels)`);
     }
-    if (task.classnames.length === 0) throw new PredictUsage(`dataset '${dataset}' takes its class names from its files; pass them with --labels`);
-    classnames = task.classnames;
-    templates = task.templates;
   } else {
     const parts = labels!.split(',').map((s) => s.trim());
     if (parts.some((p) => p === '')) throw new PredictUsage(`--labels '${labels}' has an empty label; separate names with single commas`);
@@ -111,7 +123,7 @@ stderr; the other images are still classified.
 Options:
   --labels a,b,c   class names to choose from (at least two, each once)
   --template T     prompt template with {} for the label (default "${DEFAULT_TEMPLATES[0]}")
-  --dataset NAME   use a built-in task's class names and templates (e.g. mnist, synth_shapes)
+  --dataset NAME   a data set's class names and templates: a built-in name (mnist, tanganke/sun397) or a data set folder
   --top K          print only the K best labels (K ≥ 1)
 
 Exit codes: 0 every image classified, 1 an image or the model could not be read,
@@ -124,7 +136,7 @@ Examples:
   async run(args, io) {
     let a: PredictArgs, modelPath: string;
     try {
-      a = parsePredictArgs(args);
+      a = parsePredictArgs(args, io.cwd);
       modelPath = await modelLocation(a.model, io.cwd, io.env);
     } catch (e) {
       if (e instanceof PredictUsage) { io.stderr.write(`fbw predict: ${e.message}\n${USAGE}\n`); return 2; }

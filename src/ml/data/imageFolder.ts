@@ -14,9 +14,12 @@ const IMAGE_EXT = /\.(png|jpe?g)$/i;
 /** Split folder names accepted for each split, in preference order. */
 export const SPLIT_DIRS: { readonly [S in Split]: readonly string[] } = { train: ['train'], test: ['test', 'val', 'validation'] };
 
+/** Split folder names by split; a declared data set may rename them (train_split, test_split). */
+export type SplitDirs = { readonly [S in Split]: readonly string[] };
+
 /** The folder of a split inside an ImageFolder root, or undefined. */
-export function imageFolderSplitDir(root: string, split: Split): string | undefined {
-  for (const d of SPLIT_DIRS[split]) {
+export function imageFolderSplitDir(root: string, split: Split, dirs: SplitDirs = SPLIT_DIRS): string | undefined {
+  for (const d of dirs[split]) {
     const p = join(root, d);
     if (existsSync(p) && statSync(p).isDirectory()) return p;
   }
@@ -24,9 +27,9 @@ export function imageFolderSplitDir(root: string, split: Split): string | undefi
 }
 
 /** Whether `root` looks like an ImageFolder tree (a split folder holding class folders). */
-export function isImageFolder(root: string): boolean {
+export function isImageFolder(root: string, dirs: SplitDirs = SPLIT_DIRS): boolean {
   for (const s of ['train', 'test'] as const) {
-    const d = imageFolderSplitDir(root, s);
+    const d = imageFolderSplitDir(root, s, dirs);
     if (d && readdirSync(d, { withFileTypes: true }).some((e) => e.isDirectory())) return true;
   }
   return false;
@@ -59,10 +62,10 @@ export function folderLabelMapper(classnames: readonly string[], folders: readon
 }
 
 /** Class folder names of an ImageFolder tree (union over its splits, sorted). */
-export function imageFolderClasses(root: string): string[] {
+export function imageFolderClasses(root: string, dirs: SplitDirs = SPLIT_DIRS): string[] {
   const classSet = new Set<string>();
   for (const s of ['train', 'test'] as const) {
-    const d = imageFolderSplitDir(root, s);
+    const d = imageFolderSplitDir(root, s, dirs);
     if (d) for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) classSet.add(e.name);
   }
   return [...classSet].sort();
@@ -73,11 +76,12 @@ export async function loadImageFolderSplit(
   root: string,
   split: Split,
   labelOf: (folder: string, sortedIndex: number) => number = (_f, i) => i,
+  dirs: SplitDirs = SPLIT_DIRS,
 ): Promise<{ source: ImageSource; fingerprint: string; folderClasses: string[] }> {
-  const dir = imageFolderSplitDir(root, split);
-  if (!dir) throw new DatasetFormatError(root, `no ${SPLIT_DIRS[split].join('/')} folder (ImageFolder layout: ROOT/${split}/<class>/<image>.png)`);
+  const dir = imageFolderSplitDir(root, split, dirs);
+  if (!dir) throw new DatasetFormatError(root, `no ${dirs[split].join('/')} folder (ImageFolder layout: ROOT/${dirs[split][0]}/<class>/<image>.png)`);
   // classes from the union of train and test folders, so labels agree across splits
-  const classes = imageFolderClasses(root);
+  const classes = imageFolderClasses(root, dirs);
   if (classes.length === 0) throw new DatasetFormatError(dir, 'has no class folders');
   const files: string[] = [];
   const labels: number[] = [];

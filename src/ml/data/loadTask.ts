@@ -6,15 +6,16 @@ import { basename, join, resolve } from 'node:path';
 import { DatasetFormatError, DatasetNotFound, UnknownTask } from './errors.js';
 import { DEBIAN_FASHION_MNIST_DIR, findIdxFiles, loadIdxSplit } from './fashionMnist.js';
 import { combineFingerprints } from './fingerprint.js';
-import { folderLabelMapper, imageFolderClasses, loadImageFolderSplit, sidecarPrompts } from './imageFolder.js';
+import { SPLIT_DIRS, folderLabelMapper, imageFolderClasses, isImageFolder, loadImageFolderSplit, sidecarPrompts } from './imageFolder.js';
 import { classifyFolder, defaultDataRoot, locateDataset, type Located } from './locate.js';
 import { makeTaskDataset, type ImageSource } from './makeTaskDataset.js';
 import { loadMnist } from './mnist.js';
-import { loadParquetSplit, parquetFolderClassnames } from './parquet.js';
+import { listParquetFiles, loadParquetSplit, parquetFolderClassnames } from './parquet.js';
 import { BUILTIN_TASKS, findBuiltinTask, taskInfo as builtinTaskInfo, taskNames, type BuiltinTask } from './registry.js';
 import { SYNTHETIC_SPLIT_SIZE, SYNTHETIC_VERSION, generateSynthetic, syntheticTask } from './synthetic/generateSynthetic.js';
 import { didYouMean } from '../../util/suggest.js';
-import type { LoadTaskOptions, Split, TaskDataset, TaskInfo } from './types.js';
+import type { DataRef, DeclaredDataset, LoadTaskOptions, Split, TaskDataset, TaskInfo } from './types.js';
+import type { SplitDirs } from './imageFolder.js';
 
 /** Prompt templates for a local folder without templates.json. */
 export const DEFAULT_TEMPLATES: readonly string[] = ['a photo of a {}.'];
@@ -33,21 +34,31 @@ function checkLabels(name: string, where: string, src: ImageSource, numClasses: 
   }
 }
 
-async function loadLocated(task: BuiltinTask | undefined, name: string, at: Located, split: Split, opts: LoadTaskOptions): Promise<TaskDataset> {
+/** How a declared data set's folder is laid out (its loader parameters). */
+interface Layout {
+  readonly splitDirs?: SplitDirs;
+  readonly imageColumn?: string;
+  readonly labelColumn?: string;
+}
+
+async function loadLocated(task: BuiltinTask | undefined, name: string, at: Located, split: Split, opts: LoadTaskOptions, layout: Layout = {}): Promise<TaskDataset> {
   const side = sidecarPrompts(at.root);
   if (at.kind === 'imagefolder') {
-    const folders = imageFolderClasses(at.root);
+    const folders = imageFolderClasses(at.root, layout.splitDirs);
     const known = taskClassnames(task) ?? side.classnames;
     if (known && known.length < folders.length) {
       throw new DatasetFormatError(at.root, `has ${folders.length} class folders but ${name} has ${known.length} class names`);
     }
-    const { source, fingerprint, folderClasses } = await loadImageFolderSplit(at.root, split, known ? folderLabelMapper(known, folders) : undefined);
+    const { source, fingerprint, folderClasses } = await loadImageFolderSplit(at.root, split, known ? folderLabelMapper(known, folders) : undefined, layout.splitDirs);
     const classnames = known ?? folderClasses;
     const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
     return makeTaskDataset({ name, split, classnames, templates, fingerprint }, source, opts.maxExamples);
   }
   const classnames = taskClassnames(task) ?? parquetClassnamesOrThrow(at);
-  const { source, fingerprint } = await loadParquetSplit(at.root, split, opts.maxExamples);
+  const { source, fingerprint } = await loadParquetSplit(at.root, split, opts.maxExamples, {
+    ...(layout.imageColumn ? { image: layout.imageColumn } : {}),
+    ...(layout.labelColumn ? { label: layout.labelColumn } : {}),
+  });
   checkLabels(name, at.root, source, classnames.length);
   const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
   return makeTaskDataset({ name, split, classnames, templates, fingerprint }, source);
@@ -59,12 +70,12 @@ function taskClassnames(task: BuiltinTask | undefined): readonly string[] | unde
 }
 
 // class names and templates of a data set folder, for a task or a bare path
-function folderPrompts(task: BuiltinTask | undefined, at: Located): { classnames: readonly string[]; templates: readonly string[] } {
+function folderPrompts(task: BuiltinTask | undefined, at: Located, layout: Layout = {}): { classnames: readonly string[]; templates: readonly string[] } {
   const side = sidecarPrompts(at.root);
   const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
   const own = taskClassnames(task);
   if (own) return { classnames: own, templates };
-  if (at.kind === 'imagefolder') return { classnames: side.classnames ?? imageFolderClasses(at.root), templates };
+  if (at.kind === 'imagefolder') return { classnames: side.classnames ?? imageFolderClasses(at.root, layout.splitDirs), templates };
   return { classnames: parquetClassnamesOrThrow(at), templates };
 }
 
@@ -76,12 +87,49 @@ function parquetClassnamesOrThrow(at: Located & { kind: 'parquet' }): readonly s
   return names;
 }
 
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+function layoutOf(d: DeclaredDataset): Layout {
+  const p = d.params ?? {};
+  if (d.loader === 'parquet') {
+    const image = str(p['image_column']), label = str(p['label_column']);
+    return { ...(image ? { imageColumn: image } : {}), ...(label ? { labelColumn: label } : {}) };
+  }
+  const train = str(p['train_split']), test = str(p['test_split']);
+  // a renamed split is the only folder for it; the defaults keep the usual fallbacks (val, validation)
+  return { splitDirs: { train: train && train !== 'train' ? [train] : SPLIT_DIRS.train, test: test && test !== 'test' ? [test] : SPLIT_DIRS.test } };
+}
+
+/**
+ * The folder of a declared data set, checked against its loader. Errors name the declaration and
+ * say that relative paths in a workflow are relative to the .fbw file's folder.
+ */
+function locateDeclared(d: DeclaredDataset): Located {
+  const declared = `dataset '${d.name}' = ${d.loader}(...)`;
+  const where = `${d.path}  (${declared}; a relative path in a .fbw file is relative to the file's folder)`;
+  if (!existsSync(d.path)) throw new DatasetNotFound(d.name, [where], 'No such folder: fix the path in the declaration.');
+  const layout = layoutOf(d);
+  if (d.loader === 'imagefolder') {
+    if (isImageFolder(d.path, layout.splitDirs)) return { kind: 'imagefolder', root: d.path };
+    const dirs = layout.splitDirs ?? SPLIT_DIRS;
+    throw new DatasetNotFound(d.name, [where], `The folder exists but is not an ImageFolder tree: expected ${dirs.train[0]}/<class>/*.png|jpg and ${dirs.test[0]}/<class>/*.png|jpg` +
+      (listParquetFiles(d.path).length > 0 ? ' (it holds parquet files: declare it with parquet(...) instead)' : '') + '.');
+  }
+  if (listParquetFiles(d.path).length > 0) return { kind: 'parquet', root: d.path, stop: d.path };
+  throw new DatasetNotFound(d.name, [where], 'The folder holds no .parquet files (expected train-00000-of-00001.parquet, test-00000-of-00001.parquet or data/<split>-*.parquet)' +
+    (isImageFolder(d.path) ? '; it is an ImageFolder tree: declare it with imagefolder(...) instead.' : '.'));
+}
+
 /**
  * Class names, templates and source of a task without loading images: built-in names and
  * aliases, or a local ImageFolder/parquet folder path (folder names, classnames.json,
  * templates.json, dataset card).
  */
-export function taskInfo(name: string, opts: LoadTaskOptions = {}): TaskInfo {
+export function taskInfo(name: DataRef, opts: LoadTaskOptions = {}): TaskInfo {
+  if (typeof name !== 'string') {
+    const at = locateDeclared(name);
+    return { name: name.name, ...folderPrompts(undefined, at, layoutOf(name)), source: at.kind === 'imagefolder' ? 'imagefolder' : 'hf-parquet' };
+  }
   const hubTask = byHubId(name);
   if (hubTask) return taskInfo(hubTask, opts);
   if (!isPathLike(name)) {
@@ -125,7 +173,8 @@ function hubHint(task: BuiltinTask, dataRoot: string): string {
 }
 
 /** Load one split of a task: built-in name or alias, or a path to an ImageFolder/parquet folder. */
-export async function loadTask(name: string, split: Split, opts: LoadTaskOptions = {}): Promise<TaskDataset> {
+export async function loadTask(name: DataRef, split: Split, opts: LoadTaskOptions = {}): Promise<TaskDataset> {
+  if (typeof name !== 'string') return loadLocated(undefined, name.name, locateDeclared(name), split, opts, layoutOf(name));
   const hubTask = byHubId(name);
   if (hubTask) return loadTask(hubTask, split, opts);
   if (isPathLike(name)) {
@@ -184,7 +233,7 @@ export async function loadTask(name: string, split: Split, opts: LoadTaskOptions
 }
 
 /** Fingerprint of a task split without keeping its data (loads it once; cheap on repeat). */
-export async function taskFingerprint(name: string, split: Split, opts: LoadTaskOptions = {}): Promise<string> {
+export async function taskFingerprint(name: DataRef, split: Split, opts: LoadTaskOptions = {}): Promise<string> {
   return (await loadTask(name, split, opts)).fingerprint;
 }
 

@@ -133,7 +133,12 @@ function imageBytes(v: unknown, where: string, dir: string): Uint8Array {
  * One split of a parquet folder. With maxExamples, a seeded subset of rows is kept (the same
  * rule as makeTaskDataset uses) and only their image bytes stay in memory.
  */
-export async function loadParquetSplit(root: string, split: Split, maxExamples?: number): Promise<{ source: ImageSource; fingerprint: string; numClasses: number }> {
+export async function loadParquetSplit(
+  root: string,
+  split: Split,
+  maxExamples?: number,
+  columns: { readonly image?: string; readonly label?: string } = {},
+): Promise<{ source: ImageSource; fingerprint: string; numClasses: number }> {
   const files = parquetSplitFiles(root, split);
   if (files.length === 0) throw new DatasetFormatError(root, `no parquet files for split '${split}' (expected names like ${split}-00000-of-00001.parquet)`);
   const fingerprint = await filesFingerprint(`parquet:${split}`, files, (p) => relative(root, p));
@@ -149,10 +154,13 @@ export async function loadParquetSplit(root: string, split: Split, maxExamples?:
       throw new DatasetFormatError(f, `not a readable parquet file (${(e as Error).message})`);
     }
     const names = parquetSchema(metadata).children.map((c) => c.element.name);
-    const imgCol = IMAGE_COLUMNS.find((c) => names.includes(c));
-    const lblCol = LABEL_COLUMNS.find((c) => names.includes(c));
+    // declared columns are the only candidates; otherwise the usual names, in order
+    const imgCands = columns.image ? [columns.image] : IMAGE_COLUMNS;
+    const lblCands = columns.label ? [columns.label] : LABEL_COLUMNS;
+    const imgCol = imgCands.find((c) => names.includes(c));
+    const lblCol = lblCands.find((c) => names.includes(c));
     if (!imgCol || !lblCol) {
-      throw new DatasetFormatError(f, `needs an image column (${IMAGE_COLUMNS.join('/')}) and a label column (${LABEL_COLUMNS.join('/')}); has ${names.join(', ')}`);
+      throw new DatasetFormatError(f, `needs an image column (${imgCands.join('/')}) and a label column (${lblCands.join('/')}); has ${names.join(', ')}`);
     }
     let rows: Record<string, unknown>[];
     try {

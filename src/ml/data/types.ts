@@ -32,6 +32,26 @@ export interface TaskDataset {
   batch(indices: ArrayLike<number>, imageSize: number): ImageBatch;
 }
 
+/**
+ * A data set the workflow declares (`dataset words = imagefolder("data/words")`): its name in the
+ * workflow, its loader, the folder (absolute: the compiler resolves it against the .fbw file's
+ * folder) and the loader's other parameters (image_column, label_column, train_split, test_split).
+ */
+export interface DeclaredDataset {
+  readonly name: string;
+  readonly loader: 'imagefolder' | 'parquet';
+  readonly path: string;
+  readonly params?: { readonly [k: string]: unknown };
+}
+
+/** The data a stage reads for `task`: its declaration (from the stage's `datasets`) under the workflow's name, else the name itself. */
+export function dataRefOf(task: string, declared?: { readonly loader: DeclaredDataset['loader']; readonly path: string; readonly params?: { readonly [k: string]: unknown } }): DataRef {
+  return declared ? { name: task, loader: declared.loader, path: declared.path, ...(declared.params ? { params: declared.params } : {}) } : task;
+}
+
+/** What a stage asks the data layer for: a built-in name, alias, hub id or folder path, or a declared data set. */
+export type DataRef = string | DeclaredDataset;
+
 /** What is known about a task without touching its images. */
 export interface TaskInfo {
   readonly name: string;

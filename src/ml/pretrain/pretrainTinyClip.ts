@@ -6,8 +6,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClipTokenizer, formatMerges, trainBpe } from '../text/tokenizer.js';
-import { loadTask } from '../data/index.js';
-import { taskInfo } from '../data/registry.js';
+import { loadTask, taskInfo, type DataRef } from '../data/index.js';
 import { SeededRng } from '../data/SeededRng.js';
 import { makeClipConfig } from '../models/clipConfig.js';
 import { ClipModel, initClip } from '../models/clip.js';
@@ -21,7 +20,7 @@ export const LOCAL8 = ['mnist', 'fashion_mnist', 'synth_shapes', 'synth_colors',
 
 export interface TinyClipArgs extends Omit<PretrainArgs, 'num_steps' | 'batch_size' | 'learning_rate' | 'seed'> {
   readonly out: string;
-  readonly tasks?: readonly string[];
+  readonly tasks?: readonly DataRef[];
   readonly num_steps?: number;
   readonly batch_size?: number;
   readonly learning_rate?: number;
