@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, renameSync, mkdirSync, readdirSync, statSy
 import { join, dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { canonicalJson, sha256 } from '../store/canonical.js';
-import type { Json } from '../compile/ir.js';
+import type { Json } from '../util/json.js';
 import type { DataRef } from '../ml/data/index.js';
 
 export type Fingerprint = { readonly ok: true; readonly fingerprint: string } | { readonly ok: false; readonly error: string };
