@@ -1,6 +1,8 @@
 // Device slots from `--devices cpu:2,gpu:0,gpu:1`: `cpu:N` is N CPU worker slots, `gpu:K` is
 // the single slot of GPU K. A stage takes slots of one group ('cpu' or 'gpu'); a hint like
-// `gpu:1` prefers that GPU. The environment binds a worker to its slot.
+// `gpu:1` prefers that GPU. The environment binds a worker to its slot. The machine's cores are
+// shared out between the CPU slots (cpu:1 = one slot with every core, cpu:<cores> = one core each);
+// `threads=T` in the list gives each CPU slot T threads instead.
 import { availableParallelism } from 'node:os';
 import type { Stage } from '../compile/ir.js';
 
@@ -11,12 +13,14 @@ export interface DeviceSlot {
   readonly device: string;
   readonly group: 'cpu' | 'gpu';
   readonly gpuIndex?: number;
+  /** threads of a CPU slot's kernels, from `threads=T`; unset = the cores divided between the CPU slots */
+  readonly threads?: number;
 }
 
 /** A `--devices` value that cannot be parsed. */
 export class DevicesInvalid extends Error {
   constructor(readonly spec: string, reason: string) {
-    super(`--devices ${spec}: ${reason}. Expected a list like cpu:2,gpu:0,gpu:1 (cpu:N = N CPU workers, gpu:K = GPU number K)`);
+    super(`--devices ${spec}: ${reason}. Expected a list like cpu:2,gpu:0,gpu:1 (cpu:N = N CPU workers, gpu:K = GPU number K, threads=T = T threads per CPU worker)`);
     this.name = 'DevicesInvalid';
   }
 }
@@ -37,7 +41,14 @@ export function defaultDevices(): string {
 /** Parse `--devices`. */
 export function parseDevices(spec: string): DeviceSlot[] {
   const out: DeviceSlot[] = [];
+  let threads: number | undefined;
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const t = /^threads=(.*)$/.exec(part);
+    if (t) {
+      if (!/^\d+$/.test(t[1]!) || Number(t[1]) < 1) throw new DevicesInvalid(spec, `'${part}' needs a whole number of threads ≥ 1`);
+      threads = Number(t[1]);
+      continue;
+    }
     const m = /^(cpu|gpu)(?::(\d+))?$/.exec(part);
     if (!m) throw new DevicesInvalid(spec, `'${part}' is not cpu:N or gpu:K`);
     if (m[1] === 'cpu') {
@@ -52,7 +63,7 @@ export function parseDevices(spec: string): DeviceSlot[] {
     }
   }
   if (!out.length) throw new DevicesInvalid(spec, 'no devices');
-  return out;
+  return threads === undefined ? out : out.map((s) => (s.group === 'cpu' ? { ...s, threads } : s));
 }
 
 /** Kinds that run tensor code and go to a GPU when the run has one and the stage has no hint. */
@@ -75,6 +86,11 @@ export function slotRequest(stage: Stage, slots: readonly DeviceSlot[]): { group
   return { group, count, ...(prefer ? { prefer } : {}) };
 }
 
+/** Threads of one CPU slot: its `threads=` setting, else the machine's cores divided between the CPU slots. */
+export function slotThreads(slot: DeviceSlot | undefined, cpuSlots: number, cores = availableParallelism()): number {
+  return slot?.threads ?? Math.max(1, Math.floor(cores / Math.max(1, cpuSlots)));
+}
+
 /** Environment that binds a worker process to its slot(s). */
 export function deviceEnv(taken: readonly DeviceSlot[], cpuSlots: number, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
@@ -84,8 +100,12 @@ export function deviceEnv(taken: readonly DeviceSlot[], cpuSlots: number, base: 
     env['CUDA_VISIBLE_DEVICES'] = gpus.map((s) => s.gpuIndex).join(',');
   } else {
     env['CUDA_VISIBLE_DEVICES'] = '';
-    // share the cores between concurrent CPU workers instead of oversubscribing them
-    const threads = String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, cpuSlots))));
+    // share the cores between concurrent CPU workers instead of oversubscribing them: each worker
+    // (each rank of a data-parallel stage) runs its kernels on its slot's cores (FBW_THREADS)
+    const slot = taken.find((s) => s.group === 'cpu');
+    const threads = String(slotThreads(slot, cpuSlots));
+    if (slot?.threads !== undefined) env['FBW_THREADS'] = threads;
+    else env['FBW_THREADS'] ??= threads;
     env['OPENBLAS_NUM_THREADS'] ??= threads;
     env['OMP_NUM_THREADS'] ??= threads;
   }

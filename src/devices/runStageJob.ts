@@ -70,7 +70,7 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
     signal,
   };
   log(`stage ${job.stage.id} (${job.stage.kind}/${job.stage.method}) key ${job.key} attempt ${job.attempt} on ${job.device} pid ${process.pid}`);
-  log(`device binding: FBW_DEVICE=${process.env['FBW_DEVICE'] ?? ''} CUDA_VISIBLE_DEVICES='${process.env['CUDA_VISIBLE_DEVICES'] ?? ''}' FBW_BACKEND=${process.env['FBW_BACKEND'] ?? '(auto)'} OPENBLAS_NUM_THREADS=${process.env['OPENBLAS_NUM_THREADS'] ?? ''}`);
+  log(`device binding: FBW_DEVICE=${process.env['FBW_DEVICE'] ?? ''} CUDA_VISIBLE_DEVICES='${process.env['CUDA_VISIBLE_DEVICES'] ?? ''}' FBW_BACKEND=${process.env['FBW_BACKEND'] ?? '(auto)'} FBW_THREADS=${process.env['FBW_THREADS'] ?? ''} OPENBLAS_NUM_THREADS=${process.env['OPENBLAS_NUM_THREADS'] ?? ''}`);
   let ok = false;
   try {
     const run = await stageImpl(job.stage).load(job.stage);

@@ -33,6 +33,11 @@ Options:
     w(`node ${r.node}, ${r.cpus} CPU core(s): ${r.cpuModel}`);
     w(`wasm SIMD: ${r.simd ? 'yes' : 'no'}; ${r.wasmThreads}`);
     w(`OpenBLAS: ${r.openblas}`);
+    if (r.native) {
+      const n = r.native;
+      const gemm = n.gemm === 'openblas' ? `OpenBLAS (built-in ${n.simd} kernel as fallback)` : `built-in, ${n.simd} micro-kernel`;
+      w(`native kernels: GEMM ${gemm}; ${n.threads} thread(s) (FBW_THREADS=${process.env['FBW_THREADS'] ?? 'unset: every core'}); solve ${n.lapack ? 'LAPACK' : 'built-in LU'}`);
+    }
     w(`CUDA_VISIBLE_DEVICES: ${r.cudaVisibleDevices ?? '(unset)'}`);
     for (const g of r.gpus) w(`gpu: ${g}`);
     return 0;

@@ -122,7 +122,10 @@ the store; committed stages are reused, an interrupted training stage resumes fr
 checkpoint.
 
 Options:
-  --devices LIST   device slots: cpu:N (N CPU workers), gpu:K (GPU number K); default cpu:<cores>
+  --devices LIST   device slots: cpu:N (N CPU workers), gpu:K (GPU number K); default cpu:<cores>.
+                   The cores are shared between the CPU workers: cpu:1 = one worker on every
+                   core, cpu:<cores> = one core each; threads=T gives each CPU worker T threads
+                   (e.g. --devices cpu:1,threads=4)
   --keep-going     after a failure, let independent branches finish (default: stop launching)
   --json           print the event stream as JSON lines (last line: {"event":"finished",...})
   --store DIR      the store (default: .fbw/ beside FILE)

@@ -127,7 +127,7 @@ class EventsTail {
 }
 
 /** Variables the local device binding sets; on a node SLURM and the job's CPU count decide them. */
-const LOCAL_BINDING = new Set(['CUDA_VISIBLE_DEVICES', 'FBW_DEVICE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']);
+const LOCAL_BINDING = new Set(['CUDA_VISIBLE_DEVICES', 'FBW_DEVICE', 'FBW_THREADS', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']);
 
 /**
  * Environment for sbatch (exported into the job): the stage's, minus what the local slot binding
@@ -139,7 +139,7 @@ function jobEnv(stageEnv: NodeJS.ProcessEnv, user: NodeJS.ProcessEnv, cpus: numb
     if (LOCAL_BINDING.has(k) || (k.startsWith('SLURM_') && k !== 'SLURM_CONF') || k.startsWith('SBATCH_')) continue;
     out[k] = v;
   }
-  for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']) out[k] = user[k] ?? String(cpus);
+  for (const k of ['FBW_THREADS', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']) out[k] = user[k] ?? String(cpus);
   return out;
 }
 

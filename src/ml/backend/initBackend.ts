@@ -89,15 +89,27 @@ export function wasmDir(): string {
   return d.endsWith('/') ? d : d + '/';
 }
 
+/** What the native addon said about itself when it registered (for `fbw doctor`). */
+export interface NativeKernelInfo {
+  readonly blas: string;
+  readonly threads: number;
+  readonly simd: string;
+  readonly gemm: string;
+  readonly lapack: boolean;
+}
+let nativeInfo: NativeKernelInfo | undefined;
+
 async function tryNative(): Promise<{ ok: true; name: string } | { ok: false; reason: string }> {
   const file = join(here, 'native', 'registerNativeBackend.js');
   const index = join(here, 'native', 'index.js');
   const path = existsSync(file) ? file : existsSync(index) ? index : undefined;
   if (!path) return { ok: false, reason: 'native backend not built (src/ml/backend/native/ absent)' };
   try {
-    const mod = (await import(path)) as { registerNativeBackend?: () => Promise<{ ok: true; name: string } | { ok: false; reason: string }> };
+    const mod = (await import(path)) as { registerNativeBackend?: () => Promise<{ ok: true; name: string; info?: NativeKernelInfo } | { ok: false; reason: string }> };
     if (typeof mod.registerNativeBackend !== 'function') return { ok: false, reason: `${path} does not export registerNativeBackend` };
-    return await mod.registerNativeBackend();
+    const r = await mod.registerNativeBackend();
+    if (r.ok && r.info) nativeInfo = r.info;
+    return r;
   } catch (e) {
     return { ok: false, reason: `native backend failed to load: ${(e as Error).message}` };
   }
@@ -167,6 +179,8 @@ export interface BackendReport {
   readonly cudaVisibleDevices: string | undefined;
   readonly gpus: readonly string[];
   readonly openblas: string;
+  /** the native kernels' GEMM, SIMD path and threads, when the native backend registered */
+  readonly native?: NativeKernelInfo;
 }
 
 /** Probe every backend (without changing a backend already chosen) for `fbw doctor`. */
@@ -197,5 +211,6 @@ export async function backendReport(): Promise<BackendReport> {
     cudaVisibleDevices: process.env['CUDA_VISIBLE_DEVICES'],
     gpus,
     openblas: blas ?? 'not found (native backend uses its built-in GEMM)',
+    ...(nativeInfo ? { native: nativeInfo } : {}),
   };
 }
