@@ -9,6 +9,8 @@ import { SHAPES, drawShape } from './shapes.js';
 /** A generator of one synthetic task: its classes, prompts and how to draw an example of a class. */
 export interface SyntheticTask {
   readonly name: string;
+  /** what the task asks, for listings */
+  readonly description: string;
   readonly classnames: readonly string[];
   readonly templates: readonly string[];
   readonly draw: (cv: Canvas, rng: SeededRng, label: number) => void;
@@ -24,6 +26,7 @@ function randomBackground(cv: Canvas, rng: SeededRng, satMax = 0.6): Rgb {
 
 const shapes: SyntheticTask = {
   name: 'synth_shapes',
+  description: 'which shape is drawn',
   classnames: SHAPES,
   templates: ['a photo of a {}.', 'a drawing of a {}.', 'a {} shape.', 'an image of a {} on a background.'],
   draw(cv, rng, label) {
@@ -50,6 +53,7 @@ const COLOURS: readonly (readonly [string, number, readonly [number, number], re
 
 const colours: SyntheticTask = {
   name: 'synth_colors',
+  description: 'dominant colour',
   classnames: COLOURS.map((c) => c[0]),
   templates: ['a photo of a {} object.', 'a {} shape.', 'something coloured {}.', 'an image of a {} thing on a grey background.'],
   draw(cv, rng, label) {
@@ -76,6 +80,7 @@ const STRIPE_NORMALS: readonly number[] = [90, 0, 45, 135];
 
 const stripes: SyntheticTask = {
   name: 'synth_stripes',
+  description: 'stripe orientation',
   classnames: ['horizontal', 'vertical', 'rising diagonal', 'falling diagonal'],
   templates: ['a pattern of {} stripes.', 'an image with {} stripes.', 'a photo of {} lines.'],
   draw(cv, rng, label) {
@@ -101,6 +106,7 @@ const NUMBERS = ['one', 'two', 'three', 'four', 'five', 'six'] as const;
 
 const counting: SyntheticTask = {
   name: 'synth_counting',
+  description: 'how many objects',
   classnames: NUMBERS,
   templates: ['a photo of {} dots.', 'an image with {} dots.', 'a picture showing {} circles.'],
   draw(cv, rng, label) {
@@ -122,6 +128,7 @@ const POSITIONS = ['top left', 'top center', 'top right', 'center left', 'center
 
 const position: SyntheticTask = {
   name: 'synth_position',
+  description: 'where the object is (3x3 grid)',
   classnames: POSITIONS,
   templates: ['a blob in the {} of the image.', 'a photo of an object at the {}.', 'a small shape positioned at the {}.'],
   draw(cv, rng, label) {
@@ -183,6 +190,7 @@ function texture(kind: (typeof TEXTURES)[number], x: number, y: number, p: { s: 
 
 const textures: SyntheticTask = {
   name: 'synth_textures',
+  description: 'texture kind',
   classnames: TEXTURES,
   templates: ['a photo of a {} texture.', 'a {} pattern.', 'an image of a {} surface.'],
   draw(cv, rng, label) {
