@@ -4,6 +4,7 @@
 // checkpoint can save and restore them exactly.
 import * as tf from '@tensorflow/tfjs-core';
 import { newVariable } from '../models/clip.js';
+import { nativeAdamUpdate } from '../backend/native/nativeAdamUpdate.js';
 
 export interface AdamArgs {
   readonly learningRate: number;
@@ -39,24 +40,32 @@ export class Adam {
     }
   }
 
-  /** One update with gradients keyed like `vars`, at learning rate `lr`. Call inside tidy. */
+  /**
+   * One update with gradients keyed like `vars`, at learning rate `lr`. Each variable is updated
+   * in its own scope (on fbw-native by one fused in-place pass), so temporaries never add up
+   * to several copies of the model.
+   */
   apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
     const b1 = this.args.beta1 ?? 0.9, b2 = this.args.beta2 ?? 0.999, eps = this.args.eps ?? 1e-8, wd = this.args.weightDecay ?? 0;
     this.t++;
     const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t;
+    const dec = this.args.decoupled === true;
     for (const [k, x] of this.vars) {
-      let g = grads.get(k);
-      if (!g) continue;
-      const dec = this.args.decoupled === true;
-      if (wd && !dec) g = tf.add(g, tf.mul(x, wd));
+      const g0 = grads.get(k);
+      if (!g0) continue;
       const m = this.m.get(k)!, v = this.v.get(k)!;
-      const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-      const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-      m.assign(m1);
-      v.assign(v1);
-      // θ ← θ − lr · m̂ / (√v̂ + ε), with m̂ = m/c1, v̂ = v/c2 (torch's formulation)
-      const base = wd && dec ? tf.mul(x, 1 - lr * wd) : x;
-      x.assign(tf.sub(base, tf.div(tf.mul(m1, lr / c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps))));
+      if (!dec && nativeAdamUpdate(x, g0, m, v, { lr, beta1: b1, beta2: b2, eps, step: this.t, weightDecay: wd })) continue;
+      tf.tidy(() => {
+        let g = g0;
+        if (wd && !dec) g = tf.add(g, tf.mul(x, wd));
+        const m1 = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
+        const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
+        m.assign(m1);
+        v.assign(v1);
+        // θ ← θ − lr · m̂ / (√v̂ + ε), with m̂ = m/c1, v̂ = v/c2 (torch's formulation)
+        const base = wd && dec ? tf.mul(x, 1 - lr * wd) : x;
+        x.assign(tf.sub(base, tf.div(tf.mul(m1, lr / c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps))));
+      });
     }
   }
 

@@ -69,6 +69,12 @@ export interface FinetuneArgs {
   readonly state_dict_load_path?: string | null;
   readonly state_dict_save_path?: string | null;
   readonly skip_training?: boolean;
+  /**
+   * Activation checkpointing (HF `gradient_checkpointing`): keep only each encoder layer's input
+   * in the forward pass and recompute the layer in the backward pass — less memory, one more
+   * forward of compute. Gradients are identical either way.
+   */
+  readonly gradient_checkpointing?: boolean;
   /** where checkpoints go; without it none are written */
   readonly checkpointDir?: string;
   readonly signal?: AbortSignal;
@@ -236,7 +242,8 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
   const ctx: ForwardContext = {
     p: (n) => model.get(n),
     trainable: (n) => trainSet.has(n),
-    ...(adapters ? { adapter: adapters.adapter } : {}),
+    ...(adapters ? { adapter: adapters.adapter, lora: adapters.term } : {}),
+    ...(args.gradient_checkpointing ? { gradientCheckpointing: true } : {}),
   };
   const varList = [...vars.values()];
   const keyOf = new Map(varList.map((x, i) => [x.name, [...vars.keys()][i]!]));

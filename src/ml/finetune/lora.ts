@@ -10,7 +10,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClipConfig } from '../models/clipConfig.js';
 import { matMulWT, matMulWTFrozen } from '../models/ops.js';
-import { newVariable } from '../models/clip.js';
+import { newVariable, type LoraTerm } from '../models/clip.js';
 import type { SeededRng } from '../data/SeededRng.js';
 import { writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 
@@ -131,6 +131,14 @@ export class LoraAdapters {
     const t2 = matMulWTFrozen(matMulWT(xd, m.a), m.b0!);
     const t3 = matMulWTFrozen(matMulWTFrozen(xd, m.a0!), m.b0!);
     return tf.mul(tf.sub(tf.add(t1, t2), t3), this.scale) as tf.Tensor2D;
+  };
+
+  /** The adapter of `module` as a LoRA term for encoderLayer's hand-written backward pass. */
+  term = (module: string): LoraTerm | undefined => {
+    const m = this.modules.get(module);
+    if (!m) return undefined;
+    const mask = this.masks.get(module);
+    return { a: m.a, b: m.b, scale: this.scale, ...(this.linearized ? { a0: m.a0!, b0: m.b0! } : {}), ...(mask ? { mask } : {}) };
   };
 
   /** Dense delta ΔW [out, in] of one module (merge-and-unload). */

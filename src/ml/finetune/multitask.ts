@@ -68,7 +68,7 @@ export async function multitaskFinetune(model: ClipModel, tasks: readonly TaskSp
   log(`multi-task ${args.method} on ${names.join(', ')}: ${trainableParams} trainable parameters, batch ${bsPer.join('/')} per task`);
   const adam = new Adam(vars, { learningRate: lr0, weightDecay: wd });
   const trainSet = new Set(vars.keys());
-  const ctx: ForwardContext = { p: (n) => model.get(n), trainable: (n) => trainSet.has(n), ...(adapters ? { adapter: adapters.adapter } : {}) };
+  const ctx: ForwardContext = { p: (n) => model.get(n), trainable: (n) => trainSet.has(n), ...(adapters ? { adapter: adapters.adapter, lora: adapters.term } : {}), ...(args.gradient_checkpointing ? { gradientCheckpointing: true } : {}) };
   const varNames = [...vars.keys()];
   const varList = [...vars.values()];
 

@@ -8,6 +8,8 @@ import type { ClipConfig, TowerConfig } from './clipConfig.js';
 import { clipParamShapes } from './clipConfig.js';
 import { activation, batchMatMul, gatherRows, l2Normalize, layerNorm, matMulWT, matMulWTFrozen } from './ops.js';
 import type { NamedTensor } from '../io/safetensors.js';
+import { encoderLayer, type LoraTerm } from './encoderLayer.js';
+export type { LoraTerm } from './encoderLayer.js';
 
 /** How a forward pass sees the weights: which are trained, and adapters added to linear outputs. */
 export interface ForwardContext {
@@ -17,6 +19,13 @@ export interface ForwardContext {
   readonly trainable: (name: string) => boolean;
   /** extra output added to linear module `module` (e.g. LoRA's B·A·x), given its 2-D input */
   readonly adapter?: (module: string, x: tf.Tensor2D) => tf.Tensor2D | undefined;
+  /**
+   * The same adapters described as LoRA terms, so encoder layers can run their hand-written
+   * backward pass (encoderLayer.ts); a context with `adapter` but no `lora` takes tfjs autograd.
+   */
+  readonly lora?: (module: string) => LoraTerm | undefined;
+  /** keep only each encoder layer's input and recompute the layer in the backward pass */
+  readonly gradientCheckpointing?: boolean;
 }
 
 let varCounter = 0;
@@ -151,6 +160,8 @@ function attention(ctx: ForwardContext, prefix: string, x: tf.Tensor2D, b: numbe
 function encoder(ctx: ForwardContext, prefix: string, cfg: TowerConfig, h: tf.Tensor2D, b: number, t: number, mask?: tf.Tensor): tf.Tensor2D {
   for (let i = 0; i < cfg.num_hidden_layers; i++) {
     const l = `${prefix}.encoder.layers.${i}`;
+    if (!ctx.adapter || ctx.lora) { h = encoderLayer(ctx, l, cfg, h, b, t, mask); continue; }
+    // an opaque adapter hook: the layer as plain ops under tfjs autograd
     const n1 = layerNorm(h, ctx.p(`${l}.layer_norm1.weight`), ctx.p(`${l}.layer_norm1.bias`), cfg.layer_norm_eps);
     h = tf.add(h, attention(ctx, `${l}.self_attn`, n1, b, t, cfg.num_attention_heads, mask));
     const n2 = layerNorm(h, ctx.p(`${l}.layer_norm2.weight`), ctx.p(`${l}.layer_norm2.bias`), cfg.layer_norm_eps);
