@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Executor, ExecHooks, ExecOutcome } from '../protocol/executor.js';
 import type { FromWorker, StageJob } from '../protocol/stageJob.js';
+import { logTail, oomKillCount, workerDeath } from './workerDeath.js';
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -28,6 +29,7 @@ export function localExecutor(opts: LocalExecutorOptions = {}): Executor {
         mkdirSync(dirname(job.logFile), { recursive: true });
         const fd = openSync(job.logFile, 'a');
         let child: ChildProcess;
+        const oomKillsBefore = oomKillCount();
         try {
           child = fork(WORKER, [], { env, stdio: ['ignore', fd, fd, 'ipc'], execArgv: [], serialization: 'json' });
         } finally {
@@ -63,8 +65,7 @@ export function localExecutor(opts: LocalExecutorOptions = {}): Executor {
           signal.removeEventListener('abort', onAbort);
           if (!outcome) {
             if (signal.aborted) outcome = { status: 'interrupted', step: 0 };
-            else if (sig) outcome = { status: 'failed', error: { name: 'WorkerDied', message: `worker process ${child.pid} was killed by ${sig} (out of memory?) before it reported a result`, transient: true } };
-            else outcome = { status: 'failed', error: { name: 'WorkerExited', message: `worker process ${child.pid} exited with code ${code} before it reported a result (see the log)`, transient: false } };
+            else outcome = { status: 'failed', error: workerDeath(child.pid, code, sig, oomKillCount() - oomKillsBefore, logTail(job.logFile)) };
           }
           resolve(outcome);
         });
