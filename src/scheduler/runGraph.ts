@@ -6,6 +6,7 @@ import type { Graph } from '../compile/ir.js';
 import type { RunEvent } from '../protocol/events.js';
 import type { Executor } from '../protocol/executor.js';
 import { Store } from '../store/Store.js';
+import { storeBesideWorkflow, storeFlag, shellWord } from '../store/locateStore.js';
 import { Journal, newRunId, writeRunRecord } from '../store/journal.js';
 import { acquireLock, waitForLock, type LockInfo } from '../store/lock.js';
 import { planRun, type Plan } from '../plan/planRun.js';
@@ -32,6 +33,8 @@ export interface RunGraphOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly retries?: number;
   readonly retryBaseMs?: number;
+  /** the run this one replays (`fbw replay`): recorded so `fbw runs` says so and `last` skips it */
+  readonly replayOf?: string;
   /** called once planning is done, before anything runs */
   readonly onPlan?: (plan: Plan, runId: string) => void;
 }
@@ -43,14 +46,9 @@ export interface RunGraphResult extends RunResult {
   readonly planSeconds: number;
 }
 
-/** A path as one POSIX shell word, quoted only when it needs to be. */
-function shellArg(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The default store of a workflow: `.fbw/` beside it. */
+/** The default store of a workflow: `.fbw/` beside it (store/locateStore.ts holds the whole rule). */
 export function defaultStoreDir(file: string): string {
-  return join(dirname(resolve(file)), '.fbw');
+  return storeBesideWorkflow(file);
 }
 
 /** Run a graph against a store. Throws StoreLocked / DevicesInvalid before anything starts. */
@@ -72,17 +70,17 @@ export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promis
     journal = new Journal(store.runDir(run));
     const keys: Record<string, string> = {};
     for (const p of plan.stages) if (p.key) keys[p.stage.id] = p.key;
-    writeRunRecord(store, run, { graph, keys, argv: opts.argv ?? [], cwd: opts.cwd ?? process.cwd(), devices: slots.map((s) => s.id) });
+    writeRunRecord(store, run, { graph, keys, argv: opts.argv ?? [], cwd: opts.cwd ?? process.cwd(), devices: slots.map((s) => s.id), ...(opts.replayOf ? { replayOf: opts.replayOf } : {}) });
     const j = journal;
     const subs = opts.subscribers ?? [];
-    // `fbw replay` looks in ./.fbw unless told: name the store whenever it is elsewhere
-    const storeFlag = storeDir === resolve(opts.cwd ?? process.cwd(), '.fbw') ? '' : ` --store ${shellArg(storeDir)}`;
+    // the replay hint names the store whenever `fbw replay` typed here would not find it
+    const flag = storeFlag(storeDir, opts.cwd ?? process.cwd(), opts.env ?? process.env);
     const result = await runPlan({
       store, run, plan, executor: opts.executor ?? localExecutor(), slots, keepGoing: opts.keepGoing ?? false,
       emit: (e) => { j.append(e); for (const s of subs) s(e); },
       signal: opts.signal ?? new AbortController().signal,
       workflowDir: dirname(resolve(graph.file)),
-      replayCommand: (id) => `fbw replay ${run} --stage ${id}${storeFlag}`,
+      replayCommand: (id) => `fbw replay ${run} --stage ${shellWord(id)}${flag}`,
       file: graph.file,
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.retries !== undefined ? { retries: opts.retries } : {}),

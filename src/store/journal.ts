@@ -86,6 +86,8 @@ export interface RunRecord {
   readonly argv: readonly string[];
   readonly cwd: string;
   readonly devices: readonly string[];
+  /** set when this run is `fbw replay` of another run: that run's id */
+  readonly replayOf?: string;
 }
 
 export function writeRunRecord(store: Store, runId: string, rec: RunRecord): void {

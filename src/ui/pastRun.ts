@@ -1,9 +1,10 @@
 // Reading a past run for `fbw show`, `fbw logs` and `fbw open`: find the store, resolve a
 // run id (exact, unique prefix, or `last`), replay its journal into a RunState.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readJournal } from '../store/journal.js';
+import { requireStore, StoreNotFound } from '../store/locateStore.js';
 import { didYouMean } from '../util/suggest.js';
 import { replayRun, type RunState } from './reduceRun.js';
 import type { RunEvent } from '../protocol/events.js';
@@ -16,19 +17,14 @@ export class RunNotFound extends Error {
   }
 }
 
-/** The store folder: `--store DIR`, else the nearest `.fbw/` in cwd or a parent. */
-export function findStore(cwd: string, flag?: string): string {
-  if (flag !== undefined) {
-    const dir = path.resolve(cwd, flag);
-    if (!existsSync(path.join(dir, 'runs'))) throw new RunNotFound(`no fbw store at ${dir} (it has no runs/ folder); pass the folder \`fbw run\` used with --store`);
-    return dir;
+/** The store folder, by the one rule of store/locateStore.ts (--store, the last run from cwd, the nearest .fbw/). */
+export function findStore(cwd: string, flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return requireStore({ cwd, env, store: flag });
+  } catch (e) {
+    if (e instanceof StoreNotFound) throw new RunNotFound(e.message);
+    throw e;
   }
-  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, '.fbw');
-    if (existsSync(path.join(candidate, 'runs'))) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
-  throw new RunNotFound(`no .fbw store found in ${cwd} or its parents; run this beside your workflow or pass --store DIR`);
 }
 
 /** Run ids in the store, oldest first (ids sort by start time). */
@@ -38,11 +34,28 @@ export function listRuns(store: string): string[] {
   return readdirSync(dir).filter((d) => existsSync(path.join(dir, d, 'journal.jsonl'))).sort();
 }
 
-/** Resolve `last`/`latest`, an exact id, or a unique prefix or suffix of one. */
-export function resolveRun(store: string, arg: string): string {
+/** The run a replay re-ran, or undefined for a run of a workflow (`fbw run`). */
+export function replayOf(store: string, id: string): string | undefined {
+  try {
+    const rec = JSON.parse(readFileSync(path.join(store, 'runs', id, 'graph.json'), 'utf8')) as { replayOf?: string; argv?: string[] };
+    // records written before replayOf existed still say how they were started
+    return rec.replayOf ?? (rec.argv?.[0] === 'replay' ? rec.argv[1] ?? '?' : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolve `last`/`latest`, an exact id, or a unique prefix or suffix of one. With `skipReplays`,
+ * `last` is the latest run of a workflow: a replay of one stage is not "my experiment".
+ */
+export function resolveRun(store: string, arg: string, opts: { readonly skipReplays?: boolean } = {}): string {
   const runs = listRuns(store);
   if (runs.length === 0) throw new RunNotFound(`the store ${store} has no runs yet`);
-  if (arg === 'last' || arg === 'latest' || arg === '-') return runs[runs.length - 1]!;
+  if (arg === 'last' || arg === 'latest' || arg === '-') {
+    if (opts.skipReplays) for (let i = runs.length - 1; i >= 0; i--) if (replayOf(store, runs[i]!) === undefined) return runs[i]!;
+    return runs[runs.length - 1]!;
+  }
   if (runs.includes(arg)) return arg;
   const matches = runs.filter((r) => r.startsWith(arg) || r.endsWith(arg));
   if (matches.length === 1) return matches[0]!;
@@ -61,8 +74,8 @@ export interface PastRun {
 }
 
 /** Load a run's journal and replay it. */
-export function loadRun(store: string, arg: string): PastRun {
-  const id = resolveRun(store, arg);
+export function loadRun(store: string, arg: string, opts: { readonly skipReplays?: boolean } = {}): PastRun {
+  const id = resolveRun(store, arg, opts);
   const dir = path.join(store, 'runs', id);
   const events = readJournal(path.join(dir, 'journal.jsonl'));
   return { id, store, dir, events, state: replayRun(events) };

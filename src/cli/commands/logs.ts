@@ -22,7 +22,8 @@ log one line per logging interval: step, loss, accuracy, learning rate.
 
 Options:
   -f, --follow   follow the log until the stage finishes
-  --store DIR    the store the run used (default: the nearest .fbw/ here or in a parent)
+  --store DIR    the store the run used (default: the one the last fbw run from this folder
+                 used, else the nearest .fbw/ here or in a parent)
 
 Examples:
   fbw logs last finetune.lora.mnist
@@ -108,7 +109,7 @@ export const logs: Command = {
     try {
       const a = parseArgs(args, ['store'], ['follow'], { f: 'follow' });
       if (a.positional.length === 0) throw new UsageError('missing RUN and STAGE');
-      const store = findStore(io.cwd, a.values['store']);
+      const store = findStore(io.cwd, a.values['store'], io.env);
       const run = loadRun(store, a.positional[0]!);
       if (a.positional.length === 1) {
         throw new UsageError(`missing STAGE; stages of run ${run.id}:\n${run.state.order.map((id) => `  ${id}`).join('\n')}`);

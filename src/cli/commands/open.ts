@@ -6,6 +6,7 @@ import type { Command, CommandIO } from '../command.js';
 import { findStore, loadRun, reportDir, RunNotFound } from '../../ui/pastRun.js';
 import { parseArgs, UsageError } from '../parseArgs.js';
 import { JournalLineInvalid } from '../../store/journal.js';
+import { storeFlag } from '../../store/locateStore.js';
 
 const HELP = `Usage: fbw open RUN [--store DIR] [--format html|md|csv|json]
 
@@ -13,10 +14,12 @@ Print the path of a run's report file (HTML by default: one self-contained page 
 accuracy table, per-task accuracy bars per method and the fine-tuning loss curves; it
 needs no network). Open it with your browser, e.g. \`xdg-open "$(fbw open last)"\`.
 
-RUN is a run id, a unique prefix or suffix of one, or 'last'.
+RUN is a run id, a unique prefix or suffix of one, or 'last' (the latest run that is not a
+replay).
 
 Options:
-  --store DIR        the store the run used (default: the nearest .fbw/ here or in a parent)
+  --store DIR        the store the run used (default: the one the last fbw run from this
+                     folder used, else the nearest .fbw/ here or in a parent)
   --format FORMAT    which report file: html (default), md, csv or json
 
 Examples:
@@ -41,12 +44,12 @@ export const open: Command = {
       if (a.positional.length !== 1) throw new UsageError(a.positional.length === 0 ? 'missing RUN (a run id, a unique prefix of one, or "last")' : `expected one RUN, got ${a.positional.length}`);
       const format = a.values['format'] ?? 'html';
       if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format '${format}' (one of ${FORMATS.join(', ')})`);
-      const run = loadRun(findStore(io.cwd, a.values['store']), a.positional[0]!);
+      const run = loadRun(findStore(io.cwd, a.values['store'], io.env), a.positional[0]!, { skipReplays: true });
       const dir = reportDir(run);
       const file = dir ? path.join(dir, `report.${format}`) : undefined;
       if (!file || !existsSync(file)) {
         const why = run.state.finished ? `it finished ${run.state.finished.status} without committing a report stage` : 'it has not finished';
-        throw new RunNotFound(`run ${run.id} has no ${format} report: ${why}${run.state.finished?.status === 'failed' ? ` (\`fbw show ${run.id}\` shows what failed)` : ''}`);
+        throw new RunNotFound(`run ${run.id} has no ${format} report: ${why}${run.state.finished?.status === 'failed' ? ` (\`fbw show ${run.id}${storeFlag(run.store, io.cwd, io.env)}\` shows what failed)` : ''}`);
       }
       io.stdout.write(path.resolve(file) + '\n');
       return 0;

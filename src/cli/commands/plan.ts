@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { loadWorkflow, loadFailure } from '../../plan/loadWorkflow.js';
 import { planRun, formatPlan } from '../../plan/planRun.js';
 import { Store } from '../../store/Store.js';
-import { defaultStoreDir } from '../../scheduler/runGraph.js';
+import { locateStore } from '../../store/locateStore.js';
 
 export const plan: Command = {
   name: 'plan',
@@ -34,7 +34,7 @@ Example:
     if (!file || v.positionals.length > 1) { io.stderr.write(`fbw plan: expected one workflow FILE\nRun 'fbw plan --help' for usage.\n`); return 2; }
     const w = await loadWorkflow(file, io.cwd);
     if (!w.ok) { io.stderr.write(loadFailure('plan', w)); return w.exitCode; }
-    const store = new Store(resolve(io.cwd, v.values.store ?? defaultStoreDir(w.graph.file)));
+    const store = new Store(locateStore({ cwd: io.cwd, env: io.env, store: v.values.store, file: w.graph.file }));
     const p = await planRun(w.graph, store, { env: io.env });
     if (v.values.json) {
       for (const s of p.stages) io.stdout.write(JSON.stringify({ id: s.stage.id, status: s.status, ...(s.fromStep !== undefined ? { fromStep: s.fromStep } : {}), ...(s.key ? { key: s.key } : {}), reason: s.reason }) + '\n');

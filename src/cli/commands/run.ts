@@ -12,7 +12,7 @@ import type { Graph } from '../../compile/ir.js';
 import type { Executor } from '../../protocol/executor.js';
 import { executorFromArgs, EXECUTOR_FLAGS, EXECUTOR_HELP } from '../../executors/slurm/executorFromArgs.js';
 import { SlurmConfigInvalid } from '../../executors/slurm/errors.js';
-import { defaultStoreDir } from '../../scheduler/runGraph.js';
+import { locateStore, rememberStore } from '../../store/locateStore.js';
 import { resolve } from 'node:path';
 
 /** Pick the renderer as DESIGN.md §7 says: --json, a TTY, or plain lines. */
@@ -43,6 +43,8 @@ export interface ExecuteOptions {
   readonly argv: readonly string[];
   /** where stages run (default: local worker processes) */
   readonly executor?: Executor;
+  /** set by `fbw replay`: the run it replays */
+  readonly replayOf?: string;
 }
 
 /**
@@ -84,6 +86,8 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
   const onSigterm = () => { if (sigints === 0) onSigint(); };
   process.on('SIGTERM', onSigterm);
   let result: RunGraphResult;
+  // `fbw show last`, `fbw runs`, `fbw logs` typed later in this folder find this store
+  rememberStore(io.cwd, locateStore({ cwd: io.cwd, env: io.env, store: opts.store, file: graph.file }), io.env);
   try {
     result = await runGraph(graph, {
       ...(opts.store ? { store: opts.store } : {}),
@@ -95,6 +99,7 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
       signal: abort.signal,
       executor,
       ...(opts.force ? { force: opts.force } : {}),
+      ...(opts.replayOf ? { replayOf: opts.replayOf } : {}),
       argv: opts.argv,
       cwd: io.cwd,
       env: io.env,
@@ -143,7 +148,7 @@ Examples:
   flags: ['devices', 'keep-going', 'json', 'store', 'wait', ...EXECUTOR_FLAGS],
   async run(args0, io) {
     const ex = chooseExecutor(args0, io, (rest) => {
-      try { const p = parse(rest); return p.values.store ? resolve(io.cwd, p.values.store) : p.positionals[0] ? defaultStoreDir(resolve(io.cwd, p.positionals[0])) : undefined; } catch { return undefined; }
+      try { const p = parse(rest); return p.positionals[0] || p.values.store ? locateStore({ cwd: io.cwd, env: io.env, store: p.values.store, file: p.positionals[0] }) : undefined; } catch { return undefined; }
     });
     if ('error' in ex) { io.stderr.write(`fbw run: ${ex.error}\n`); return 2; }
     const args = ex.rest;
@@ -153,6 +158,11 @@ Examples:
     if (!file || v.positionals.length > 1) { io.stderr.write(`fbw run: expected one workflow FILE\nRun 'fbw run --help' for usage.\n`); return 2; }
     const w = await loadWorkflow(file, io.cwd);
     if (!w.ok) { io.stderr.write(loadFailure('run', w)); return w.exitCode; }
+    if (w.graph.stages.length === 0) {
+      // nothing to do: say so, and leave no empty store behind
+      io.stderr.write(`fbw run: ${file} has no statements; nothing to run (see workflows/quickstart.fbw for an example)\n`);
+      return 0;
+    }
     return executeFromCli(w.graph, {
       ...(v.values.store ? { store: v.values.store } : {}),
       ...(v.values.devices ? { devices: v.values.devices } : {}),

@@ -1,17 +1,11 @@
 // `fbw runs`: the runs of a store, newest last: status, start, duration, stages run / cached / failed.
 import { parseArgs } from 'node:util';
-import { resolve, join, dirname } from 'node:path';
-import { existsSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { Store } from '../../store/Store.js';
 import { summarizeRun } from '../../store/runSummary.js';
+import { requireStore, StoreNotFound } from '../../store/locateStore.js';
+import { replayOf } from '../../ui/pastRun.js';
 
-/** The store a command without a workflow argument means: --store, FILE's, or ./.fbw. */
-export function storeFor(cwd: string, store: string | undefined, file: string | undefined): string {
-  if (store) return resolve(cwd, store);
-  if (file) return join(dirname(resolve(cwd, file)), '.fbw');
-  return resolve(cwd, '.fbw');
-}
 
 function fmtDuration(s: number | undefined): string {
   if (s === undefined) return '-';
@@ -25,12 +19,16 @@ export const runs: Command = {
   summary: 'list the runs of a store (status, start, duration, stages run/cached/failed)',
   help: `Usage: fbw runs [FILE] [--store DIR] [--json] [--last N]
 
-Lists the runs recorded in the store (the one beside FILE, or --store, or ./.fbw), oldest first.
+Lists the runs recorded in the store, oldest first: the store beside FILE, or --store, or
+the one the last \`fbw run\` from this folder used, or the nearest .fbw/ here or in a parent.
+A replay is listed as "replay of RUN".
 
 Options:
   --store DIR   the store
-  --last N      only the N most recent runs
+  --last N      only the N most recent runs (N ≥ 1)
   --json        one JSON object per run
+
+Exit codes: 0 listed, 1 no store found, 2 usage error.
 
 Example:
   fbw runs workflows/quickstart.fbw --last 5
@@ -38,19 +36,30 @@ Example:
   flags: ['store', 'json', 'last'],
   async run(args, io) {
     let v;
-    try { v = parseArgs({ args: [...args], allowPositionals: true, options: { store: { type: 'string' }, json: { type: 'boolean' }, last: { type: 'string' } } }); } catch (e) {
-      io.stderr.write(`fbw runs: ${(e as Error).message}\n`); return 2;
+    // --last=-1 would otherwise reach parseArgs' own advice about negative numbers
+    const norm = args.flatMap((a, i) => (a === '--last' && args[i + 1] !== undefined ? [`--last=${args[i + 1]}`] : args[i - 1] === '--last' ? [] : [a]));
+    try { v = parseArgs({ args: norm, allowPositionals: true, options: { store: { type: 'string' }, json: { type: 'boolean' }, last: { type: 'string' } } }); } catch (e) {
+      io.stderr.write(`fbw runs: ${(e as Error).message}\nRun 'fbw runs --help' for usage.\n`); return 2;
     }
-    const dir = storeFor(io.cwd, v.values.store, v.positionals[0]);
-    if (!existsSync(dir)) { io.stderr.write(`fbw runs: no store at ${dir} (run a workflow first, or pass --store)\n`); return 1; }
+    const lastArg = v.values.last;
+    if (lastArg !== undefined && (!/^\d+$/.test(lastArg) || Number(lastArg) < 1)) {
+      io.stderr.write(`fbw runs: --last expects a whole number of runs, 1 or more; got '${lastArg}'\nRun 'fbw runs --help' for usage.\n`);
+      return 2;
+    }
+    if (v.positionals.length > 1) { io.stderr.write(`fbw runs: expected at most one workflow FILE\nRun 'fbw runs --help' for usage.\n`); return 2; }
+    let dir: string;
+    try { dir = requireStore({ cwd: io.cwd, env: io.env, store: v.values.store, file: v.positionals[0] }); } catch (e) {
+      if (e instanceof StoreNotFound) { io.stderr.write(`fbw runs: ${e.message}\n`); return 1; }
+      throw e;
+    }
     const store = new Store(dir);
     let ids = store.listRuns();
-    if (v.values.last) ids = ids.slice(-Math.max(0, Number(v.values.last)));
-    const rows = ids.map((id) => summarizeRun(store, id));
+    if (lastArg !== undefined) ids = ids.slice(-Number(lastArg));
+    const rows = ids.map((id) => { const r = summarizeRun(store, id); const of = replayOf(dir, id); return of ? { ...r, replayOf: of } : r; });
     if (v.values.json) { for (const r of rows) io.stdout.write(JSON.stringify(r) + '\n'); return 0; }
     if (!rows.length) { io.stdout.write(`no runs in ${dir}\n`); return 0; }
     const header = ['RUN', 'STATUS', 'START (UTC)', 'DURATION', 'RAN', 'CACHED', 'FAILED', 'WORKFLOW'];
-    const table = rows.map((r) => [r.run, r.status, r.start ? new Date(r.start).toISOString().replace('T', ' ').slice(0, 19) : '-', fmtDuration(r.seconds), String(r.ran), String(r.cached), String(r.failed), r.file ?? '']);
+    const table = rows.map((r) => [r.run, r.status, r.start ? new Date(r.start).toISOString().replace('T', ' ').slice(0, 19) : '-', fmtDuration(r.seconds), String(r.ran), String(r.cached), String(r.failed), `${r.file ?? ''}${'replayOf' in r ? ` (replay of ${r.replayOf})` : ''}`]);
     const w = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
     for (const row of [header, ...table]) io.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd() + '\n');
     return 0;

@@ -10,6 +10,7 @@ import { countStages, type StageState } from '../../ui/reduceRun.js';
 import { statusSymbol } from '../../ui/stageRow.js';
 import { fit, formatDuration, formatPercent } from '../../ui/format.js';
 import { JournalLineInvalid } from '../../store/journal.js';
+import { storeFlag } from '../../store/locateStore.js';
 
 const HELP = `Usage: fbw show RUN [--store DIR] [--json]
 
@@ -17,10 +18,12 @@ Show a past run: its status and duration, every stage with its outcome (done, ca
 failed, skipped), device, attempts and wall time, the error and replay command of failed
 stages, and the run's report (the Markdown table of accuracy per task and method).
 
-RUN is a run id (from \`fbw runs\`), a unique prefix or suffix of one, or 'last'.
+RUN is a run id (from \`fbw runs\`), a unique prefix or suffix of one, or 'last' (the latest
+run that is not a replay).
 
 Options:
-  --store DIR   the store the run used (default: the nearest .fbw/ in this folder or a parent)
+  --store DIR   the store the run used (default: the one the last fbw run from this folder
+                used, else the nearest .fbw/ here or in a parent)
   --json        print a JSON summary instead: {run, status, seconds, counts, stages[], report}
 
 Examples:
@@ -38,7 +41,7 @@ function stageSeconds(s: StageState): number | undefined {
 }
 
 /** The text `fbw show` prints for a run (exported for tests). */
-export function showText(run: PastRun): string {
+export function showText(run: PastRun, hint: { readonly cwd: string; readonly env: NodeJS.ProcessEnv } = { cwd: process.cwd(), env: process.env }): string {
   const st = run.state;
   const out: string[] = [];
   const status = st.finished ? `${st.finished.status} in ${formatDuration(st.finished.seconds)}` : st.interrupted ? 'interrupted' : 'unfinished (no finished event: still running, or killed)';
@@ -72,7 +75,7 @@ export function showText(run: PastRun): string {
   const dir = reportDir(run);
   const md = dir ? path.join(dir, 'report.md') : undefined;
   if (md && existsSync(md)) {
-    out.push(`Report (${md}; HTML: fbw open ${run.id})`, '', readFileSync(md, 'utf8').trimEnd());
+    out.push(`Report (${md}; HTML: fbw open ${run.id}${storeFlag(run.store, hint.cwd, hint.env)})`, '', readFileSync(md, 'utf8').trimEnd());
   } else {
     out.push('No report: the run did not commit a report stage.');
   }
@@ -106,8 +109,8 @@ export const show: Command = {
     try {
       const a = parseArgs(args, ['store'], ['json']);
       if (a.positional.length !== 1) throw new UsageError(a.positional.length === 0 ? 'missing RUN (a run id, a unique prefix of one, or "last")' : `expected one RUN, got ${a.positional.length}`);
-      const run = loadRun(findStore(io.cwd, a.values['store']), a.positional[0]!);
-      io.stdout.write(a.bools.has('json') ? showJson(run) : showText(run));
+      const run = loadRun(findStore(io.cwd, a.values['store'], io.env), a.positional[0]!, { skipReplays: true });
+      io.stdout.write(a.bools.has('json') ? showJson(run) : showText(run, io));
       return 0;
     } catch (err) {
       if (err instanceof UsageError) {

@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { loadWorkflow, loadFailure } from '../../plan/loadWorkflow.js';
 import { explainStage } from '../../plan/explainStage.js';
 import { Store } from '../../store/Store.js';
-import { defaultStoreDir } from '../../scheduler/runGraph.js';
+import { locateStore } from '../../store/locateStore.js';
 import { didYouMean } from '../../util/suggest.js';
 
 export const why: Command = {
@@ -36,7 +36,7 @@ Example:
       io.stderr.write(`fbw why: no stage '${stageId}' in ${file}${hint ? ` — did you mean '${hint}'?` : ''}\n`);
       return 2;
     }
-    const store = new Store(resolve(io.cwd, v.values.store ?? defaultStoreDir(w.graph.file)));
+    const store = new Store(locateStore({ cwd: io.cwd, env: io.env, store: v.values.store, file: w.graph.file }));
     io.stdout.write((await explainStage(w.graph, store, stageId, { env: io.env })).join('\n') + '\n');
     return 0;
   },
