@@ -27,6 +27,8 @@ export interface WireError {
   readonly stack?: string;
   /** worth retrying (resource exhaustion, a crashed worker) rather than a deterministic failure */
   readonly transient: boolean;
+  /** the errno code, when there is one (ENOSPC: the scheduler stops the run instead of failing the stage) */
+  readonly code?: string;
 }
 
 export type ToWorker =
@@ -48,7 +50,7 @@ export function toWire(e: unknown): WireError {
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code;
     const transient = (e as { transient?: unknown }).transient === true || (code !== undefined && TRANSIENT_CODES.has(code)) || /out of memory|ENOMEM/i.test(e.message);
-    return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), transient };
+    return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}), transient, ...(typeof code === 'string' ? { code } : {}) };
   }
   return { name: 'Error', message: String(e), transient: false };
 }

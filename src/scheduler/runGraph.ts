@@ -9,6 +9,7 @@ import { Store } from '../store/Store.js';
 import { storeBesideWorkflow, storeFlag, shellWord } from '../store/locateStore.js';
 import { Journal, newRunId, writeRunRecord } from '../store/journal.js';
 import { acquireLock, waitForLock, type LockInfo } from '../store/lock.js';
+import { DiskFull, diskFullCode } from '../store/diskFull.js';
 import { planRun, type Plan } from '../plan/planRun.js';
 import { parseDevices, defaultDevices } from '../devices/deviceSlots.js';
 import { localExecutor } from '../devices/localExecutor.js';
@@ -51,11 +52,24 @@ export function defaultStoreDir(file: string): string {
   return storeBesideWorkflow(file);
 }
 
-/** Run a graph against a store. Throws StoreLocked / DevicesInvalid before anything starts. */
+/**
+ * Run a graph against a store. Throws StoreLocked / DevicesInvalid before anything starts, and
+ * DiskFull when the store's filesystem is too full to start; a disk that fills during the run
+ * stops it like an interrupted one (the result's `diskFull`).
+ */
 export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promise<RunGraphResult> {
   const storeDir = resolve(opts.cwd ?? process.cwd(), opts.store ?? defaultStoreDir(graph.file));
   // a cluster executor places stages itself: its default only caps the jobs in flight
   const slots = parseDevices(opts.devices ?? opts.executor?.placement?.defaultDevices ?? defaultDevices());
+  try {
+    return await runGraphIn(storeDir, slots, graph, opts);
+  } catch (e) {
+    const code = diskFullCode(e);
+    throw code === undefined ? e : new DiskFull(storeDir, code);
+  }
+}
+
+async function runGraphIn(storeDir: string, slots: ReturnType<typeof parseDevices>, graph: Graph, opts: RunGraphOptions): Promise<RunGraphResult> {
   const store = new Store(storeDir).init();
   const run = newRunId();
   const lock = opts.wait ? await waitForLock(store.lockFile, { run, command: 'run' }, opts.onWait) : acquireLock(store.lockFile, { run, command: 'run' });
@@ -77,7 +91,8 @@ export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promis
     const flag = storeFlag(storeDir, opts.cwd ?? process.cwd(), opts.env ?? process.env);
     const result = await runPlan({
       store, run, plan, executor: opts.executor ?? localExecutor(), slots, keepGoing: opts.keepGoing ?? false,
-      emit: (e) => { j.append(e); for (const s of subs) s(e); },
+      // the view still sees an event the journal could not write (a full disk: runPlan stops the run)
+      emit: (e) => { try { j.append(e); } finally { for (const s of subs) s(e); } },
       signal: opts.signal ?? new AbortController().signal,
       workflowDir: dirname(resolve(graph.file)),
       replayCommand: (id) => `fbw replay ${run} --stage ${shellWord(id)}${flag}`,
@@ -89,6 +104,6 @@ export async function runGraph(graph: Graph, opts: RunGraphOptions = {}): Promis
     return { ...result, run, store: storeDir, journal: j.path, planSeconds };
   } finally {
     // the lock outlives nothing: released even when closing the journal throws (a full disk)
-    try { journal?.close(); } finally { lock.release(); }
+    try { journal?.close(); } catch (e) { if (diskFullCode(e) === undefined) throw e; } finally { lock.release(); }
   }
 }

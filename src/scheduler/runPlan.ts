@@ -16,6 +16,7 @@ import type { Executor, ExecOutcome } from '../protocol/executor.js';
 import type { Plan, PlannedStage } from '../plan/planRun.js';
 import type { Store } from '../store/Store.js';
 import { MANIFEST } from '../store/manifest.js';
+import { diskFullCode } from '../store/diskFull.js';
 import { slotRequest, deviceEnv, type DeviceSlot } from '../devices/deviceSlots.js';
 import type { StageJob, WireError } from '../protocol/stageJob.js';
 import { PriorityGate, criticalPathLengths } from './priorityGate.js';
@@ -58,6 +59,8 @@ export interface RunResult {
   readonly report?: string;
   readonly seconds: number;
   readonly outcomes: ReadonlyMap<string, Outcome>;
+  /** set when the run stopped because the disk filled (its errno code: ENOSPC, EDQUOT, EFBIG) */
+  readonly diskFull?: string;
 }
 
 /**
@@ -76,6 +79,12 @@ export function saveCopy(store: Store, key: string, dir: string, always: boolean
     copyFileSync(join(src, ...f.path.split('/')), `${to}.tmp-${process.pid}`);
     renameSync(`${to}.tmp-${process.pid}`, to);
   }
+}
+
+/** The errno code of a thrown error, to carry in a WireError. */
+function codeOf(e: unknown): { code?: string } {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? { code } : {};
 }
 
 /** Last lines of a log file, for failure events. */
@@ -99,7 +108,23 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
     const t0 = Date.now();
     const { store, plan, run } = o;
     const env = o.env ?? process.env;
-    const emit = (e: Record<string, unknown> & { event: RunEvent['event'] }): void => o.emit({ t: Date.now(), run, ...e } as unknown as RunEvent);
+    // a full disk stops the run like Ctrl-C: running stages checkpoint (if they still can) and stop
+    const halt = new AbortController();
+    const signal = AbortSignal.any([o.signal, halt.signal]);
+    let diskFull: string | undefined;
+    const stopForDiskFull = (code: string) => {
+      diskFull ??= code;
+      stopping ??= code === 'EFBIG' ? 'a file reached the size limit' : 'the disk is full';
+      halt.abort();
+    };
+    const emit = (e: Record<string, unknown> & { event: RunEvent['event'] }): void => {
+      try { o.emit({ t: Date.now(), run, ...e } as unknown as RunEvent); } catch (err) {
+        // the journal cannot be written: stop; later events (interrupted, finished) are written if room appears
+        const code = diskFullCode(err);
+        if (code === undefined) throw err;
+        stopForDiskFull(code);
+      }
+    };
     const logOf = (id: string) => join(store.runDir(run), 'logs', `${id.replace(/[^A-Za-z0-9._-]/g, '_')}.log`);
     const cpuSlots = o.slots.filter((s) => s.group === 'cpu').length;
     const groups = {
@@ -130,7 +155,11 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
 
     const failStage = (p: PlannedStage, error: WireError, log: string): Outcome => {
       // failures found before any worker started still get the log file the message names
-      if (!existsSync(log)) { mkdirSync(dirname(log), { recursive: true }); appendFileSync(log, `${new Date().toISOString()} FAILED before start: ${error.name}: ${error.message}\n`); }
+      if (!existsSync(log)) {
+        try { mkdirSync(dirname(log), { recursive: true }); appendFileSync(log, `${new Date().toISOString()} FAILED before start: ${error.name}: ${error.message}\n`); } catch (e) {
+          if (diskFullCode(e) === undefined) throw e;
+        }
+      }
       emit({ event: 'failed', stage: p.stage.id, error: `${error.name}: ${error.message}`, log, logTail: logTail(log), replay: o.replayCommand(p.stage.id) });
       if (!o.keepGoing) stopping ??= `stopped after ${p.stage.id} failed (use --keep-going to finish independent stages)`;
       return finish(p.stage.id, 'failed');
@@ -140,10 +169,15 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
       Effect.gen(function* () {
         const key = p.key!;
         const log = logOf(p.stage.id);
-        if (p.corrupt && n === 1) store.discard(key);
         const inputs: Record<string, string> = {};
         for (const i of p.stage.inputs) inputs[i.stage] = store.objectDir(plan.byId.get(i.stage)!.key!);
-        const outDir = store.newTmpDir(key);
+        let outDir: string;
+        try {
+          if (p.corrupt && n === 1) store.discard(key);
+          outDir = store.newTmpDir(key);
+        } catch (e) {
+          return yield* Effect.fail(new StageFailed({ stage: p.stage.id, error: { name: (e as Error).name, message: (e as Error).message, transient: false, ...codeOf(e) } }));
+        }
         const device = taken.map((s) => s.device).join(',');
         const job: StageJob = { run, stage: p.stage, key, attempt: n, inputs, outDir, checkpointDir: store.checkpointDir(key), device, logFile: log, workflowDir: o.workflowDir };
         const started = Date.now();
@@ -159,7 +193,7 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
               case 'resumed': emit({ event: 'resumed', stage: p.stage.id, fromStep: m.step }); break;
             }
           },
-        }, o.signal), catch: (e) => new StageFailed({ stage: p.stage.id, error: { name: (e as Error)?.name ?? 'ExecutorError', message: `${o.executor.name} executor: ${(e as Error)?.message ?? String(e)}`, transient: false } }) });
+        }, signal), catch: (e) => new StageFailed({ stage: p.stage.id, error: { name: (e as Error)?.name ?? 'ExecutorError', message: `${o.executor.name} executor: ${(e as Error)?.message ?? String(e)}`, transient: false } }) });
         switch (outcome.status) {
           case 'ok': {
             const seconds = (Date.now() - started) / 1000;
@@ -167,7 +201,7 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
               store.commit(outDir, { stage: p.stage.id, kind: p.stage.kind, key, components: p.components!, run, seconds });
             } catch (e) {
               rmSync(outDir, { recursive: true, force: true });
-              return yield* Effect.fail(new StageFailed({ stage: p.stage.id, error: { name: (e as Error).name, message: (e as Error).message, transient: false } }));
+              return yield* Effect.fail(new StageFailed({ stage: p.stage.id, error: { name: (e as Error).name, message: (e as Error).message, transient: false, ...codeOf(e) } }));
             }
             rmSync(store.checkpointDir(key), { recursive: true, force: true });
             emit({ event: 'committed', stage: p.stage.id, key, seconds, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
@@ -199,7 +233,14 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
             return true;
           },
         }),
-        Effect.catchTag('StageFailed', (e) => Effect.sync(() => failStage(p, e.error, logOf(p.stage.id)))),
+        Effect.catchTag('StageFailed', (e) => Effect.sync(() => {
+          // the stage could not write (its output, a checkpoint): not its failure, the run stops
+          const full = diskFullCode(e.error);
+          if (full === undefined) return failStage(p, e.error, logOf(p.stage.id));
+          stopForDiskFull(full);
+          emit({ event: 'interrupted', stage: p.stage.id });
+          return finish(p.stage.id, 'interrupted');
+        })),
         Effect.catchTag('StageStopped', () => Effect.sync(() => { emit({ event: 'interrupted', stage: p.stage.id }); return finish(p.stage.id, 'interrupted'); })),
       );
     };
@@ -248,8 +289,13 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
       if (r !== 'ok' && r !== 'cached') continue;
       const src = store.objectDir(p.key);
       const dst = join(store.runDir(run), 'report');
-      mkdirSync(dst, { recursive: true });
-      for (const f of readdirSync(src)) if (f !== MANIFEST && !f.startsWith('.')) { try { copyFileSync(join(src, f), join(dst, f)); } catch { /* a sub-folder */ } }
+      try { mkdirSync(dst, { recursive: true }); } catch (e) {
+        const code = diskFullCode(e);
+        if (code === undefined) throw e;
+        diskFull ??= code;
+        continue;
+      }
+      for (const f of readdirSync(src)) if (f !== MANIFEST && !f.startsWith('.')) { try { copyFileSync(join(src, f), join(dst, f)); } catch (e) { diskFull ??= diskFullCode(e); /* else a sub-folder */ } }
       if (existsSync(join(dst, 'report.json'))) {
         report = join(dst, 'report.json');
         // the run's copy names its run, workflow, version, seeds and each row's parameters
@@ -283,10 +329,10 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
     }
     const count = (k: Outcome) => [...outcomes.values()].filter((v) => v === k).length;
     const counts = { done: count('ok'), cached: count('cached'), failed: count('failed'), skipped: count('skipped') };
-    const status: RunResult['status'] = o.signal.aborted || count('interrupted') ? 'interrupted' : counts.failed || counts.skipped ? 'failed' : 'ok';
+    const status: RunResult['status'] = signal.aborted || count('interrupted') ? 'interrupted' : counts.failed || counts.skipped ? 'failed' : 'ok';
     const seconds = (Date.now() - t0) / 1000;
     emit({ event: 'finished', status, ...(report ? { report } : {}), counts, seconds });
-    store.flush();
-    return { status, counts, ...(report ? { report } : {}), seconds, outcomes };
+    try { store.flush(); } catch (e) { const code = diskFullCode(e); if (code === undefined) throw e; diskFull ??= code; }
+    return { status, counts, ...(report ? { report } : {}), seconds, outcomes, ...(diskFull ? { diskFull } : {}) };
   });
 }

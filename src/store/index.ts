@@ -5,3 +5,4 @@ export { type KeyComponents, type KeyInput, stageKey } from './keyComponents.js'
 export { canonicalJson, lengthPrefixed, sha256 } from './canonical.js';
 export { Journal, readJournal, newRunId, writeRunRecord, readRunRecord, JournalLineInvalid, type RunRecord } from './journal.js';
 export { acquireLock, waitForLock, readLock, processInfo, StoreLocked, type LockInfo, type HeldLock } from './lock.js';
+export { DiskFull, diskFullCode, filesystemOf } from './diskFull.js';

@@ -24,6 +24,7 @@ export function newRunId(now: Date = new Date()): string {
 export class Journal {
   private fd: number | undefined;
   private pending = '';
+  private unwritten: Buffer = Buffer.alloc(0);
   readonly path: string;
   constructor(readonly dir: string) {
     mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -36,15 +37,26 @@ export class Journal {
     if ((e.event === 'cached' || e.event === 'queued') && this.pending.length < 1 << 18) return;
     this.flush();
   }
+  /**
+   * Write what is pending. A short write (a disk filling up) keeps the unwritten bytes pending, so
+   * a later flush completes the line; the error (ENOSPC, ...) reaches the caller.
+   */
   flush(): void {
-    if (this.fd === undefined || !this.pending) return;
-    writeSync(this.fd, this.pending);
+    if (this.fd === undefined || (!this.pending && this.unwritten.length === 0)) return;
+    let buf = this.pending ? Buffer.concat([this.unwritten, Buffer.from(this.pending)]) : this.unwritten;
     this.pending = '';
+    try {
+      while (buf.length > 0) buf = buf.subarray(writeSync(this.fd, buf));
+    } finally {
+      this.unwritten = buf;
+    }
   }
+  /** Flush and close; the file is closed even when the last flush fails. */
   close(): void {
-    this.flush();
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    try { this.flush(); } finally {
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+    }
   }
 }
 

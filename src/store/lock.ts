@@ -70,7 +70,12 @@ export interface HeldLock {
 function writeTemp(name: string, info: LockInfo): string {
   const tmp = `${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'wx');
-  try { writeSync(fd, JSON.stringify(info)); fsyncSync(fd); } finally { closeSync(fd); }
+  try { writeSync(fd, JSON.stringify(info)); fsyncSync(fd); } catch (e) {
+    closeSync(fd);
+    unlinkQuiet(tmp); // a full disk: leave nothing behind
+    throw e;
+  }
+  closeSync(fd);
   return tmp;
 }
 

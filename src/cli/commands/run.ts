@@ -5,6 +5,7 @@ import type { Command, CommandIO } from '../command.js';
 import { loadWorkflow, loadFailure } from '../../plan/loadWorkflow.js';
 import { runGraph, type RunGraphResult } from '../../scheduler/runGraph.js';
 import { StoreLocked } from '../../store/lock.js';
+import { DiskFull } from '../../store/diskFull.js';
 import { DevicesInvalid } from '../../devices/deviceSlots.js';
 import { localExecutor } from '../../devices/localExecutor.js';
 import type { RunEvent } from '../../protocol/events.js';
@@ -106,7 +107,7 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
     });
   } catch (e) {
     await renderer.close();
-    if (e instanceof StoreLocked) { io.stderr.write(`fbw run: ${e.message}\n`); return 1; }
+    if (e instanceof StoreLocked || e instanceof DiskFull) { io.stderr.write(`fbw run: ${e.message}\n`); return 1; }
     if (e instanceof DevicesInvalid) { io.stderr.write(`fbw run: ${e.message}\n`); return 2; }
     throw e;
   } finally {
@@ -114,6 +115,8 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
     process.off('SIGTERM', onSigterm);
   }
   await renderer.close();
+  // a full disk stopped the run like Ctrl-C, but it is an error, not the user's choice: exit 1
+  if (result.diskFull) { io.stderr.write(`fbw run: ${new DiskFull(result.store, result.diskFull).message}\n`); return 1; }
   return result.status === 'ok' ? 0 : result.status === 'interrupted' ? 130 : 1;
 }
 
