@@ -117,11 +117,42 @@ function check(name: string, node: A.Value, schema: JsonSchema, out: Diagnostic[
     const s = didYouMean(bad, ((e.params as { allowedValues: unknown[] }).allowedValues).map(String));
     if (s) h = `did you mean '${s}'?`;
   }
-  if (h === undefined && schema['description'] !== undefined) h = String(schema['description']);
-  if (h === undefined && schema['default'] !== undefined) h = `the default is ${JSON.stringify(schema['default'])}`;
+  // one shape for every value hint: what the parameter means, then its default
+  if (h === undefined) {
+    const parts = [schema['description'] !== undefined ? String(schema['description']) : '', schema['default'] !== undefined ? `the default is ${JSON.stringify(schema['default'])}` : ''].filter(Boolean);
+    if (parts.length > 0) h = parts.join('; ');
+  }
   const shown = e.keyword === 'additionalProperties' ? value : bad;
   out.push(error('FBW0106', span, `invalid value ${JSON.stringify(shown)} for parameter '${name}': ${msg}`, h));
 }
+
+/**
+ * Parameter names from other tools (FusionBench/Hydra configs, PEFT, PyTorch habits) and the
+ * fbw parameter they mean: what "did you mean" suggests before edit distance does, which
+ * would turn `lr` into `r` (LoRA's rank). Suggested only when the method has that parameter.
+ */
+export const OTHER_TOOLS_SPELLINGS: { readonly [spelling: string]: string } = {
+  lr: 'learning_rate',
+  learningrate: 'learning_rate',
+  rank: 'r',
+  lora_r: 'r',
+  lora_rank: 'r',
+  alpha: 'lora_alpha',
+  dropout: 'lora_dropout',
+  steps: 'num_steps',
+  max_steps: 'num_steps',
+  epochs: 'num_steps',
+  bs: 'batch_size',
+  batch: 'batch_size',
+  wd: 'weight_decay',
+  scaling_coef: 'scaling_factor',
+  scaling_coefficient: 'scaling_factor',
+  lambda: 'scaling_factor',
+  lam: 'scaling_factor',
+  density: 'threshold',
+  topk: 'threshold',
+  top_k: 'threshold',
+};
 
 /** Validate the arguments of the calls of one statement against a parameter space. */
 export function checkArgs(calls: readonly A.Call[], space: ParamSpace, what: string): ArgsResult {
@@ -146,7 +177,9 @@ export function checkArgs(calls: readonly A.Call[], space: ParamSpace, what: str
       if (alias) name = alias.to;
       const schema = alias ? alias.schema : space.props.get(name);
       if (!schema) {
-        const s = didYouMean(name, space.props.keys()) ?? [...space.props.keys()].find((k) => k.endsWith(`_${name}`) || k.startsWith(`${name}_`));
+        const usual = OTHER_TOOLS_SPELLINGS[name];
+        const s = (usual !== undefined && space.props.has(usual) ? usual : undefined)
+          ?? didYouMean(name, space.props.keys()) ?? [...space.props.keys()].find((k) => k.endsWith(`_${name}`) || k.startsWith(`${name}_`));
         const all = [...space.props.keys()];
         out.push(error('FBW0105', nameSpan, `unknown parameter '${name}' for ${what}`, s ? `did you mean '${s}'?` : all.length ? `parameters: ${all.join(', ')}` : `${what} takes no parameters`));
         return;

@@ -32,6 +32,8 @@ export const DIAGNOSTIC_CODES = {
   FBW0124: 'invalid model declaration',
   FBW0125: 'pretrain continues from exactly one model',
   FBW0126: 'method does not fit the model architecture',
+  FBW0127: 'file has no statements',
+  FBW0128: 'let defined but never used',
 } as const;
 
 /** A known code. */

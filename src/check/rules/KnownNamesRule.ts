@@ -7,7 +7,7 @@ import type * as A from '../../syntax/ast.js';
 import { KEYWORDS } from '../../syntax/tokens.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { CheckContext, Rule } from '../CheckContext.js';
-import type { Lookup, SymbolKind } from '../scope.js';
+import type { Lookup, Symbol, SymbolKind } from '../scope.js';
 
 type Expect = 'model' | 'task' | 'tasks' | 'ref';
 
@@ -33,11 +33,17 @@ function check<T>(ctx: CheckContext, name: A.Name, expect: Expect, at: number, r
   const why = r.why;
   switch (why.kind) {
     case 'broken': return;
-    case 'later':
-      ctx.report(error('FBW0110', name.span, `'${name.text}' is used before its definition`, `it is defined at line ${why.symbol.name.span.line}; move that statement above this one`));
+    case 'later': {
+      const self = why.symbol.at === at;
+      const loop = self ? undefined : cycleBack(ctx, why.symbol, at);
+      const how = expect === 'model' ? 'fine-tuning starts from a model (model NAME = ...); to train on several tasks in sequence use `continual`' : 'a let can only use names defined above it';
+      if (self) ctx.report(error('FBW0110', name.span, `'${name.text}' refers to itself: a let cannot use the name it defines`, how));
+      else if (loop) ctx.report(error('FBW0110', name.span, `'${name.text}' is part of a cycle: ${loop.join(' uses ')}`, `break the cycle: ${how}`));
+      else ctx.report(error('FBW0110', name.span, `'${name.text}' is used before its definition`, `it is defined at line ${why.symbol.name.span.line}; move that statement above this one`));
       return;
+    }
     case 'wrong':
-      ctx.report(error('FBW0116', name.span, `'${name.text}' is ${why.actual}, not a ${NOUN[expect]}`, why.symbol ? `it is defined at line ${why.symbol.name.span.line}` : undefined));
+      ctx.report(error('FBW0116', name.span, `'${name.text}' is ${why.actual}, not a ${NOUN[expect]}`, why.symbol ? `it is defined at line ${why.symbol.name.span.line}${why.symbol.kind === 'let' && expect === 'model' ? '; fine-tuning starts from a model (model NAME = ...), not from a let' : ''}` : undefined));
       return;
     case 'unknown': {
       const { names, datasets } = candidates(ctx, expect, at);
@@ -54,6 +60,39 @@ function check<T>(ctx: CheckContext, name: A.Name, expect: Expect, at: number, r
     }
     default: why satisfies never;
   }
+}
+
+/** Names a statement's pipeline refers to (its source model or refs). */
+function refsOf(stmt: A.Statement): A.Name[] {
+  if (stmt.kind !== 'let' && stmt.kind !== 'pipeline') return [];
+  const src = stmt.pipeline.source;
+  switch (src.kind) {
+    case 'finetune': case 'pretrain': case 'eval': return [src.model];
+    case 'ref': return [src.name];
+    case 'refs': return [...src.names];
+    default: return src satisfies never;
+  }
+}
+
+/**
+ * When statement `at` uses a later let that (through later lets) uses statement `at`'s own
+ * name, the path of names around the cycle (`b uses c uses b`); moving statements cannot fix it.
+ */
+function cycleBack(ctx: CheckContext, later: Symbol, at: number): string[] | undefined {
+  const start = ctx.program.statements[at];
+  if (start?.kind !== 'let') return undefined;
+  const seen = new Set<number>();
+  const walk = (sym: Symbol, path: string[]): string[] | undefined => {
+    if (seen.has(sym.at)) return undefined;
+    seen.add(sym.at);
+    for (const n of refsOf(sym.stmt)) {
+      if (n.text === start.name.text) return [...path, n.text];
+      const next = ctx.scope.symbols.get(n.text);
+      if (next && next.kind === 'let') { const r = walk(next, [...path, n.text]); if (r) return r; }
+    }
+    return undefined;
+  };
+  return walk(later, [start.name.text, later.name.text]);
 }
 
 function taskList(ctx: CheckContext, list: A.TaskList, at: number): void {

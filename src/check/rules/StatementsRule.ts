@@ -1,10 +1,16 @@
 // Whole-statement checks: one report statement (FBW0121), statements that do nothing (FBW0123),
-// and model declarations that point at something loadable (FBW0124).
+// model declarations that point at something loadable (FBW0124), a file with no statements
+// (FBW0127) and `let` names nothing uses (FBW0128).
 import { error, warning } from '../../diagnostics/diagnostic.js';
-import type { Rule } from '../CheckContext.js';
+import type { CheckContext, Rule } from '../CheckContext.js';
 
-/** FBW0121/FBW0123/FBW0124. */
+/** FBW0121/FBW0123/FBW0124/FBW0127/FBW0128. */
 export const StatementsRule: Rule = (ctx) => {
+  // nothing parsed and nothing broken: an empty (or all-comment) file would run zero stages
+  if (ctx.program.statements.length === 0 && ctx.program.broken.length === 0) {
+    ctx.report(warning('FBW0127', { file: ctx.program.file, line: 1, column: 1, offset: 0, endOffset: 1 }, 'the file has no statements: `fbw run` would do nothing', 'start with e.g. `model base = clip-tiny` and `finetune base on LOCAL_QUICK lora -> eval LOCAL_QUICK`'));
+  }
+  unusedLets(ctx);
   let report: number | undefined;
   for (const s of ctx.program.statements) {
     switch (s.kind) {
@@ -32,3 +38,28 @@ export const StatementsRule: Rule = (ctx) => {
     }
   }
 };
+
+/** Names a pipeline refers to (source model or refs). */
+function namesUsed(ctx: CheckContext): Set<string> {
+  const used = new Set<string>();
+  for (const [p] of ctx.pipelines()) {
+    const src = p.source;
+    switch (src.kind) {
+      case 'finetune': case 'pretrain': case 'eval': used.add(src.model.text); break;
+      case 'ref': used.add(src.name.text); break;
+      case 'refs': for (const n of src.names) used.add(n.text); break;
+      default: src satisfies never;
+    }
+  }
+  return used;
+}
+
+/** FBW0128: a `let` nothing refers to; its stages still run, but nothing evaluates or merges its result. */
+function unusedLets(ctx: CheckContext): void {
+  const used = namesUsed(ctx);
+  for (const s of ctx.program.statements) {
+    if (s.kind !== 'let' || used.has(s.name.text)) continue;
+    const hasSteps = s.pipeline.steps.length > 0;
+    ctx.report(warning('FBW0128', s.name.span, `'${s.name.text}' is defined but never used${hasSteps ? '' : '; its stages still run'}`, `use it (e.g. \`${s.name.text} -> eval TA8\` or \`[${s.name.text}, other] then average\`), or write the pipeline without \`let ${s.name.text} =\``));
+  }
+}

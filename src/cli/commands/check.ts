@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { compileWorkflow } from '../../compile/compileWorkflow.js';
-import { formatDiagnostics } from '../../diagnostics/formatDiagnostic.js';
+import { formatDiagnostics, styleFor } from '../../diagnostics/formatDiagnostic.js';
 import { hasErrors } from '../../diagnostics/diagnostic.js';
 import { readTextFile } from '../../util/readTextFile.js';
 
@@ -51,7 +51,7 @@ Examples:
       const { diagnostics } = compileWorkflow(text, f, { baseDir: resolve(io.cwd, f, '..') });
       if (hasErrors(diagnostics)) exit = Math.max(exit, 1);
       if (json) all.push(...diagnostics);
-      else if (diagnostics.length) io.stdout.write(formatDiagnostics(diagnostics, text) + (files.length > 1 ? '\n' : ''));
+      else if (diagnostics.length) io.stdout.write(formatDiagnostics(diagnostics, text, undefined, styleFor(io.stdout as { isTTY?: boolean }, io.env)) + (files.length > 1 ? '\n' : ''));
       else io.stdout.write(`${f}: ok\n`);
     }
     if (json) io.stdout.write(JSON.stringify(all, null, 2) + '\n');
