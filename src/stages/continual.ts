@@ -55,7 +55,7 @@ export async function stageTaskSplits(ctx: StageContext, withTest: boolean): Pro
     const head = await readHead(h.dir);
     const data = taskData(ctx, task);
     const train = await loadTask(data, 'train');
-    ctx.log(`data: ${task} train split, ${train.size} images from ${train.origin}`);
+    ctx.log(`data: ${task} train split, ${train.size} images from ${train.origin ?? 'memory'}`);
     const test = withTest ? await loadTask(data, 'test', maxEval > 0 ? { maxExamples: maxEval } : {}) : undefined;
     out.push({ head: { ...head, task }, train, ...(test ? { test } : {}) });
   }

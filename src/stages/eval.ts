@@ -48,7 +48,7 @@ export function checkResNetLabels(modelDir: string, id2label: { readonly [k: str
 async function runResNetEval(ctx: StageContext, modelDir: string, task: string): Promise<void> {
   const maxExamples = num(ctx.stage.params, 'max_examples', 0);
   const test = await loadTask(taskData(ctx, task), 'test', maxExamples > 0 ? { maxExamples } : {});
-  ctx.log(`data: ${task} test split, ${test.size} images from ${test.origin}`);
+  ctx.log(`data: ${task} test split, ${test.size} images from ${test.origin ?? 'memory'}`);
   const model = await loadResNet(modelDir);
   try {
     checkResNetLabels(modelDir, model.config.id2label, test);
@@ -82,7 +82,7 @@ export async function runEval(ctx: StageContext): Promise<void> {
   }
   const maxExamples = num(ctx.stage.params, 'max_examples', 0);
   const test = await loadTask(taskData(ctx, task), 'test', maxExamples > 0 ? { maxExamples } : {});
-  ctx.log(`data: ${task} test split, ${test.size} images from ${test.origin}`);
+  ctx.log(`data: ${task} test split, ${test.size} images from ${test.origin ?? 'memory'}`);
   // an ensemble folder (from the `ensemble` stage) is evaluated by its averaged logits
   const model = isEnsembleFolder(modelDir) ? await loadEnsemble(modelDir) : await loadClip(modelDir);
   const progress = throttle(250, (x: { done: number; total: number }) => ctx.progress({ step: x.done, total: x.total, phase: 'eval' }));

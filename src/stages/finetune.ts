@@ -33,7 +33,7 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
   const head = await readHead(inputWithRole(ctx, 'head'));
   const task = stage.task ?? head.task;
   const train = await loadTask(taskData(ctx, task), 'train');
-  ctx.log(`data: ${task} train split, ${train.size} images from ${train.origin}`);
+  ctx.log(`data: ${task} train split, ${train.size} images from ${train.origin ?? 'memory'}`);
   const model = await loadClip(baseDir);
   const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
     ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));

