@@ -85,7 +85,9 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
     send({ type: 'done', ...(readMetrics(job.outDir) ? { metrics: readMetrics(job.outDir)! } : {}) });
   } catch (e) {
     flushProgress();
-    if (e instanceof Error && e.name === 'StageInterrupted') {
+    // Ctrl-C while a stage was starting or reading: the abort surfaces as an AbortError from
+    // whatever was in flight; the stage was interrupted, it did not fail
+    if (e instanceof Error && (e.name === 'StageInterrupted' || (signal.aborted && isAbortError(e)))) {
       const step = (e as Error & { step?: number }).step ?? 0;
       log(`interrupted at step ${step}`);
       send({ type: 'interrupted', step });
@@ -97,6 +99,11 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
   } finally {
     await group?.close(ok);
   }
+}
+
+/** The error an aborted operation throws (DOMException AbortError, Node's ABORT_ERR). */
+export function isAbortError(e: Error): boolean {
+  return e.name === 'AbortError' || (e as NodeJS.ErrnoException).code === 'ABORT_ERR';
 }
 
 /** accuracy / loss of an eval stage's metrics.json, for the committed event. */

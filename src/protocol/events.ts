@@ -45,7 +45,7 @@ export type RunEvent =
   | (Base & { readonly event: 'retried'; readonly stage: string; readonly attempt: number; readonly reason: string; readonly delayMs: number })
   | (Base & { readonly event: 'failed'; readonly stage: string; readonly error: string; readonly log: string; readonly logTail: readonly string[]; readonly replay: string })
   | (Base & { readonly event: 'skipped'; readonly stage: string; readonly because: string })
-  | (Base & { readonly event: 'interrupted'; readonly stage?: string })
+  | (Base & { readonly event: 'interrupted'; readonly stage?: string; /** run-level only: running stages without checkpoints, which finish before the run stops */ readonly finishing?: readonly string[] })
   | (Base & { readonly event: 'finished'; readonly status: 'ok' | 'failed' | 'interrupted'; readonly report?: string; readonly counts: { readonly done: number; readonly cached: number; readonly failed: number; readonly skipped: number }; readonly seconds: number });
 
 export type RunEventName = RunEvent['event'];

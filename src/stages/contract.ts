@@ -2,6 +2,7 @@
 // The scheduler owns keys, the store and commit; a stage only reads its committed
 // inputs and writes its outputs into `outDir`. It never touches the store directly.
 
+import type { StageKind } from '../registry/stageKind.js';
 import type { Stage } from '../compile/ir.js';
 import type { StageProgress } from '../protocol/events.js';
 import type { GradientAllReduce } from '../ml/finetune/finetuneClip.js';
@@ -32,6 +33,12 @@ export interface StageContext {
    */
   readonly dataParallel?: GradientAllReduce;
 }
+
+/**
+ * Stage kinds that stop soon after Ctrl-C (training checkpoints first, a merge stops between
+ * tensors); the others (eval, heads, model resolution, ensembles, reports) finish their work.
+ */
+export const STOPS_ON_INTERRUPT: ReadonlySet<StageKind> = new Set<StageKind>(['pretrain', 'finetune', 'continual', 'multitask', 'merge']);
 
 /** Thrown by a stage that stopped because `signal` aborted, after checkpointing. */
 export class StageInterrupted extends Error {

@@ -120,7 +120,7 @@ export function footerSegments(state: RunState, now: number, width = Infinity): 
       segs.push({ ...sym, text: compact ? `${sym.text}${n}` : `${sym.text} ${n} ${label}` }, { text: compact ? ' ' : '  ' });
     }
     segs.push(compact ? { ...time, text: time.text.replace(/^elapsed /, '').replace(/^finished /, '') } : time);
-    if (!f && state.interrupted) segs.push({ text: compact ? ' interrupting' : '  interrupting: checkpointing running stages…', color: 'yellow' });
+    if (!f && state.interrupted) segs.push({ text: compact ? ' interrupting' : `  interrupting: checkpointing running stages…${state.finishing?.length ? ` ${state.finishing.join(', ')} (no checkpoint) ${state.finishing.length === 1 ? 'finishes' : 'finish'} first` : ''}`, color: 'yellow' });
     return segs;
   };
   const full = build(false);

@@ -66,6 +66,8 @@ export interface RunState {
   /** stage ids in the order they reached a terminal status (feeds ink's <Static>) */
   readonly finishedOrder: readonly string[];
   readonly interrupted: boolean;
+  /** after Ctrl-C: running stages with no checkpoint, which finish before the run stops */
+  readonly finishing?: readonly string[];
   readonly finished?: {
     readonly status: 'ok' | 'failed' | 'interrupted';
     readonly report?: string;
@@ -213,7 +215,7 @@ export function reduceRun(state: RunState, e: RunEvent): RunState {
     case 'skipped':
       return upsert(state, e.stage, e.t, (s) => ({ ...s, status: 'skipped', endedAt: e.t, skippedBecause: e.because }));
     case 'interrupted': {
-      if (e.stage === undefined) return { ...state, interrupted: true, lastEventAt: e.t };
+      if (e.stage === undefined) return { ...state, interrupted: true, lastEventAt: e.t, ...(e.finishing?.length ? { finishing: e.finishing } : {}) };
       return upsert({ ...state, interrupted: true }, e.stage, e.t, (s) => (isTerminal(s.status) ? s : { ...s, status: 'interrupted', endedAt: e.t }));
     }
     case 'finished':

@@ -50,7 +50,7 @@ test('plan and why name the changed parameter; why follows a changed input to it
   assert.match(y2.out, /input model from model\.b: [0-9a-f]{12} -> [0-9a-f]{12}/);
   assert.match(y2.out, /model\.b: key changed .*\n\s+content \(model files\)/);
   const y3 = await fbw(w.dir, 'why', 'g.json', 'merge.tq');
-  assert.is(y3.code, 2);
+  assert.is(y3.code, 1);
   assert.match(y3.err, /no stage 'merge.tq' .*did you mean 'merge.ta'/);
 });
 

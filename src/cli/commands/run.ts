@@ -9,6 +9,8 @@ import { DiskFull } from '../../store/diskFull.js';
 import { DevicesInvalid } from '../../devices/deviceSlots.js';
 import { localExecutor } from '../../devices/localExecutor.js';
 import type { RunEvent } from '../../protocol/events.js';
+import { STOPS_ON_INTERRUPT } from '../../stages/contract.js';
+import type { StageKind } from '../../registry/stageKind.js';
 import type { Graph } from '../../compile/ir.js';
 import type { Executor } from '../../protocol/executor.js';
 import { executorFromArgs, EXECUTOR_FLAGS, EXECUTOR_HELP } from '../../executors/slurm/executorFromArgs.js';
@@ -70,11 +72,24 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
   const renderer = await makeRenderer(io, opts.json ?? false);
   const abort = new AbortController();
   const executor = opts.executor ?? localExecutor();
+  // which stages run now, and of which kind: Ctrl-C says which of them finish rather than stop
+  const kinds = new Map<string, string>();
+  const running = new Set<string>();
+  let runId = '';
+  const track = (e: RunEvent) => {
+    if (e.event === 'run') { runId = e.run; for (const s of e.stages) kinds.set(s.id, s.kind); }
+    else if (e.event === 'started') running.add(e.stage);
+    else if (e.event === 'committed' || e.event === 'failed' || e.event === 'interrupted' || e.event === 'skipped') { if (e.stage) running.delete(e.stage); }
+  };
+  const tty = !opts.json && io.stdout.isTTY === true;
   let sigints = 0;
   const onSigint = () => {
     sigints++;
     if (sigints === 1) {
-      io.stderr.write('\nfbw: interrupting — running stages checkpoint and stop (Ctrl-C again to stop at once)\n');
+      const finishing = [...running].filter((id) => !STOPS_ON_INTERRUPT.has(kinds.get(id) as StageKind));
+      // the live view draws the line itself: text written beside ink would leave stale rows behind
+      if (tty) renderer.onEvent({ event: 'interrupted', t: Date.now(), run: runId, ...(finishing.length ? { finishing } : {}) });
+      else io.stderr.write(`\nfbw: interrupting — running stages checkpoint and stop${finishing.length ? `; ${finishing.join(', ')} ${finishing.length === 1 ? 'has' : 'have'} no checkpoint and ${finishing.length === 1 ? 'finishes' : 'finish'} first` : ''} (Ctrl-C again to stop at once)\n`);
       abort.abort();
     } else {
       executor.killAll();
@@ -96,7 +111,7 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
       keepGoing: opts.keepGoing ?? false,
       wait: opts.wait ?? false,
       onWait: (h) => io.stderr.write(`fbw: waiting for run ${h.run ?? '?'} (pid ${h.pid}) to release the store…\n`),
-      subscribers: [(e) => renderer.onEvent(e)],
+      subscribers: [(e) => { track(e); renderer.onEvent(e); }],
       signal: abort.signal,
       executor,
       ...(opts.force ? { force: opts.force } : {}),

@@ -18,6 +18,8 @@ Compares the key components of STAGE now (kind, method, parameters, input keys, 
 fingerprints, implementation version, seed, model file contents) with those of its last
 committed result, and explains each change; a changed input is explained in turn.
 
+Exit codes: 0 explained, 1 the workflow has errors or no such stage, 2 usage error.
+
 Example:
   fbw why sweep.fbw finetune.lora.mnist
 `,
@@ -33,8 +35,8 @@ Example:
     if (!w.ok) { io.stderr.write(loadFailure('why', w)); return w.exitCode; }
     if (!w.graph.stages.some((s) => s.id === stageId)) {
       const hint = didYouMean(stageId, w.graph.stages.map((s) => s.id));
-      io.stderr.write(`fbw why: no stage '${stageId}' in ${file}${hint ? ` — did you mean '${hint}'?` : ''}\n`);
-      return 2;
+      io.stderr.write(`fbw why: no stage '${stageId}' in ${file}${hint ? ` — did you mean '${hint}'?` : ` (fbw plan ${file} lists them)`}\n`);
+      return 1;
     }
     const store = new Store(locateStore({ cwd: io.cwd, env: io.env, store: v.values.store, file: w.graph.file }));
     io.stdout.write((await explainStage(w.graph, store, stageId, { env: io.env })).join('\n') + '\n');
