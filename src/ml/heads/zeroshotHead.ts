@@ -37,16 +37,34 @@ export function contextLength(model: ClipModel): number {
   return Math.min(77, model.config.text_config.max_position_embeddings);
 }
 
-/** Normalised text embeddings [texts, projection_dim] of prompts, in batches. */
-export function embedTexts(model: ClipModel, tok: TextEncoder, texts: readonly string[], batchSize = 256): Float32Array {
+/** Prompts per text forward: bounds the activations held at once (a few MB at ViT-B/32 width). */
+export const TEXT_CHUNK = 64;
+
+/** Token ids [n, t] cut to [n, keep]: the first `keep` columns of every row. */
+function cutColumns(ids: Int32Array, n: number, t: number, keep: number): Int32Array {
+  if (keep === t) return ids;
+  const out = new Int32Array(n * keep);
+  for (let r = 0; r < n; r++) out.set(ids.subarray(r * t, r * t + keep), r * keep);
+  return out;
+}
+
+/**
+ * Normalised text embeddings [texts, projection_dim] of prompts, `chunk` prompts per forward,
+ * each chunk padded only to its longest prompt (HF tokenizers' padding="longest", as FusionBench
+ * builds heads). CLIP's text tower is causal and pools at the end-of-text token, so tokens after
+ * it never reach the result: the embeddings equal those of 77-token padding, at a fraction of the
+ * compute (TA8's prompts are ~15 tokens).
+ */
+export function embedTexts(model: ClipModel, tok: TextEncoder, texts: readonly string[], chunk = TEXT_CHUNK): Float32Array {
   const p = model.config.projection_dim;
   const t = contextLength(model);
   const out = new Float32Array(texts.length * p);
   const ctx = model.frozenContext();
-  for (let i = 0; i < texts.length; i += batchSize) {
-    const chunk = texts.slice(i, i + batchSize);
-    const { ids, eot } = tok.encodeBatch(chunk, t);
-    const e = tf.tidy(() => l2Normalize(encodeText(model.config, ctx, ids, chunk.length, t, eot)));
+  for (let i = 0; i < texts.length; i += chunk) {
+    const part = texts.slice(i, i + chunk);
+    const { ids, eot } = tok.encodeBatch(part, t);
+    const longest = Math.min(t, Math.max(...eot) + 1);
+    const e = tf.tidy(() => l2Normalize(encodeText(model.config, ctx, cutColumns(ids, part.length, t, longest), part.length, longest, eot)));
     out.set(e.dataSync() as Float32Array, i * p);
     e.dispose();
   }
