@@ -46,6 +46,8 @@ export interface Stage {
   readonly device?: string;
   /** number of devices a data-parallel stage asks for (default 1) */
   readonly devices?: number;
+  /** activation checkpointing asked for (an execution setting like devices: results are identical, so not in the key) */
+  readonly gradient_checkpointing?: boolean;
   /** a label for reports and the UI, e.g. "lora(r=16) on sun397", "average", "ties(k=0.2)" */
   readonly label: string;
   /** where in the source this stage comes from */

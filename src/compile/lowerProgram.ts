@@ -255,8 +255,9 @@ class Lowering {
     const dev = this.device(src.device);
     const branches: Branch[] = [];
     for (const pt of this.points(spec.calls, defs)) {
-      const { devices, ...params } = pt.params;
+      const { devices, gradient_checkpointing, ...params } = pt.params;
       const nDev = typeof devices === 'number' && devices > 1 ? { devices } : {};
+      const gc = gradient_checkpointing === true ? { gradient_checkpointing: true } : {};
       const suffix = pt.swept.length ? `[${idArgs(pt.swept)}]` : '';
       const callText = `${spec.base.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`;
       const arch = base.architecture ? { architecture: base.architecture } : {};
@@ -264,7 +265,7 @@ class Lowering {
         const inputs: StageInput[] = [{ stage: base.id, role: 'base' }, ...tasks.map((t) => ({ stage: this.head(base, t, at), role: 'head', task: t }))];
         const kind = spec.mode.stageKind as 'continual' | 'multitask';
         const short = `${kind}.${spec.base.name}${suffix}`;
-        const id = this.b.add({ kind, method: spec.base.name, tasks, params, inputs, output: 'model', ...arch, ...dev, ...nDev, label: `${kind} ${callText}`, source: src.span, ...this.datasets(tasks, at) }, [short, `${short}.${base.name}`]);
+        const id = this.b.add({ kind, method: spec.base.name, tasks, params, inputs, output: 'model', ...arch, ...dev, ...nDev, ...gc, label: `${kind} ${callText}`, source: src.span, ...this.datasets(tasks, at) }, [short, `${short}.${base.name}`]);
         this.trained.push(id);
         const m: ModelOut = { id, role: 'single', row: kind === 'multitask' ? 'multi-task' : 'continual', short, ...dev };
         branches.push({ base, models: [m], finetunes: [], suffix, ...(this.letName ? { origin: this.letName } : {}) });
@@ -275,7 +276,7 @@ class Lowering {
           const variant = `${spec.base.name}${params['head'] === 'linear' ? '+linear' : ''}`;
           const stem = `finetune.${variant}${suffix}`;
           const all = `finetune.${variant}[${idArgs(pt.explicit.filter(([k]) => k !== 'head'))}]`;
-          const id = this.b.add({ kind: 'finetune', method: spec.base.name, task: t, params, inputs, output: 'model', ...arch, ...dev, ...nDev, label: `${callText} on ${t}`, source: src.span, ...this.datasets([t], at) }, [`${stem}.${t}`, ...(this.letName ? [`${stem}.${this.letName}.${t}`] : []), `${stem}.${base.name}.${t}`, `${all}.${t}`, `${all}.${base.name}.${t}`]);
+          const id = this.b.add({ kind: 'finetune', method: spec.base.name, task: t, params, inputs, output: 'model', ...arch, ...dev, ...nDev, ...gc, label: `${callText} on ${t}`, source: src.span, ...this.datasets([t], at) }, [`${stem}.${t}`, ...(this.letName ? [`${stem}.${this.letName}.${t}`] : []), `${stem}.${base.name}.${t}`, `${all}.${t}`, `${all}.${base.name}.${t}`]);
           this.trained.push(id);
           const short = id.endsWith(`.${t}`) ? id.slice('finetune.'.length, -(t.length + 1)) : id.slice('finetune.'.length);
           return { id, role: 'finetuned', row: ['fine-tuned (individual)', ...(this.nameIndividualRows ? [callText] : []), ...(suffix ? [suffix] : [])].join(' '), short, task: t, ...dev };
@@ -323,11 +324,12 @@ class Lowering {
     const dev = this.device(src.device);
     const branches: Branch[] = [];
     for (const pt of this.points(src.methods, [def])) {
-      const { devices, ...params } = pt.params;
+      const { devices, gradient_checkpointing, ...params } = pt.params;
       const nDev = typeof devices === 'number' && devices > 1 ? { devices } : {};
+      const gc = gradient_checkpointing === true ? { gradient_checkpointing: true } : {};
       const suffix = pt.swept.length ? `[${idArgs(pt.swept)}]` : '';
       const short = `pretrain.${def.name}${suffix}`;
-      const id = this.b.add({ kind: 'pretrain', method: def.name, tasks, params, inputs: [{ stage: init, role: 'base' }], output: 'model', ...arch, ...dev, ...nDev, label: `pretrain ${name} ${def.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`, source: src.span, ...this.datasets([...new Set(tasks)], at) }, [`${short}.${name}`]);
+      const id = this.b.add({ kind: 'pretrain', method: def.name, tasks, params, inputs: [{ stage: init, role: 'base' }], output: 'model', ...arch, ...dev, ...nDev, ...gc, label: `pretrain ${name} ${def.name}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`, source: src.span, ...this.datasets([...new Set(tasks)], at) }, [`${short}.${name}`]);
       this.trained.push(id);
       // the pretrained model is the base of whatever follows: its own text tower builds the heads
       const own: Base = { id, name: `${name}-pretrained${suffix}`, ...arch };
@@ -346,15 +348,16 @@ class Lowering {
       step.methods.forEach((call, i) => {
         const def = defs[i]!;
         for (const pt of this.points([call], [def])) {
-          const { devices, ...params } = pt.params;
+          const { devices, gradient_checkpointing, ...params } = pt.params;
           const nDev = typeof devices === 'number' && devices > 1 ? { devices } : {};
+          const gc = gradient_checkpointing === true ? { gradient_checkpointing: true } : {};
           const inputs: StageInput[] = [{ stage: br.base.id, role: 'base' }, ...br.models.map((m) => (m.task !== undefined ? { stage: m.id, role: 'model', task: m.task } : { stage: m.id, role: 'model' }))];
           if (def.needsTaskData || def.stageKind === 'ensemble') for (const t of new Set(tasks)) inputs.push({ stage: this.head(br.base, t, at), role: 'head', task: t });
           const sweep = pt.swept.length ? `[${idArgs(pt.swept)}]` : '';
           const label = `${call.name.text === def.name ? def.name : call.name.text}${pt.explicit.length ? `(${showArgs(pt.explicit)})` : ''}`;
           const kind = def.stageKind === 'ensemble' ? 'ensemble' : 'merge';
           const stem = `${kind}.${def.name}${sweep}`;
-          const id = this.b.add({ kind, method: def.name, tasks: [...new Set(tasks)], params, inputs, output: 'model', ...(br.base.architecture ? { architecture: br.base.architecture } : {}), ...dev, ...nDev, label, source: step.span }, [...(br.suffix ? [] : [stem]), `${stem}${br.suffix}`, ...(br.origin ? [`${stem}${br.suffix}.${br.origin}`] : []), `${kind}.${def.name}[${idArgs(pt.explicit)}]${br.suffix}`, `${stem}.${br.base.name}${br.suffix}`]);
+          const id = this.b.add({ kind, method: def.name, tasks: [...new Set(tasks)], params, inputs, output: 'model', ...(br.base.architecture ? { architecture: br.base.architecture } : {}), ...dev, ...nDev, ...gc, label, source: step.span }, [...(br.suffix ? [] : [stem]), `${stem}${br.suffix}`, ...(br.origin ? [`${stem}${br.suffix}.${br.origin}`] : []), `${kind}.${def.name}[${idArgs(pt.explicit)}]${br.suffix}`, `${stem}.${br.base.name}${br.suffix}`]);
           models.push({ id, role: 'merged', row: br.suffix ? `${label} ${br.suffix}` : label, short: id.replace(/^(merge|ensemble)\./, ''), ...dev });
         }
       });

@@ -27,7 +27,7 @@ export class TaskModeStageError extends Error {
 }
 
 /** The per-task CLIP fine-tune settings of a continual / multitask stage, from its resolved params. */
-export function clipTrainingParams(stage: Stage): { method: FinetuneMethod; learning_rate: number; weight_decay: number; num_steps: number; batch_size: number; save_interval: number; seed: number; lora: LoraConfig } {
+export function clipTrainingParams(stage: Stage): { method: FinetuneMethod; learning_rate: number; weight_decay: number; num_steps: number; batch_size: number; save_interval: number; seed: number; lora: LoraConfig; gradient_checkpointing: boolean } {
   const p = stage.params;
   const method = stage.method as FinetuneMethod;
   if (!FINETUNE_METHODS.includes(method)) throw new TaskModeStageError(stage.id, `method '${stage.method}' is not a CLIP fine-tune (expected one of ${FINETUNE_METHODS.join(', ')})`);
@@ -35,6 +35,7 @@ export function clipTrainingParams(stage: Stage): { method: FinetuneMethod; lear
   return {
     method, learning_rate: num(p, 'learning_rate', 1e-5), weight_decay: num(p, 'weight_decay', 0), num_steps: num(p, 'num_steps', 4000),
     batch_size: num(p, 'batch_size', 128), save_interval: num(p, 'save_interval', 500), seed: num(p, 'seed', 42),
+    gradient_checkpointing: stage.gradient_checkpointing === true,
     lora: {
       r: num(p, 'r', 16), lora_alpha: num(p, 'lora_alpha', 32), target_modules: strList(p, 'target_modules', ['q_proj', 'v_proj']),
       lora_dropout: num(p, 'lora_dropout', 0.1), bias: (['none', 'all', 'lora_only'] as const).find((b) => b === (p['bias'] as Json)) ?? 'none',

@@ -54,6 +54,7 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
       state_dict_load_path: typeof p['state_dict_load_path'] === 'string' ? p['state_dict_load_path'] : null,
       state_dict_save_path: typeof p['state_dict_save_path'] === 'string' ? p['state_dict_save_path'] : null,
       skip_training: bool(p, 'skip_training', false),
+      gradient_checkpointing: stage.gradient_checkpointing === true,
       checkpointDir: ctx.checkpointDir,
       signal: ctx.signal,
       onProgress: (x) => progress(x, x.step === x.total),

@@ -38,6 +38,7 @@ export const clipFinetuneParams = {
   skip_training: bool(false),
   head: oneOf(['zeroshot', 'linear'], 'zeroshot', { description: "'linear' trains a linear head (ModelScope style) instead of the frozen zero-shot head" }),
   devices: int(1, { minimum: 1, description: 'data-parallel worker count; moved to stage.devices, not part of params' }),
+  gradient_checkpointing: bool(false, { description: "activation checkpointing (Hugging Face's name): keep only each encoder layer's input and recompute the layer in the backward pass — less memory, about one more forward pass of compute, identical gradients" }),
 };
 
 /** The LoRA target modules of a CLIP encoder layer. */

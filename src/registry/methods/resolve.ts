@@ -119,7 +119,7 @@ export function resolveArgs<P extends Props>(def: MethodDef<P>, raw: { readonly 
 }
 
 /** parameters the compiler moves out of params onto the stage itself */
-const STAGE_FIELDS: ReadonlySet<string> = new Set(['devices']);
+const STAGE_FIELDS: ReadonlySet<string> = new Set(['devices', 'gradient_checkpointing']);
 
 /**
  * A stage's params (resolved by the compiler from this catalogue) → typed arguments. A parameter
