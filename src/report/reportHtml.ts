@@ -16,7 +16,8 @@ h1{font-size:1.5rem;overflow-wrap:anywhere}h2{font-size:1.15rem;margin-top:2rem}
 .scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;margin:.5rem 0}th,td{padding:.25rem .6rem;border-bottom:1px solid #e3e3e3;white-space:nowrap}
 th{text-align:left;background:#f6f6f6}td.num{text-align:right;font-variant-numeric:tabular-nums}td.best{font-weight:bold}td.neg{color:#b22}td.pos{color:#276b27}
 .chart{max-width:100%;height:auto;font-family:system-ui,sans-serif}.note{color:#666;font-size:.9em}
-@media (max-width:500px){body{margin:1rem auto;padding:0 .5rem;font-size:13px}th,td{padding:.2rem .35rem}}`;
+td:first-child,th:first-child{position:sticky;left:0;background:#fff}th:first-child{background:#f6f6f6}
+@media (max-width:500px){body{margin:1rem auto;padding:0 .5rem;font-size:13px}th,td{padding:.2rem .35rem}td:first-child{white-space:normal;min-width:8em;max-width:11em;overflow-wrap:anywhere}}`;
 
 const table = (head: readonly string[], rows: readonly string[]): string =>
   `<div class="scroll"><table><thead><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;

@@ -62,7 +62,7 @@ export function alignTable(lines: readonly string[], width: number): string[] {
     const cells = widths.map((w, i) => {
       const c = r[i] ?? '';
       if (/^:?-+:?$/.test(c)) return c.endsWith(':') ? '-'.repeat(w - 1) + ':' : '-'.repeat(w);
-      const t = i === 0 ? elideMiddle(c, w) : c;
+      const t = i === 0 ? elideMiddle(c, w, 'third') : c;
       return i === 0 ? t.padEnd(w + t.length - len(t)) : t.padStart(w + t.length - len(t));
     });
     out.push(`| ${cells.join(' | ')} |`);

@@ -69,12 +69,13 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
  * kind) and as much of the end as fits: the end is what tells sweep points and tasks apart
  * (`eval.…[scaling_factor=0.7].synth_colors`).
  */
-export function elideMiddle(text: string, width: number): string {
+export function elideMiddle(text: string, width: number, by: 'kind' | 'third' = 'kind'): string {
   const chars = Array.from(text);
   if (chars.length <= width) return text;
   if (width <= 1) return width === 1 ? '…' : '';
   const dot = chars.indexOf('.');
-  const head = Math.min(dot >= 0 ? dot + 1 : 0, Math.floor((width - 1) / 3));
+  // 'third': a label with no kind prefix (a report row) keeps its first third
+  const head = by === 'third' ? Math.floor((width - 1) / 3) : Math.min(dot >= 0 ? dot + 1 : 0, Math.floor((width - 1) / 3));
   const tail = width - 1 - head;
   return chars.slice(0, head).join('') + '…' + chars.slice(chars.length - tail).join('');
 }
