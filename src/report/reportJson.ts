@@ -40,10 +40,10 @@ export function reportJson(report: Report): string {
       ...(f.task !== undefined ? { task: f.task } : {}),
       steps: f.steps,
       final_loss: f.finalLoss === null ? null : roundHalfAway(f.finalLoss, PRECISION.loss),
-      // percent like every other accuracy here; measured on the last training batch, not an eval
+      // percent like every other accuracy here (the log's too); measured on the last training batch, not an eval
       last_batch_accuracy: f.finalAccuracy === null ? null : roundHalfAway(f.finalAccuracy * 100, PRECISION.accuracy),
       seconds: f.seconds === null ? null : roundHalfAway(f.seconds, PRECISION.seconds),
-      log: f.log.map((e) => ({ ...e, loss: roundHalfAway(e.loss, PRECISION.loss), lr: Number(e.lr.toPrecision(6)), seconds: roundHalfAway(e.seconds, PRECISION.seconds), ...(e.accuracy !== undefined ? { accuracy: roundHalfAway(e.accuracy, PRECISION.loss) } : {}) })),
+      log: f.log.map((e) => ({ ...e, loss: roundHalfAway(e.loss, PRECISION.loss), lr: Number(e.lr.toPrecision(6)), seconds: roundHalfAway(e.seconds, PRECISION.seconds), ...(e.accuracy !== undefined ? { accuracy: roundHalfAway(e.accuracy * 100, PRECISION.accuracy) } : {}) })),
     })),
   };
   return JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
@@ -68,7 +68,8 @@ export function reportFromJson(text: string): Report {
     return {
       stage: String(f['stage']), ...(typeof f['task'] === 'string' ? { task: f['task'] } : {}), steps: typeof f['steps'] === 'number' ? f['steps'] : 0,
       finalLoss: typeof f['final_loss'] === 'number' ? f['final_loss'] : null, finalAccuracy: pctAcc, seconds: typeof f['seconds'] === 'number' ? f['seconds'] : null,
-      log: Array.isArray(f['log']) ? (f['log'] as FinetuneSummary['log']) : [],
+      // accuracies in the JSON are percents (this version) or fractions (older reports, which had final_accuracy)
+      log: (Array.isArray(f['log']) ? (f['log'] as FinetuneSummary['log']) : []).map((e) => (e.accuracy !== undefined && f['last_batch_accuracy'] !== undefined ? { ...e, accuracy: e.accuracy / 100 } : e)),
     };
   });
   const p = isObj(d['provenance']) ? d['provenance'] : undefined;

@@ -104,7 +104,9 @@ test("the run's copy: provenance, title after the workflow, each row's method an
     ];
     const report: Stage = { ...st('report', 'report', 'report', {}, [{ stage: 'eval.ta.mnist', role: 'metrics' }, { stage: 'eval.ft.mnist', role: 'metrics' }]), output: 'report' };
     const out = path.join(dir, 'report');
-    await writeReport(out, buildReport(QUICK, []));
+    // a training log with float noise: stored rounded, accuracies in percent like the table
+    const log = { stage: 'finetune.lora.mnist', task: 'mnist', entries: [1, 2, 3].map((i) => ({ step: i * 10, loss: 1.5 / i + 1e-9, lr: 0.005, seconds: i * 0.3333333, accuracy: 0.4375 + i / 100 })) };
+    await writeReport(out, buildReport(QUICK, [log]));
     const prov = runProvenance({ run: '20261205-001502-832a', workflow, backend: 'native', now: new Date('2026-12-05T00:15:02Z') }, [...stages, report]);
     await stampReport(out, prov, rowSpecs(report, [...stages, report]));
     const json = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as { title: string; provenance: Record<string, unknown>; rows: { label: string; method: string; params: Record<string, unknown>; stage?: string }[] };
@@ -123,6 +125,9 @@ test("the run's copy: provenance, title after the workflow, each row's method an
     assert.match(html, /fbw <code>\d+\.\d+\.\d+<\/code>/);
     assert.match(await readFile(path.join(out, 'report.md'), 'utf8'), /^# quickstart\n\nrun `20261205-001502-832a` · workflow `[^`]+quickstart\.fbw` · workflow sha256 `[0-9a-f]{16}` · fbw `[^`]+` · date `2026-12-05T00:15:02\.000Z` · backend `native` · seeds `42 \(every seeded stage\)`/);
     assert.match(await readFile(path.join(out, 'report_long.csv'), 'utf8'), /,20261205-001502-832a\r\n/);
+    const ft = (JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as { finetune: { last_batch_accuracy: number; log: { loss: number; accuracy: number; seconds: number }[] }[] }).finetune[0]!;
+    assert.is(ft.last_batch_accuracy, 46.75);
+    assert.equal(ft.log.map((e) => [e.loss, e.accuracy, e.seconds]), [[1.5, 44.75, 0.33], [0.75, 45.75, 0.67], [0.5, 46.75, 1]]);
     // reading the stamped JSON back gives the same report (the stamp is idempotent)
     const again = reportFromJson(await readFile(path.join(out, 'report.json'), 'utf8'));
     assert.is(reportJson(again), await readFile(path.join(out, 'report.json'), 'utf8'));
