@@ -5,7 +5,7 @@
 // clip_layer_wise_adamerging.py, entropy_loss.py) and config/method/adamerging/clip.yaml:
 // θ = θ_pre + Σ_i λ_i τ_i (task-wise: one λ per model; layer-wise: one λ per model and parameter
 // tensor), λ initialised to init_values, Adam(lr), max_steps steps of batch_size images per task,
-// loss = Σ_tasks mean entropy; clamp_weights clamps λ to [0, 1]; given `weights`, no training.
+// loss = Σ_tasks mean entropy; clamp_weights merges with clamp(λ, 0, 1); given `weights`, no training.
 import * as tf from '@tensorflow/tfjs-core';
 import { batchStream, meanEntropy, visionNames, ModelMergeAborted, type ModelMergeArgs } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
@@ -28,6 +28,75 @@ export interface AdaMergingArgs {
   readonly seed: number;
 }
 
+/** What one AdaMerging objective evaluation needs: the base, its task vectors and each task's head. */
+export interface AdaMergingProblem {
+  readonly base: ModelMergeArgs['base'];
+  readonly heads: ModelMergeArgs['heads'];
+  /** vision_model.* tensor names, in the order of the coefficient columns */
+  readonly names: readonly string[];
+  /** taskVectors[i][l] = θ_i[names[l]] − θ_0[names[l]] */
+  readonly taskVectors: readonly (readonly tf.Tensor[])[];
+  readonly layerWise: boolean;
+  /** FusionBench's clamp_weights: the merge uses clamp(λ, 0, 1); λ itself is not clamped */
+  readonly clamp: boolean;
+}
+
+/** Coefficient of task vector i in tensor l (row-major [models × columns]). */
+function coefficient(p: AdaMergingProblem, lambda: ArrayLike<number>, i: number, l: number): number {
+  const L = p.layerWise ? p.names.length : 1;
+  const v = lambda[i * L + (p.layerWise ? l : 0)]!;
+  return p.clamp ? Math.min(1, Math.max(0, v)) : v;
+}
+
+/**
+ * The test-time objective Σ_tasks mean entropy(merged model on that task's batch) at coefficients
+ * λ, and its gradient dL/dλ — what FusionBench accumulates by one backward per task before each
+ * optimizer step (clip_layer_wise_adamerging / clip_task_wise_adamerging).
+ */
+export function adamergingObjective(p: AdaMergingProblem, lambda: Float32Array, batches: readonly { readonly x: Float32Array; readonly n: number }[]): { loss: number; grad: Float32Array } {
+  const n = p.taskVectors.length;
+  const L = p.layerWise ? p.names.length : 1;
+  const lv = newVariable(tf.tensor2d(lambda, [n, L]), 'adamerging.lambda');
+  const vision = new Set(p.names);
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const used = p.clamp ? tf.clipByValue(lv, 0, 1) : lv;
+      const merged = new Map<string, tf.Tensor>();
+      p.names.forEach((k, l) => {
+        let t: tf.Tensor = p.base.get(k);
+        for (let i = 0; i < n; i++) t = tf.add(t, tf.mul(tf.reshape(tf.slice(used, [i, p.layerWise ? l : 0], [1, 1]), []), p.taskVectors[i]![l]!));
+        merged.set(k, t);
+      });
+      const ctx: ForwardContext = { p: (k) => merged.get(k) ?? p.base.get(k), trainable: (k) => vision.has(k) };
+      let loss: tf.Scalar = tf.scalar(0);
+      batches.forEach((b, i) => { loss = tf.add(loss, meanEntropy(classify(p.base, p.heads[i]!, b.x, b.n, ctx))) as tf.Scalar; });
+      return loss;
+    }, [lv]);
+    const grad = new Float32Array(grads[lv.name]!.dataSync() as Float32Array);
+    const loss = value.dataSync()[0]!;
+    tf.dispose([value, ...Object.values(grads)]);
+    return { loss, grad };
+  } finally {
+    lv.dispose();
+  }
+}
+
+/** Adam's moments for the coefficients (torch.optim.Adam defaults: betas 0.9/0.999, eps 1e-8). */
+export interface AdamState { readonly m1: Float32Array; readonly m2: Float32Array; t: number }
+
+/** One torch.optim.Adam step on λ in place (no weight decay, no amsgrad), as FusionBench's optimizer.step(). */
+export function adamStep(lambda: Float32Array, grad: Float32Array, s: AdamState, lr: number): void {
+  const b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  s.t++;
+  const bc1 = 1 - b1 ** s.t, bc2 = 1 - b2 ** s.t;
+  for (let j = 0; j < lambda.length; j++) {
+    s.m1[j] = b1 * s.m1[j]! + (1 - b1) * grad[j]!;
+    s.m2[j] = b2 * s.m2[j]! + (1 - b2) * grad[j]! * grad[j]!;
+    // torch: p -= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps)
+    lambda[j] = lambda[j]! - (lr / bc1) * s.m1[j]! / (Math.sqrt(s.m2[j]!) / Math.sqrt(bc2) + eps);
+  }
+}
+
 /** Task- or layer-wise AdaMerging: merged vision tensors. */
 export async function adaMerge(p: AdaMergingArgs, a: ModelMergeArgs): Promise<Map<string, Float32Array>> {
   const layerWise = p.granularity === 'layer';
@@ -42,54 +111,19 @@ export async function adaMerge(p: AdaMergingArgs, a: ModelMergeArgs): Promise<Ma
     lambda.set(given);
   }
   const taskVectors = tf.tidy(() => a.models.map((m) => names.map((k) => tf.sub(m.get(k), a.base.get(k)))));
+  const problem: AdaMergingProblem = { base: a.base, heads: a.heads, names, taskVectors, layerWise, clamp: p.clamp_weights };
   const steps = given.length ? 0 : p.max_steps;
   try {
     if (steps > 0) {
-      const lv = newVariable(tf.tensor2d(lambda, [n, L]), 'adamerging.lambda');
       const streams = await Promise.all(a.models.map(async (_, i) => batchStream(await a.data(i, 'test'), a.base.config.vision_config.image_size, p.batch_size, p.seed + i)));
-      const lr = p.lr, clamp = p.clamp_weights;
-      const m1 = new Float32Array(n * L), m2 = new Float32Array(n * L);
-      const b1 = 0.9, b2 = 0.999, eps = 1e-8;
-      const vision = new Set(names);
-      try {
-        for (let step = 0; step < steps; step++) {
-          if (a.signal?.aborted) throw new ModelMergeAborted();
-          const batchesNow = streams.map((s) => s());
-          const { value, grads } = tf.variableGrads(() => {
-            const merged = new Map<string, tf.Tensor>();
-            names.forEach((k, l) => {
-              let t: tf.Tensor = a.base.get(k);
-              for (let i = 0; i < n; i++) t = tf.add(t, tf.mul(tf.reshape(tf.slice(lv, [i, layerWise ? l : 0], [1, 1]), []), taskVectors[i]![l]!));
-              merged.set(k, t);
-            });
-            const ctx: ForwardContext = { p: (k) => merged.get(k) ?? a.base.get(k), trainable: (k) => vision.has(k) };
-            let loss: tf.Scalar = tf.scalar(0);
-            batchesNow.forEach((b, i) => { loss = tf.add(loss, meanEntropy(classify(a.base, a.heads[i]!, b.x, b.n, ctx))) as tf.Scalar; });
-            return loss;
-          }, [lv]);
-          const g = grads[lv.name]!.dataSync() as Float32Array;
-          const cur = lv.dataSync() as Float32Array;
-          const next = new Float32Array(n * L);
-          const t = step + 1;
-          for (let j = 0; j < n * L; j++) {
-            m1[j] = b1 * m1[j]! + (1 - b1) * g[j]!;
-            m2[j] = b2 * m2[j]! + (1 - b2) * g[j]! * g[j]!;
-            const mh = m1[j]! / (1 - b1 ** t), vh = m2[j]! / (1 - b2 ** t);
-            let v = cur[j]! - lr * mh / (Math.sqrt(vh) + eps);
-            if (clamp) v = Math.min(1, Math.max(0, v));
-            next[j] = v;
-          }
-          const nt = tf.tensor2d(next, [n, L]);
-          lv.assign(nt);
-          nt.dispose();
-          const loss = value.dataSync()[0]!;
-          tf.dispose([value, ...Object.values(grads)]);
-          a.progress?.({ step: t, total: steps, phase: 'adamerging', loss });
-          if (t === 1 || t % 50 === 0 || t === steps) a.log(`${name}: step ${t}/${steps} entropy ${loss.toFixed(4)}${layerWise ? '' : ` λ = [${[...next].map((x) => x.toFixed(3)).join(', ')}]`}`);
-        }
-        lambda.set(lv.dataSync() as Float32Array);
-      } finally {
-        lv.dispose();
+      const adam: AdamState = { m1: new Float32Array(n * L), m2: new Float32Array(n * L), t: 0 };
+      for (let step = 0; step < steps; step++) {
+        if (a.signal?.aborted) throw new ModelMergeAborted();
+        const { loss, grad } = adamergingObjective(problem, lambda, streams.map((s) => s()));
+        adamStep(lambda, grad, adam, p.lr);
+        const t = step + 1;
+        a.progress?.({ step: t, total: steps, phase: 'adamerging', loss });
+        if (t === 1 || t % 50 === 0 || t === steps) a.log(`${name}: step ${t}/${steps} entropy ${loss.toFixed(4)}${layerWise ? '' : ` λ = [${[...lambda].map((x) => x.toFixed(3)).join(', ')}]`}`);
       }
     }
     a.log(`${name}: coefficients ${layerWise ? `[${n} × ${L}] mean ${(lambda.reduce((x, y) => x + y, 0) / lambda.length).toFixed(4)}` : `[${[...lambda].map((x) => x.toFixed(4)).join(', ')}]`}`);
@@ -97,7 +131,7 @@ export async function adaMerge(p: AdaMergingArgs, a: ModelMergeArgs): Promise<Ma
     names.forEach((k, l) => {
       const merged = tf.tidy(() => {
         let t: tf.Tensor = a.base.get(k);
-        for (let i = 0; i < n; i++) t = tf.add(t, tf.mul(lambda[i * L + (layerWise ? l : 0)]!, taskVectors[i]![l]!));
+        for (let i = 0; i < n; i++) t = tf.add(t, tf.mul(coefficient(problem, lambda, i, l), taskVectors[i]![l]!));
         return t;
       });
       out.set(k, merged.dataSync() as Float32Array);

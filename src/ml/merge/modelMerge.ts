@@ -66,8 +66,11 @@ export function batchStream(ds: TaskDataset, imageSize: number, batchSize: numbe
   };
 }
 
-/** Mean Shannon entropy of softmax(logits) rows: AdaMerging's unsupervised objective. */
+/**
+ * Mean Shannon entropy of softmax(logits) rows: AdaMerging's unsupervised objective, spelled as
+ * FusionBench's entropy_loss (−Σ p·log(p + 1e-8), mean over rows) so losses and gradients agree.
+ */
 export function meanEntropy(logits: tf.Tensor2D): tf.Scalar {
-  const logp = tf.logSoftmax(logits);
-  return tf.neg(tf.mean(tf.sum(tf.mul(tf.exp(logp), logp), -1))) as tf.Scalar;
+  const p = tf.softmax(logits);
+  return tf.neg(tf.mean(tf.sum(tf.mul(p, tf.log(tf.add(p, 1e-8))), -1))) as tf.Scalar;
 }

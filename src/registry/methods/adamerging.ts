@@ -18,7 +18,7 @@ export const adamerging = defineMethod({
       granularity: oneOf(['task', 'layer'], 'layer', { description: 'one coefficient per model (task) or per model and tensor (layer)' }),
       init_values: num(0.3, { description: 'initial value of every coefficient' }),
       weights: numListOrNull({ description: 'fixed coefficients (row-major [models × layers]): skip test-time adaptation' }),
-      clamp_weights: bool(false, { description: 'clamp the coefficients to [0, 1] after each step' }),
+      clamp_weights: bool(false, { description: 'merge with clamp(coefficients, 0, 1), as FusionBench (the coefficients themselves are not clamped)' }),
       optimizer: oneOf(['adam'], 'adam', { description: 'Adam, as FusionBench (the only one implemented)' }),
       lr: num(1e-3, { exclusiveMinimum: 0, description: 'learning rate of the coefficients' }),
       max_steps: int(1000, { minimum: 0 }),
