@@ -3,6 +3,10 @@
 // bicubic resampling (PIL's convolution resampler, a = -0.5, antialiased when shrinking, 8-bit
 // result after each pass), center crop S×S (top = (h - S) // 2), rescale by 1/255, normalise with
 // OpenAI CLIP's mean/std. Output is NHWC float, the layout the vision tower takes.
+// The resampler is PIL's in fixed point, as Pillow's libImaging/Resample.c computes it for 8-bit
+// images: double coefficients normalised to sum 1, rounded away from zero to 22 fractional bits,
+// integer sums started at half a unit, shifted back and clipped to 0..255 — so the bytes are PIL's
+// (test/ml-data/pil.test.ts compares them), not merely close.
 
 /** OpenAI CLIP's per-channel mean (RGB), as in preprocessor_config.json. */
 export const CLIP_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
@@ -32,17 +36,22 @@ function bicubic(x: number): number {
   return 0;
 }
 
-/** Resampling taps of one output coordinate: first input index and normalised weights. */
+/** Resampling taps of one output coordinate: first input index and fixed-point weights. */
 interface Taps {
   readonly start: Int32Array;
   readonly count: Int32Array;
-  readonly weights: Float64Array; // [outSize * ksize]
+  readonly weights: Int32Array; // [outSize * ksize], PIL's 8-bit coefficients (22 fractional bits)
   readonly ksize: number;
 }
 
+/** Fractional bits of PIL's 8-bit resampling coefficients (32 - 8 - 2 in Resample.c). */
+const PRECISION_BITS = 22;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+
 const tapsCache = new Map<string, Taps>();
 
-// PIL's precompute_coeffs (libImaging/Resample.c) for the bicubic filter (support 2).
+// PIL's precompute_coeffs + normalize_coeffs_8bpc for the bicubic filter (support 2)
 function taps(inSize: number, outSize: number): Taps {
   const key = `${inSize}:${outSize}`;
   const hit = tapsCache.get(key);
@@ -53,18 +62,23 @@ function taps(inSize: number, outSize: number): Taps {
   const ksize = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
-  const weights = new Float64Array(outSize * ksize);
+  const weights = new Int32Array(outSize * ksize);
+  const k = new Float64Array(ksize);
+  const ss = 1 / filterscale;
   for (let xx = 0; xx < outSize; xx++) {
     const center = (xx + 0.5) * scale;
     const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
     const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
     let ww = 0;
     for (let x = 0; x < xmax; x++) {
-      const w = bicubic((x + xmin - center + 0.5) / filterscale);
-      weights[xx * ksize + x] = w;
+      const w = bicubic((x + xmin - center + 0.5) * ss);
+      k[x] = w;
       ww += w;
     }
-    if (ww !== 0) for (let x = 0; x < xmax; x++) weights[xx * ksize + x]! /= ww;
+    for (let x = 0; x < xmax; x++) {
+      const w = ww !== 0 ? k[x]! / ww : k[x]!;
+      weights[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE);
+    }
     start[xx] = xmin;
     count[xx] = xmax;
   }
@@ -74,9 +88,10 @@ function taps(inSize: number, outSize: number): Taps {
   return t;
 }
 
-function clip8(v: number): number {
-  const r = Math.round(v);
-  return r < 0 ? 0 : r > 255 ? 255 : r;
+// PIL's clip8: the integer sum back to 8 bits (arithmetic shift, then clamp)
+function clip8(ss: number): number {
+  const v = ss >> PRECISION_BITS;
+  return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
 /** Size after "resize shortest edge to S" (HF get_resize_output_image_size, default_to_square=False). */
@@ -114,7 +129,7 @@ export function resizeCenterCrop(rgb: Uint8Array, width: number, height: number,
         const s = tx.start[xx]!;
         const c = tx.count[xx]!;
         const wb = xx * tx.ksize;
-        let r = 0, g = 0, b = 0;
+        let r = HALF, g = HALF, b = HALF;
         for (let k = 0; k < c; k++) {
           const w = tx.weights[wb + k]!;
           const p = row + (s + k) * 3;
@@ -143,7 +158,7 @@ export function resizeCenterCrop(rgb: Uint8Array, width: number, height: number,
       const c = ty.count[yy]!;
       const wb = yy * ty.ksize;
       for (let x = 0; x < S; x++) {
-        let r = 0, g = 0, b = 0;
+        let r = HALF, g = HALF, b = HALF;
         for (let k = 0; k < c; k++) {
           const w = ty.weights[wb + k]!;
           const p = ((s + k) * tw + x) * 3;
