@@ -1,7 +1,8 @@
 // The report as one self-contained HTML page (inline CSS and SVG, no scripts or URLs):
 // provenance, the accuracy table with a legend for bold, normalized accuracy and gain over
-// zero-shot, per-task accuracy bars, sweep plots, the eval-loss table, smoothed training-loss
-// curves (EMA, raw values faint behind), the fine-tuning table and each row's parameters.
+// zero-shot, per-task accuracy bars, sweep plots, the eval-loss table, smoothed training-loss and
+// batch-accuracy curves (EMA, raw values faint behind), the learning rate, the fine-tuning table
+// and each row's parameters.
 // Tables scroll sideways on narrow screens instead of being cut.
 
 import type { Report } from './buildReport.js';
@@ -87,6 +88,17 @@ export function reportHtml(report: Report): string {
       return [{ name: `${f.stage} (raw)`, points: pts, color: i, faint: true }, { name: f.stage, points: pts.map((q, j) => [q[0], smooth[j]!] as const), color: i }];
     });
     h.push(lineChart({ title: 'Training loss (EMA 0.8; raw values faint)', series, xLabel: 'step', yLabel: 'loss' }));
+    // batch accuracy and learning rate, where the logs have them (W&B/TensorBoard show both next to the loss)
+    const withAcc = report.finetune.map((f, i) => ({ f, i, pts: f.log.filter((e) => e.accuracy !== undefined).map((e) => [e.step, e.accuracy! * 100] as const) })).filter((x) => x.pts.length > 1);
+    if (withAcc.length > 0) {
+      const acc: LineSeries[] = withAcc.flatMap(({ f, i, pts }) => {
+        const smooth = ema(pts.map((q) => q[1]));
+        return [{ name: `${f.stage} (raw)`, points: pts, color: i, faint: true }, { name: f.stage, points: pts.map((q, j) => [q[0], smooth[j]!] as const), color: i }];
+      });
+      h.push(lineChart({ title: 'Training batch accuracy (%) (EMA 0.8; raw values faint)', series: acc, xLabel: 'step', yLabel: 'accuracy (%)' }));
+    }
+    const withLr = report.finetune.map((f, i) => ({ name: f.stage, color: i, points: f.log.filter((e) => Number.isFinite(e.lr)).map((e) => [e.step, e.lr] as const) })).filter((x) => x.points.length > 1);
+    if (withLr.length > 0) h.push(lineChart({ title: 'Learning rate', series: withLr, xLabel: 'step', yLabel: 'learning rate' }));
     h.push('<p class="note">Train acc. is the accuracy on the last training batch, not an evaluation (the evaluated accuracy is the fine-tuned row above). Train time is the training loop\'s own time; the stage time in <code>fbw show</code> also counts loading.</p>');
     h.push(table(['Stage', 'Task', 'Steps', 'Final loss', 'Train acc., last batch (%)', 'Train time'], report.finetune.map((f) =>
       `<tr><td>${escapeXml(f.stage)}</td><td>${escapeXml(f.task ?? '')}</td><td class="num">${f.steps}</td><td class="num">${f.finalLoss === null ? '—' : fixed(f.finalLoss, 4)}</td><td class="num">${f.finalAccuracy === null ? '—' : fixed(f.finalAccuracy * 100, 1)}</td><td class="num">${f.seconds === null ? '—' : formatDuration(f.seconds)}</td></tr>`)));

@@ -18,10 +18,15 @@ function rowMethod(r: ReportRow): RowSpec {
   return { method: p.method, params: Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, Number.isFinite(Number(v)) ? Number(v) : v])) };
 }
 
+/** Version of report.json's layout, for readers (and `reportFromJson` reading older reports). */
+export const REPORT_JSON_FORMAT = 2;
+
 /** Render the report as pretty JSON (the shape `fbw run --json`'s finished event points at). */
 export function reportJson(report: Report): string {
   const p = report.provenance;
   const doc = {
+    // 2: accuracies in percent everywhere (the training logs too), rows with {label, method, params}
+    format: REPORT_JSON_FORMAT,
     title: report.title,
     ...(p ? { provenance: { run: p.run, created: p.created, workflow: p.workflow, workflow_sha256: p.workflowSha256 ?? null, fbw_version: p.fbwVersion, backend: p.backend, seeds: p.seeds, ...(p.store ? { store: p.store } : {}) } } : {}),
     ...(report.run !== undefined && !p ? { run: report.run } : {}),
@@ -63,13 +68,14 @@ export function reportFromJson(text: string): Report {
       ? { method: r['method'], params: r['params'] as RowSpec['params'], ...(typeof r['stage'] === 'string' ? { stage: r['stage'] } : {}) } : undefined;
     return { method: label, accuracy: nums(r['accuracy']), loss: nums(r['loss']), n: nums(r['n']), average: typeof r['average'] === 'number' ? r['average'] : null, partial: r['partial'] === true, ...(spec ? { spec } : {}) };
   });
+  const percentLogs = typeof d['format'] === 'number' && d['format'] >= 2;
   const finetune: FinetuneSummary[] = (Array.isArray(d['finetune']) ? (d['finetune'] as unknown[]) : []).filter(isObj).map((f) => {
     const pctAcc = typeof f['last_batch_accuracy'] === 'number' ? f['last_batch_accuracy'] / 100 : typeof f['final_accuracy'] === 'number' ? f['final_accuracy'] : null;
     return {
       stage: String(f['stage']), ...(typeof f['task'] === 'string' ? { task: f['task'] } : {}), steps: typeof f['steps'] === 'number' ? f['steps'] : 0,
       finalLoss: typeof f['final_loss'] === 'number' ? f['final_loss'] : null, finalAccuracy: pctAcc, seconds: typeof f['seconds'] === 'number' ? f['seconds'] : null,
       // accuracies in the JSON are percents (this version) or fractions (older reports, which had final_accuracy)
-      log: (Array.isArray(f['log']) ? (f['log'] as FinetuneSummary['log']) : []).map((e) => (e.accuracy !== undefined && f['last_batch_accuracy'] !== undefined ? { ...e, accuracy: e.accuracy / 100 } : e)),
+      log: (Array.isArray(f['log']) ? (f['log'] as FinetuneSummary['log']) : []).map((e) => (e.accuracy !== undefined && percentLogs ? { ...e, accuracy: e.accuracy / 100 } : e)),
     };
   });
   const p = isObj(d['provenance']) ? d['provenance'] : undefined;

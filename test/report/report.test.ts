@@ -114,12 +114,14 @@ test('HTML: self-contained, with accuracy bars per method and loss curves, no ex
     await reportStage(f.ctx);
     const html = await readFile(path.join(f.out, 'report.html'), 'utf8');
     assert.match(html, /^<!DOCTYPE html>/);
-    assert.is((html.match(/<svg /g) ?? []).length, 2);
+    // bars, training loss, batch accuracy, learning rate
+    assert.is((html.match(/<svg /g) ?? []).length, 4);
     // one bar per (method, task or average) that has a value: 4 rows × 4 columns − 1 missing
     assert.is((html.match(/<rect class="bar"/g) ?? []).length, 15);
     // each training loss smoothed (EMA) over its raw values drawn faint
-    assert.is((html.match(/<path class="curve"/g) ?? []).length, 3);
-    assert.is((html.match(/<path class="curve raw"/g) ?? []).length, 3);
+    assert.is((html.match(/<path class="curve"/g) ?? []).length, 3 + 3 + 3);
+    assert.is((html.match(/<path class="curve raw"/g) ?? []).length, 3 + 3);
+    assert.match(html, /aria-label="Learning rate"/);
     assert.match(html, /<title>ties\(threshold=20\) · mnist: 72\.4<\/title>/);
     assert.not.match(html, /https?:\/\//);
     assert.not.match(html, /<script|<link|<img|\ssrc=|\shref=|@import|url\(/i);
