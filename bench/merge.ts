@@ -147,6 +147,18 @@ async function main(): Promise<void> {
       rmSync(outF); rmSync(outT);
     }
     console.log(`fbw peak RSS over generation + all merges + checks: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    // the command a user runs, in its own process, so its peak RSS is the merge's alone
+    {
+      const outC = join(dir, 'cli-average.safetensors');
+      const fbwBin = join(here, '..', '..', 'bin', 'fbw.js');
+      const c = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, fbwBin, 'merge', 'average', '--quiet', '--models', ...models, '-o', outC], { encoding: 'utf8' });
+      const m = /(\d+) ([\d.]+)\s*$/.exec(c.stderr ?? '');
+      if (c.status === 0 && m) {
+        const peak = Number(m[1]) / 1024;
+        console.log(`fbw merge average of ${MODELS} checkpoints (${(MODELS * fileGB * 1e3).toFixed(0)} MB in, CLI process): peak RSS ${peak.toFixed(0)} MB = ${(peak / (fileGB * 1e3)).toFixed(2)}x one checkpoint, ${m[2]} s`);
+      } else console.log(`fbw merge CLI: could not measure (${c.status !== 0 ? (c.stderr || String(c.error)).trim().split('\n').pop() : '/usr/bin/time gave no figure'})`);
+      rmSync(outC, { force: true });
+    }
     const mem = memcpyBandwidth();
     console.log(`memory copy (Buffer.copy, 256 MB): ${mem.toFixed(2)} GB/s; fbw/memcpy: ${methods.map((m, i) => `${m.name} ${(fbwRates[i]! / mem).toFixed(3)}`).join(', ')}`);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
