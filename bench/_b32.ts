@@ -16,12 +16,15 @@ import type { Head } from '../src/ml/heads/head.js';
 import type { TaskDataset } from '../src/ml/data/types.js';
 import { activeNativeBackend } from '../src/ml/backend/native/registerNativeBackend.js';
 
-/** ViT-B/32 vision tower (OpenAI clip-vit-base-patch32); the text tower is minimal because no bench here runs it. */
-export function b32Config(textLayers = 1): ClipConfig {
+/**
+ * OpenAI clip-vit-base-patch32's shapes. The training bench never runs the text tower, so it asks
+ * for a minimal one (1 layer, 1000-token vocabulary); the eval bench uses the real one.
+ */
+export function b32Config(textLayers = 1, vocab = 1000): ClipConfig {
   return makeClipConfig({
     projection_dim: 512,
     vision: { image_size: 224, patch_size: 32, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072 },
-    text: { vocab_size: 1000, max_position_embeddings: 77, hidden_size: 512, num_hidden_layers: textLayers, num_attention_heads: 8, intermediate_size: 2048 },
+    text: { vocab_size: vocab, max_position_embeddings: 77, hidden_size: 512, num_hidden_layers: textLayers, num_attention_heads: 8, intermediate_size: 2048 },
   });
 }
 
