@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsWriter, SafetensorsReader } from '../src/ml/io/safetensors.js';
 import { mergeCheckpoints } from '../src/registry/index.js';
+import { requirePythonModule } from './_anchor.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
@@ -18,6 +19,7 @@ const LAYERS = opt('layers', 12);
 const MODELS = opt('models', 4);
 const here = dirname(fileURLToPath(import.meta.url));
 const pyScript = join(here, '..', '..', 'bench', 'merge_torch.py');
+requirePythonModule('merge', '/usr/bin/python3', 'torch', 'python3-torch');
 
 /** CLIPVisionModel ViT-B/32 tensor names and shapes (Hugging Face layout) */
 function vitB32(layers: number): { name: string; shape: number[] }[] {

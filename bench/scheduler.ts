@@ -15,6 +15,9 @@ import type { Graph, Stage } from '../src/compile/ir.js';
 import { Store } from '../src/store/Store.js';
 import { computeKeys } from '../src/plan/computeKeys.js';
 import { runGraph } from '../src/scheduler/runGraph.js';
+import { requireCommand } from './_anchor.js';
+
+requireCommand('scheduler', 'snakemake', 'snakemake');
 
 const N = Number(process.argv[2] ?? 10_000);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -66,7 +69,7 @@ function time(cmd: string, args: string[], cwd: string): { seconds: number; out:
   const t = performance.now();
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
   const seconds = (performance.now() - t) / 1000;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal ?? String(r.error)}: ${(r.stderr ?? '').slice(-2000)}`);
   return { seconds, out: r.stdout + r.stderr };
 }
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { registerNativeBackend } from '../src/ml/backend/native/registerNativeBackend.js';
 import { TINY_VIT, countParams, forwardTinyVit, initTinyVit, lossAndGrads } from './_tinyvit.js';
 import { makeClipVitBench } from './_clipvit.js';
+import { requirePythonModule } from './_anchor.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -22,6 +23,7 @@ const inferIters = Number(opt('infer-iters', '6'));
 const BATCH = 64, INFER_BATCH = 256;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const python = opt('python', '/usr/bin/python3');
+requirePythonModule('train_throughput', python, 'torch', 'python3-torch');
 
 async function chooseBackend(): Promise<string> {
   const wanted = opt('backend', '');
