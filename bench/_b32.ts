@@ -15,6 +15,7 @@ import { classify } from '../src/ml/eval/evaluate.js';
 import type { Head } from '../src/ml/heads/head.js';
 import type { TaskDataset } from '../src/ml/data/types.js';
 import { activeNativeBackend } from '../src/ml/backend/native/registerNativeBackend.js';
+import { clipFinetuneArgs } from '../src/registry/methods/clipFinetune.js';
 
 /**
  * OpenAI clip-vit-base-patch32's shapes. The training bench never runs the text tower, so it asks
@@ -96,8 +97,7 @@ if (isMain) {
     const data = randomDataset(bs * (steps + warmup), classes, 224);
     let t0 = 0, c0: NodeJS.CpuUsage = process.cpuUsage();
     const r = await finetuneClip(model, head, data, {
-      method: v.mode === 'lora' ? 'lora' : 'full', head: 'linear', num_steps: steps + warmup, batch_size: bs, learning_rate: 1e-5, seed: 1,
-      save_interval: 1e9, ...(v.gc ? { gradient_checkpointing: true } : {}),
+      ...clipFinetuneArgs(v.mode === 'lora' ? 'lora' : 'full', { head: 'linear', num_steps: steps + warmup, batch_size: bs, seed: 1, save_interval: 1e9, ...(v.gc ? { gradient_checkpointing: true } : {}) }, 'user'),
       onProgress: (p) => { if (p.step === warmup) { t0 = performance.now(); c0 = process.cpuUsage(); } },
     });
     const c = process.cpuUsage(c0);

@@ -7,8 +7,9 @@ import { makeClipConfig } from '../src/ml/models/clipConfig.js';
 import { initClip } from '../src/ml/models/clip.js';
 import { loadTask } from '../src/ml/data/index.js';
 import { SeededRng } from '../src/ml/data/SeededRng.js';
-import { finetuneClip, FINETUNE_METHODS, countTrainable, type FinetuneMethod } from '../src/ml/finetune/finetuneClip.js';
+import { finetuneClip, countTrainable, type FinetuneMethod } from '../src/ml/finetune/finetuneClip.js';
 import type { Head } from '../src/ml/heads/head.js';
+import { CLIP_FINETUNE_NAMES, clipFinetuneArgs } from '../src/registry/methods/clipFinetune.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -30,12 +31,12 @@ const head: Head = { kind: 'zeroshot', task: train.name, classnames: train.class
 
 const best = new Map<FinetuneMethod, number>();
 for (let r = 0; r < rounds; r++) {
-  for (const method of FINETUNE_METHODS) {
+  for (const method of CLIP_FINETUNE_NAMES) {
     const rng = new SeededRng(1);
     const model = initClip(config, () => rng.next());
     const times: number[] = [];
     const res = await finetuneClip(model, head, train, {
-      method, num_steps: warm + steps, batch_size: batch, learning_rate: 1e-4, save_interval: 1e9,
+      ...clipFinetuneArgs(method, { num_steps: warm + steps, batch_size: batch, learning_rate: 1e-4, save_interval: 1e9 }, 'user'),
       onProgress: () => times.push(performance.now()),
     });
     res.adapters?.dispose();
@@ -48,9 +49,9 @@ const probe = initClip(config, () => 0.5);
 const full = best.get('full')!;
 console.log(`backend ${info.backend}, batch ${batch}, ${steps} timed steps, best of ${rounds} rounds`);
 console.log('method   trainable params   img/s    vs full');
-for (const m of FINETUNE_METHODS) {
+for (const m of CLIP_FINETUNE_NAMES) {
   const v = best.get(m)!;
-  console.log(`${m.padEnd(8)} ${String(countTrainable(probe, m)).padStart(16)} ${v.toFixed(1).padStart(8)} ${(v / full).toFixed(2).padStart(9)}x`);
+  console.log(`${m.padEnd(8)} ${String(countTrainable(probe, m, clipFinetuneArgs(m, {}, 'user').lora)).padStart(16)} ${v.toFixed(1).padStart(8)} ${(v / full).toFixed(2).padStart(9)}x`);
 }
 probe.dispose();
 const lora = best.get('lora')!;

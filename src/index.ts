@@ -8,8 +8,9 @@
 import type { ClipModel } from './ml/models/clip.js';
 import type { Head } from './ml/heads/head.js';
 import type { TaskDataset } from './ml/data/index.js';
-import type { LoraConfig } from './ml/finetune/lora.js';
-import { finetuneClip, type FinetuneArgs, type FinetuneResult } from './ml/finetune/finetuneClip.js';
+import { finetuneClip, type FinetuneArgs, type FinetuneMethod, type FinetuneResult } from './ml/finetune/finetuneClip.js';
+import type { Json } from './util/json.js';
+import { clipFinetuneArgs } from './registry/methods/clipFinetune.js';
 
 // the language: text -> checked, typed DAG
 export { compileWorkflow, parseWorkflow, checkWorkflow, lowerProgram, formatDiagnostic, formatDiagnostics } from './compile/index.js';
@@ -34,27 +35,37 @@ export { finetuneClassifier, loadResNet, saveResNet } from './ml/classifier/inde
 // merging (state-dict level, streaming) and reports
 export { mergeFiles } from './ml/merge/mergeFiles.js';
 export { findMergeMethod, streamingMerge, resolveArgs, defaultArgs, mergeCheckpoints, METHODS } from './registry/index.js';
+export { clipFinetuneArgs } from './registry/methods/clipFinetune.js';
 export { buildReport, writeReport } from './report/index.js';
 export { readSafetensors, writeSafetensors, SafetensorsReader, SafetensorsWriter } from './ml/io/safetensors.js';
 
-type MethodArgs = Omit<FinetuneArgs, 'method' | 'lora'>;
+/** Hyper-parameters by their catalogue names (unset ones take the catalogue's defaults), plus finetuneClip's hooks. */
+type MethodArgs = { readonly [k: string]: Json } & Partial<Pick<FinetuneArgs, 'checkpointDir' | 'signal' | 'onProgress' | 'onCheckpoint' | 'onResume' | 'log' | 'dataParallel'>>;
+
+function withCatalogue(method: FinetuneMethod, args: MethodArgs): FinetuneArgs {
+  const params: { [k: string]: Json } = {};
+  const hooks: { [k: string]: unknown } = {};
+  for (const [k, v] of Object.entries(args)) (HOOKS.has(k) ? hooks : params)[k] = v as Json;
+  return { ...hooks, ...clipFinetuneArgs(method, params, 'user') };
+}
+const HOOKS: ReadonlySet<string> = new Set(['checkpointDir', 'signal', 'onProgress', 'onCheckpoint', 'onResume', 'log', 'dataParallel']);
 
 /** CLIP full fine-tuning of the vision tower against a frozen head (FusionBench clip_finetune). */
 export function full(model: ClipModel, head: Head, train: TaskDataset, args: MethodArgs = {}): Promise<FinetuneResult> {
-  return finetuneClip(model, head, train, { ...args, method: 'full' });
+  return finetuneClip(model, head, train, withCatalogue('full', args));
 }
 
 /** LoRA on the vision tower's attention projections (Hu et al., ICLR 2022); r, lora_alpha, ... as in the seeds. */
-export function lora(model: ClipModel, head: Head, train: TaskDataset, args: MethodArgs & Partial<LoraConfig> = {}): Promise<FinetuneResult> {
-  return finetuneClip(model, head, train, { ...args, method: 'lora', lora: args });
+export function lora(model: ClipModel, head: Head, train: TaskDataset, args: MethodArgs = {}): Promise<FinetuneResult> {
+  return finetuneClip(model, head, train, withCatalogue('lora', args));
 }
 
 /** Linearized LoRA (Tang et al., ICLR 2024, arXiv 2310.04742). */
-export function lLora(model: ClipModel, head: Head, train: TaskDataset, args: MethodArgs & Partial<LoraConfig> = {}): Promise<FinetuneResult> {
-  return finetuneClip(model, head, train, { ...args, method: 'l_lora', lora: args });
+export function lLora(model: ClipModel, head: Head, train: TaskDataset, args: MethodArgs = {}): Promise<FinetuneResult> {
+  return finetuneClip(model, head, train, withCatalogue('l_lora', args));
 }
 
 /** BitFit: only bias terms train (Ben Zaken et al., ACL 2022). */
 export function bitfit(model: ClipModel, head: Head, train: TaskDataset, args: MethodArgs = {}): Promise<FinetuneResult> {
-  return finetuneClip(model, head, train, { ...args, method: 'bitfit' });
+  return finetuneClip(model, head, train, withCatalogue('bitfit', args));
 }

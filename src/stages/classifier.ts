@@ -6,7 +6,8 @@
 // Output: the trained model folder (HF layout; for CLIP the trained head in head/, which the eval
 // stage picks up), train_log.json, classifier.json (evaluations, top-k, trainable parameters,
 // backend) and top_k/<epoch=E-step=S>/ model folders.
-import type { Json } from '../compile/ir.js';
+import { argsOfStage } from '../registry/methods/resolve.js';
+import { classifier } from '../registry/methods/classifier.js';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
 import { existsSync } from 'node:fs';
@@ -31,9 +32,6 @@ export class ClassifierStageError extends Error {
   }
 }
 
-type Obj = { readonly [k: string]: Json };
-const obj = (v: Json | undefined): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const nullableNum = (p: Obj, k: string, def: number | null): number | null => (typeof p[k] === 'number' ? (p[k] as number) : p[k] === null ? null : def);
 
 /** 'clip' when the base folder holds a CLIP model (config.json model_type / vision_config), else 'resnet'. */
 async function baseKind(dir: string): Promise<'clip' | 'resnet'> {
@@ -52,7 +50,8 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
   const backend = await initBackend(ctx.device);
   ctx.log(`backend ${backend.backend} on ${ctx.device}`);
   const baseDir = inputWithRole(ctx, 'base');
-  const seed = num(p, 'seed', 42);
+  const a = argsOfStage(classifier, p);
+  const seed = a.seed;
   const train = await loadTask(taskData(ctx, task), 'train');
   const test = await loadTask(taskData(ctx, task), 'test');
   const kind = await baseKind(baseDir);
@@ -76,20 +75,18 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
       break;
     }
   }
-  const o = obj(p['optimizer']);
-  const s = obj(p['lr_scheduler']);
-  const optName = o['name'] === 'adam' || o['name'] === 'adamw' ? o['name'] : 'sgd';
-  const optimizer: ClassifierOptimizer = { name: optName, lr: num(o, 'lr', 0.001), momentum: num(o, 'momentum', 0.9), weight_decay: num(o, 'weight_decay', 1e-4) };
+  const o = a.optimizer;
+  const optimizer: ClassifierOptimizer = { name: o.name, lr: o.lr, momentum: o.momentum, weight_decay: o.weight_decay };
   const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
     ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
   try {
     const maxEval = num(p, 'max_eval_examples', 0);
     const r = await finetuneClassifier(net, train, {
-      max_epochs: nullableNum(p, 'max_epochs', 10), max_steps: nullableNum(p, 'max_steps', null),
-      label_smoothing: num(p, 'label_smoothing', 0), save_top_k: num(p, 'save_top_k', 1), save_interval: num(p, 'save_interval', 1),
-      training_data_ratio: nullableNum(p, 'training_data_ratio', null), optimizer,
-      lr_scheduler: { name: s['name'] === 'constant' ? 'constant' : 'cosine', T_max: nullableNum(s, 'T_max', null) },
-      batch_size: num(p, 'batch_size', 256), seed, test,
+      max_epochs: a.max_epochs, max_steps: a.max_steps,
+      label_smoothing: a.label_smoothing, save_top_k: a.save_top_k, save_interval: a.save_interval,
+      training_data_ratio: a.training_data_ratio, optimizer,
+      lr_scheduler: { name: a.lr_scheduler.name, T_max: a.lr_scheduler.T_max },
+      batch_size: a.batch_size, seed, test,
       ...(maxEval > 0 ? { max_eval_examples: maxEval } : {}),
       checkpointDir: ctx.checkpointDir, signal: ctx.signal,
       onProgress: (x) => progress(x, x.step === x.total),

@@ -5,15 +5,18 @@
 // and continual.json (task order, zero-shot accuracy, the accuracy matrix after each task,
 // backward transfer, per-task steps/seconds/trainable parameters).
 import { join } from 'node:path';
-import type { Json, Stage } from '../compile/ir.js';
+import type { Stage } from '../compile/ir.js';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { bool, inputsWithRole, inputWithRole, num, str, strList, taskData, throttle } from './stageInputs.js';
+import { inputsWithRole, inputWithRole, num, taskData, throttle } from './stageInputs.js';
+import { argsOfStage } from '../registry/methods/resolve.js';
+import { CLIP_FINETUNE_NAMES, clipFinetuneArgs, isClipFinetune } from '../registry/methods/clipFinetune.js';
+import { continual } from '../registry/methods/continual.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import { readHead } from '../ml/heads/head.js';
 import { loadTask } from '../ml/data/index.js';
-import { FINETUNE_METHODS, TrainingInterrupted, type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
+import { TrainingInterrupted, type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
 import type { LoraConfig } from '../ml/finetune/lora.js';
 import { continualFinetune, type TaskSplits } from '../ml/finetune/continual.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
@@ -27,20 +30,12 @@ export class TaskModeStageError extends Error {
 }
 
 /** The per-task CLIP fine-tune settings of a continual / multitask stage, from its resolved params. */
-export function clipTrainingParams(stage: Stage): { method: FinetuneMethod; learning_rate: number; weight_decay: number; num_steps: number; batch_size: number; save_interval: number; seed: number; lora: LoraConfig; gradient_checkpointing: boolean } {
-  const p = stage.params;
-  const method = stage.method as FinetuneMethod;
-  if (!FINETUNE_METHODS.includes(method)) throw new TaskModeStageError(stage.id, `method '${stage.method}' is not a CLIP fine-tune (expected one of ${FINETUNE_METHODS.join(', ')})`);
-  if (str(p, 'head', 'zeroshot') === 'linear') throw new TaskModeStageError(stage.id, `head=linear is not supported in ${stage.kind} mode (every task keeps its frozen zero-shot head); drop head=linear`);
-  return {
-    method, learning_rate: num(p, 'learning_rate', 1e-5), weight_decay: num(p, 'weight_decay', 0), num_steps: num(p, 'num_steps', 4000),
-    batch_size: num(p, 'batch_size', 128), save_interval: num(p, 'save_interval', 500), seed: num(p, 'seed', 42),
-    gradient_checkpointing: stage.gradient_checkpointing === true,
-    lora: {
-      r: num(p, 'r', 16), lora_alpha: num(p, 'lora_alpha', 32), target_modules: strList(p, 'target_modules', ['q_proj', 'v_proj']),
-      lora_dropout: num(p, 'lora_dropout', 0.1), bias: (['none', 'all', 'lora_only'] as const).find((b) => b === (p['bias'] as Json)) ?? 'none',
-    },
-  };
+export function clipTrainingParams(stage: Stage): { method: FinetuneMethod; learning_rate: number; weight_decay: number; num_steps: number; batch_size: number; save_interval: number; seed: number; lora: LoraConfig | null; gradient_checkpointing: boolean } {
+  const method = stage.method;
+  if (!isClipFinetune(method)) throw new TaskModeStageError(stage.id, `method '${stage.method}' is not a CLIP fine-tune (expected one of ${CLIP_FINETUNE_NAMES.join(', ')})`);
+  const a = clipFinetuneArgs(method, stage.params, 'stage');
+  if (a.head === 'linear') throw new TaskModeStageError(stage.id, `head=linear is not supported in ${stage.kind} mode (every task keeps its frozen zero-shot head); drop head=linear`);
+  return { method, learning_rate: a.learning_rate, weight_decay: a.weight_decay, num_steps: a.num_steps, batch_size: a.batch_size, save_interval: a.save_interval, seed: a.seed, lora: a.lora, gradient_checkpointing: stage.gradient_checkpointing === true };
 }
 
 /** Heads, train and test splits of a continual / multitask stage's tasks, in stage.tasks order. */
@@ -75,7 +70,7 @@ export async function runContinual(ctx: StageContext): Promise<void> {
   const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number; phase: string }) => ctx.progress(x));
   try {
     const r = await continualFinetune(model, tasks, {
-      ...t, shuffle_order: bool(stage.params, 'shuffle_order', true),
+      ...t, shuffle_order: argsOfStage(continual, stage.params).shuffle_order,
       checkpointDir: ctx.checkpointDir, signal: ctx.signal, log: ctx.log,
       onProgress: (x) => progress({ step: x.step, total: x.total, loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput, phase: `task ${x.taskIndex + 1}/${x.tasks} ${x.task}` }, x.step === x.total),
       onCheckpoint: (s) => ctx.checkpointed(s),

@@ -18,6 +18,9 @@ import { evaluate } from '../ml/eval/evaluate.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
 import { evaluateEnsemble, isEnsembleFolder, loadEnsemble } from '../ml/merge/ensemble.js';
 
+/** images per forward pass when evaluating (an eval stage's own setting; not a method parameter) */
+const EVAL_BATCH = 128;
+
 /** A ResNet's classifier labels are not the task's classes: it cannot be scored on the task. */
 export class ResNetTaskMismatch extends Error {
   constructor(readonly modelDir: string, readonly task: string, readonly reason: string) {
@@ -54,7 +57,7 @@ async function runResNetEval(ctx: StageContext, modelDir: string, task: string):
     checkResNetLabels(modelDir, model.config.id2label, test);
     const t0 = performance.now();
     ctx.progress({ step: 0, total: test.size, phase: 'eval' });
-    const r = evaluateResNet(model, test, await resnetImageSize(modelDir), { batchSize: num(ctx.stage.params, 'batch_size', 128) });
+    const r = evaluateResNet(model, test, await resnetImageSize(modelDir), { batchSize: num(ctx.stage.params, 'batch_size', EVAL_BATCH) });
     const seconds = (performance.now() - t0) / 1000;
     const row = str(ctx.stage.params, 'row', ctx.stage.label);
     await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), { task, row, accuracy: r.accuracy, loss: r.loss, n: r.n, head: 'classifier', seconds: Math.round(seconds * 1000) / 1000 });
@@ -88,7 +91,7 @@ export async function runEval(ctx: StageContext): Promise<void> {
   const progress = throttle(250, (x: { done: number; total: number }) => ctx.progress({ step: x.done, total: x.total, phase: 'eval' }));
   try {
     const t0 = performance.now();
-    const args = { batchSize: num(ctx.stage.params, 'batch_size', 128), onProgress: (done: number, total: number) => progress({ done, total }, done === total), signal: ctx.signal };
+    const args = { batchSize: num(ctx.stage.params, 'batch_size', EVAL_BATCH), onProgress: (done: number, total: number) => progress({ done, total }, done === total), signal: ctx.signal };
     const r = 'models' in model ? evaluateEnsemble(model, head, test, args) : evaluate(model, head, test, args);
     const seconds = (performance.now() - t0) / 1000;
     const row = str(ctx.stage.params, 'row', ctx.stage.label);

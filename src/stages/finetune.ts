@@ -5,18 +5,19 @@
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { bool, inputWithRole, num, str, strList, taskData, throttle } from './stageInputs.js';
+import { inputWithRole, taskData, throttle } from './stageInputs.js';
+import { CLIP_FINETUNE_NAMES, clipFinetuneArgs, isClipFinetune } from '../registry/methods/clipFinetune.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import { readHead, writeHead } from '../ml/heads/head.js';
 import { loadTask } from '../ml/data/index.js';
-import { finetuneClip, FINETUNE_METHODS, TrainingInterrupted, type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
+import { finetuneClip, TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
 
 /** The stage's method is not one this runner trains. */
 export class UnknownFinetuneMethod extends Error {
   constructor(readonly method: string) {
-    super(`finetune method '${method}' is not implemented here (expected one of ${FINETUNE_METHODS.join(', ')})`);
+    super(`finetune method '${method}' is not implemented here (expected one of ${CLIP_FINETUNE_NAMES.join(', ')})`);
     this.name = 'UnknownFinetuneMethod';
   }
 }
@@ -24,8 +25,8 @@ export class UnknownFinetuneMethod extends Error {
 /** StageRunner for kind 'finetune'. */
 export async function runFinetune(ctx: StageContext): Promise<void> {
   const { stage } = ctx;
-  const method = stage.method as FinetuneMethod;
-  if (!FINETUNE_METHODS.includes(method)) throw new UnknownFinetuneMethod(stage.method);
+  const method = stage.method;
+  if (!isClipFinetune(method)) throw new UnknownFinetuneMethod(stage.method);
   const p = stage.params;
   const backend = await initBackend(ctx.device);
   ctx.log(`backend ${backend.backend} on ${ctx.device}`);
@@ -39,21 +40,7 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
     ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
   try {
     const r = await finetuneClip(model, head, train, {
-      method,
-      head: str(p, 'head', 'zeroshot') === 'linear' ? 'linear' : 'zeroshot',
-      learning_rate: num(p, 'learning_rate', 1e-5),
-      weight_decay: num(p, 'weight_decay', 0),
-      num_steps: num(p, 'num_steps', 4000),
-      batch_size: num(p, 'batch_size', 128),
-      save_interval: num(p, 'save_interval', 500),
-      seed: num(p, 'seed', 42),
-      lora: {
-        r: num(p, 'r', 16), lora_alpha: num(p, 'lora_alpha', 32), target_modules: strList(p, 'target_modules', ['q_proj', 'v_proj']),
-        lora_dropout: num(p, 'lora_dropout', 0.1), bias: (['none', 'all', 'lora_only'] as const).find((b) => b === p['bias']) ?? 'none',
-      },
-      state_dict_load_path: typeof p['state_dict_load_path'] === 'string' ? p['state_dict_load_path'] : null,
-      state_dict_save_path: typeof p['state_dict_save_path'] === 'string' ? p['state_dict_save_path'] : null,
-      skip_training: bool(p, 'skip_training', false),
+      ...clipFinetuneArgs(method, p, 'stage'),
       gradient_checkpointing: stage.gradient_checkpointing === true,
       checkpointDir: ctx.checkpointDir,
       signal: ctx.signal,

@@ -132,6 +132,7 @@ export async function runMerge(ctx: StageContext): Promise<void> {
       onProgress: (p) => progress(p, p.done === p.total),
     });
     const seconds = (performance.now() - t0) / 1000;
+    ctx.log(`${method.name}: merged ${r.merged} of ${r.tensors} tensors (${r.values} values) from ${models.length} model(s)${r.leftAlone.length ? `, ${r.leftAlone.length} left at the base value` : ''} in ${seconds.toFixed(1)} s`);
     const info = { method: method.name, params, models: models.map((m) => ({ stage: m.stage, ...(m.task ? { task: m.task } : {}) })), base: stage.inputs.find((i) => i.role === 'base')?.stage ?? null, only: only ?? null, tensors: r.tensors, bytesRead: r.bytesRead, seconds: Math.round(seconds * 1000) / 1000 };
     await writeInfo(ctx.outDir, info);
   } catch (e) {

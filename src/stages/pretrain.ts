@@ -6,12 +6,14 @@
 // max_train (--max-train), plus weight_decay, vocab_size, save_interval; tasks from stage.tasks in
 // order, repeats kept (--tasks: a task listed k times is sampled k times as often). Output: a model
 // folder in the HF layout with its tokenizer and train_log.json.
+import { argsOfStage } from '../registry/methods/resolve.js';
+import { contrastive } from '../registry/methods/contrastive.js';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
 import { StageInterrupted } from './contract.js';
-import { inputWithRole, num, taskData, throttle } from './stageInputs.js';
+import { inputWithRole, taskData, throttle } from './stageInputs.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { pretrainTinyClip, LOCAL8 } from '../ml/pretrain/pretrainTinyClip.js';
 import { TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
@@ -20,8 +22,7 @@ import { TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
 export async function runPretrain(ctx: StageContext): Promise<void> {
   const b = await initBackend(ctx.device);
   ctx.log(`backend ${b.backend}`);
-  const p = ctx.stage.params;
-  const maxTrain = num(p, 'max_train', 0);
+  const a = argsOfStage(contrastive, ctx.stage.params);
   const base = inputWithRole(ctx, 'base');
   const initFrom = existsSync(join(base, 'config.json')) ? base : undefined;
   ctx.log(initFrom ? `continuing from ${initFrom}` : 'starting from random init');
@@ -31,16 +32,16 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
     const log = await pretrainTinyClip({
       out: ctx.outDir,
       tasks: ctx.stage.tasks?.length ? ctx.stage.tasks.map((t) => taskData(ctx, t)) : LOCAL8,
-      num_steps: num(p, 'num_steps', 800),
-      batch_size: num(p, 'batch_size', 128),
-      learning_rate: num(p, 'learning_rate', 5e-4),
-      weight_decay: num(p, 'weight_decay', 0),
-      ...(typeof p['warmup_steps'] === 'number' ? { warmup_steps: p['warmup_steps'] } : {}),
-      seed: num(p, 'seed', 42),
-      vocab_size: num(p, 'vocab_size', 1024),
-      ...(maxTrain > 0 ? { max_train: maxTrain } : {}),
+      num_steps: a.num_steps,
+      batch_size: a.batch_size,
+      learning_rate: a.learning_rate,
+      weight_decay: a.weight_decay,
+      ...(a.warmup_steps !== null ? { warmup_steps: a.warmup_steps } : {}),
+      seed: a.seed,
+      vocab_size: a.vocab_size,
+      ...(a.max_train !== null ? { max_train: a.max_train } : {}),
       ...(initFrom ? { init_from: initFrom } : {}),
-      save_interval: num(p, 'save_interval', 100),
+      save_interval: a.save_interval,
       checkpointDir: ctx.checkpointDir,
       signal: ctx.signal,
       onProgress: (x) => progress(x, x.step === x.total),

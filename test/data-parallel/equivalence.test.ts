@@ -13,6 +13,7 @@ import { loadTask } from '../../src/ml/data/index.js';
 import { readHead } from '../../src/ml/heads/head.js';
 import { tempDir, tinyClipDir } from '../ml-model/helpers.js';
 import { TASK, finetuneStage, makeHead, maxAbsDiff, referenceRun, runJob } from './helpers.js';
+import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
 
 const dir = tempDir('fbw-dp-');
 const TOL = 1e-5;
@@ -25,12 +26,12 @@ const cases: readonly { name: string; method: string; params: { [k: string]: num
   {
     name: 'full fine-tuning, batch 12 over 2 ranks, with weight decay',
     method: 'full', params: { num_steps: 3, batch_size: 12, learning_rate: 1e-4, weight_decay: 0.01, save_interval: 100, seed: 3 },
-    args: { method: 'full', num_steps: 3, batch_size: 12, learning_rate: 1e-4, weight_decay: 0.01, seed: 3 },
+    args: clipFinetuneArgs('full', { num_steps: 3, batch_size: 12, learning_rate: 1e-4, weight_decay: 0.01, seed: 3 }, 'user'),
   },
   {
     name: 'LoRA with dropout and a linear head, odd batch 9 (shards of 4 and 5)',
     method: 'lora', params: { num_steps: 3, batch_size: 9, learning_rate: 1e-3, save_interval: 100, seed: 5, r: 4, lora_alpha: 8, lora_dropout: 0.1, head: 'linear' },
-    args: { method: 'lora', head: 'linear', num_steps: 3, batch_size: 9, learning_rate: 1e-3, seed: 5, lora: { r: 4, lora_alpha: 8, lora_dropout: 0.1 } },
+    args: clipFinetuneArgs('lora', { head: 'linear', num_steps: 3, batch_size: 9, learning_rate: 1e-3, seed: 5, r: 4, lora_alpha: 8, lora_dropout: 0.1 }, 'user'),
   },
 ];
 
@@ -73,7 +74,7 @@ test('the data-parallel step keeps the tensor count flat across steps', async ()
   const before = tf.memory().numTensors;
   const counts: number[] = [];
   const r = await finetuneClip(model, h, train, {
-    method: 'lora', head: 'linear', num_steps: 4, batch_size: 6, learning_rate: 1e-3, lora: { r: 2, lora_dropout: 0.1 },
+    ...clipFinetuneArgs('lora', { head: 'linear', num_steps: 4, batch_size: 6, learning_rate: 1e-3, r: 2, lora_dropout: 0.1 }, 'user'),
     dataParallel: solo, onProgress: () => counts.push(tf.memory().numTensors),
   });
   assert.ok(counts.every((c) => c === counts[0]), `tensor counts per step: ${counts.join(', ')}`);

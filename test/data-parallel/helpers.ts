@@ -13,6 +13,7 @@ import { readSafetensors, type NamedTensor } from '../../src/ml/io/safetensors.j
 import { runStageJob } from '../../src/devices/runStageJob.js';
 import type { FromWorker, StageJob } from '../../src/protocol/stageJob.js';
 import { tinyClipDir } from '../ml-model/helpers.js';
+import { compiledParams } from '../shared/compiledParams.js';
 
 export const TASK = 'synth_shapes';
 
@@ -29,7 +30,7 @@ export async function makeHead(dir: string): Promise<string> {
 /** A finetune stage of the tiny CLIP on TASK (inputs 'pre' → base, 'head' → head). */
 export function finetuneStage(method: string, params: { [k: string]: Json }, devices = 1): Stage {
   return {
-    id: `finetune.${method}.${TASK}`, kind: 'finetune', method, task: TASK, params, output: 'model', label: `${method} on ${TASK}`,
+    id: `finetune.${method}.${TASK}`, kind: 'finetune', method, task: TASK, params: compiledParams([method], params), output: 'model', label: `${method} on ${TASK}`,
     inputs: [{ stage: 'pre', role: 'base' }, { stage: 'head', role: 'head', task: TASK }],
     ...(devices > 1 ? { devices } : {}),
   };

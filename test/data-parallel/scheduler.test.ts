@@ -13,6 +13,7 @@ import { readSafetensors } from '../../src/ml/io/safetensors.js';
 import { tempDir, tinyClipDir } from '../ml-model/helpers.js';
 import { eventsOf } from '../scheduler/helpers.js';
 import { TASK, finetuneStage, makeHead, maxAbsDiff, referenceRun, runJob } from './helpers.js';
+import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
 
 const dir = tempDir('fbw-dp-sched-');
 const params = { num_steps: 4, batch_size: 8, learning_rate: 1e-4, save_interval: 2, seed: 11 };
@@ -51,7 +52,7 @@ test('devices=2 on --devices cpu:2: both slots, two processes, the whole-batch w
   assert.equal(eventsOf(r.journal, 'checkpointed').filter((e) => e.stage === ftId).map((e) => e.step), [2]);
   const key = eventsOf(r.journal, 'committed').find((e) => e.stage === ftId)!.key;
   const headKey = eventsOf(r.journal, 'committed').find((e) => e.stage === 'head')!.key;
-  const ref = await referenceRun(join(r.store, 'objects', headKey), { method: 'full', ...params });
+  const ref = await referenceRun(join(r.store, 'objects', headKey), clipFinetuneArgs('full', params, 'user'));
   const d = await maxAbsDiff(modelFile(r.store, key), ref.state);
   assert.ok(d.changed > 0 && d.max < 1e-5, `max |Δw| = ${d.max}`);
   assert.ok(d.maxNoiseOnly <= 2 * params.learning_rate * params.num_steps, `key biases (zero true gradient) differ by ${d.maxNoiseOnly}`);

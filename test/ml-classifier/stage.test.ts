@@ -17,6 +17,7 @@ import { writeHead } from '../../src/ml/heads/head.js';
 import { evaluate } from '../../src/ml/eval/evaluate.js';
 import { runEval } from '../../src/stages/eval.js';
 import { makeTinyResNet, tempDir } from './helpers.js';
+import { compiledParams } from '../shared/compiledParams.js';
 
 const dir = tempDir('fbw-classifier-stage-');
 
@@ -35,11 +36,11 @@ test('finetune/classifier stage: ImageNet-style labels → task classes, trained
   const stage: Stage = {
     id: 'finetune.classifier.synth_colors', kind: 'finetune', method: 'classifier', task: 'synth_colors', label: 'classifier on synth_colors', output: 'model',
     inputs: [{ stage: 'pretrained.resnet', role: 'base' }],
-    params: {
+    params: compiledParams(['classifier'], {
       max_epochs: 10, max_steps: 8, label_smoothing: 0.1, save_top_k: 1, save_interval: 4, save_on_train_epoch_end: true, training_data_ratio: 0.2,
       optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weight_decay: 1e-4 }, lr_scheduler: { name: 'cosine', T_max: null },
       batch_size: 16, num_workers: 8, seed: 42, max_eval_examples: 40,
-    },
+    }),
   };
   const events: string[] = [];
   const ctx = context(stage, { 'pretrained.resnet': base }, events);
@@ -69,7 +70,7 @@ test('finetune/classifier stage on a CLIP base: linear head from the zero-shot h
   const stage: Stage = {
     id: 'finetune.classifier.clip.synth_colors', kind: 'finetune', method: 'classifier', task: 'synth_colors', label: 'classifier on synth_colors', output: 'model',
     inputs: [{ stage: 'pretrained.clip', role: 'base' }, { stage: 'zeroshot_head.clip.synth_colors', role: 'head', task: 'synth_colors' }],
-    params: { max_epochs: 10, max_steps: 25, label_smoothing: 0, save_top_k: 1, save_interval: 25, optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weight_decay: 1e-4 }, batch_size: 32, seed: 42, max_eval_examples: 100 },
+    params: compiledParams(['classifier'], { max_epochs: 10, max_steps: 25, label_smoothing: 0, save_top_k: 1, save_interval: 25, optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weight_decay: 1e-4 }, batch_size: 32, seed: 42, max_eval_examples: 100 }),
   };
   const ctx = context(stage, { 'pretrained.clip': base, 'zeroshot_head.clip.synth_colors': join(dir, 'head') }, []);
   await runClassifier(ctx);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { backwardTransfer, continualFinetune, continualOrder, type ContinualArgs } from '../../src/ml/finetune/continual.js';
 import { TrainingInterrupted } from '../../src/ml/finetune/finetuneClip.js';
 import { sameState, setup, tempDir } from './helpers.js';
+import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
 
 const dir = tempDir('fbw-continual-');
 
@@ -21,7 +22,7 @@ test('task order: seeded shuffle is stable, shuffle_order=false keeps the given 
 
 test('continual full: each task beats zero-shot after its turn; matrix, BWT, continuous log; kill mid-sequence resumes exactly', async () => {
   const { load, tasks } = await setup(dir);
-  const args: ContinualArgs = { method: 'full', num_steps: 30, batch_size: 32, learning_rate: 2e-3, save_interval: 10, shuffle_order: false, max_eval_examples: 200 };
+  const args: ContinualArgs = { ...clipFinetuneArgs('full', { num_steps: 30, batch_size: 32, learning_rate: 2e-3, save_interval: 10 }, 'user'), shuffle_order: false, max_eval_examples: 200 };
   const a = await load();
   const ra = await continualFinetune(a, tasks, { ...args, checkpointDir: join(dir, 'ck-a') });
   assert.equal(ra.order, ['mnist', 'synth_colors']);

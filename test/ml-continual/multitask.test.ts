@@ -8,6 +8,7 @@ import { multitaskFinetune, type MultitaskArgs } from '../../src/ml/finetune/mul
 import { TrainingInterrupted } from '../../src/ml/finetune/finetuneClip.js';
 import { evaluate } from '../../src/ml/eval/evaluate.js';
 import { sameState, setup, tempDir } from './helpers.js';
+import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
 
 const dir = tempDir('fbw-multitask-');
 
@@ -15,7 +16,7 @@ test('multitask full: both tasks beat zero-shot; the logged loss is the sum of t
   const { load, tasks } = await setup(dir);
   const m = await load();
   const zs = tasks.map((t) => evaluate(m, t.head, t.test!).accuracy);
-  const r = await multitaskFinetune(m, tasks, { method: 'full', num_steps: 40, batch_size: 32, learning_rate: 2e-3 });
+  const r = await multitaskFinetune(m, tasks, clipFinetuneArgs('full', { num_steps: 40, batch_size: 32, learning_rate: 2e-3 }, 'user'));
   m.assign(r.state);
   const after = tasks.map((t) => evaluate(m, t.head, t.test!).accuracy);
   tasks.forEach((t, i) => assert.ok(after[i]! > zs[i]! + 0.03, `${t.head.task}: zero-shot ${zs[i]} → ${after[i]}`));
@@ -26,7 +27,7 @@ test('multitask full: both tasks beat zero-shot; the logged loss is the sum of t
 
 test('multitask lora: flat tensor count per step; abort + resume gives the same weights bit for bit', async () => {
   const { load, tasks } = await setup(join(dir, 'r'));
-  const args: MultitaskArgs = { method: 'lora', num_steps: 10, batch_size: 8, learning_rate: 2e-3, save_interval: 4, lora: { r: 4 } };
+  const args: MultitaskArgs = clipFinetuneArgs('lora', { num_steps: 10, batch_size: 8, learning_rate: 2e-3, save_interval: 4, r: 4 }, 'user');
   const a = await load();
   const before = tf.memory().numTensors;
   const counts: number[] = [];

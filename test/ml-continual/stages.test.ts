@@ -14,6 +14,7 @@ import { buildZeroshotHead, tokenizerFor } from '../../src/ml/heads/zeroshotHead
 import { writeHead } from '../../src/ml/heads/head.js';
 import { taskInfo } from '../../src/ml/data/registry.js';
 import { tempDir } from './helpers.js';
+import { compiledParams } from '../shared/compiledParams.js';
 
 const dir = tempDir('fbw-mode-stages-');
 const tasks = ['synth_colors', 'mnist'];
@@ -34,7 +35,7 @@ async function fixtures(): Promise<Record<string, string>> {
 
 function stageOf(kind: 'continual' | 'multitask', method: string, params: Stage['params']): Stage {
   return {
-    id: `${kind}.${method}`, kind, method, tasks, label: `${kind} ${method}`, output: 'model', params,
+    id: `${kind}.${method}`, kind, method, tasks, label: `${kind} ${method}`, output: 'model', params: compiledParams([method, kind], params),
     inputs: [{ stage: 'pretrained.clip', role: 'base' }, ...tasks.map((t) => ({ stage: `zeroshot_head.clip.${t}`, role: 'head', task: t }))],
   };
 }

@@ -7,12 +7,13 @@ import { makeRandomClip, tempDir } from '../ml-model/helpers.js';
 import { loadClip } from '../../src/ml/models/loadClip.js';
 import { buildZeroshotHead, tokenizerFor } from '../../src/ml/heads/zeroshotHead.js';
 import { loadTask } from '../../src/ml/data/index.js';
-import { finetuneClip, FINETUNE_METHODS } from '../../src/ml/finetune/finetuneClip.js';
+import { finetuneClip } from '../../src/ml/finetune/finetuneClip.js';
 import { evaluate } from '../../src/ml/eval/evaluate.js';
+import { CLIP_FINETUNE_NAMES, clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
 
 const dir = tempDir('fbw-leak-');
 
-for (const method of FINETUNE_METHODS) {
+for (const method of CLIP_FINETUNE_NAMES) {
   test(`${method}: tensor count is flat across steps (with checkpoints and a linear head)`, async () => {
     const modelDir = await makeRandomClip(join(dir, 'model'), 3);
     const model = await loadClip(modelDir);
@@ -21,7 +22,7 @@ for (const method of FINETUNE_METHODS) {
     const before = tf.memory().numTensors;
     const counts: number[] = [];
     const r = await finetuneClip(model, head, train, {
-      method, head: method === 'bitfit' ? 'linear' : 'zeroshot', num_steps: 6, batch_size: 8, save_interval: 2, learning_rate: 1e-3,
+      ...clipFinetuneArgs(method, { head: method === 'bitfit' ? 'linear' : 'zeroshot', num_steps: 6, batch_size: 8, save_interval: 2, learning_rate: 1e-3 }, 'user'),
       checkpointDir: join(dir, `ck-${method}`),
       onProgress: () => counts.push(tf.memory().numTensors),
     });

@@ -13,6 +13,7 @@ import type { Head } from '../../src/ml/heads/head.js';
 import { evaluate } from '../../src/ml/eval/evaluate.js';
 import { finetuneClip, countTrainable, type FinetuneMethod } from '../../src/ml/finetune/finetuneClip.js';
 import { tempDir, tinyClipDir } from '../ml-model/helpers.js';
+import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
 
 const TASK = 'synth_colors';
 const dir = tempDir('fbw-methods-');
@@ -32,8 +33,8 @@ const cases: [FinetuneMethod, number][] = [['full', 1e-3], ['lora', 5e-3], ['l_l
 for (const [method, lr] of cases) {
   test(`${method} raises ${TASK} test accuracy over zero-shot`, async () => {
     const m = await loadClip(tinyClipDir());
-    const r = await finetuneClip(m, head, train, { method, num_steps: 30, batch_size: 32, learning_rate: lr });
-    assert.is(r.trainableParams, countTrainable(m, method));
+    const r = await finetuneClip(m, head, train, clipFinetuneArgs(method, { num_steps: 30, batch_size: 32, learning_rate: lr }, 'user'));
+    assert.is(r.trainableParams, countTrainable(m, method, clipFinetuneArgs(method, {}, 'user').lora));
     const out = join(dir, method);
     await saveClipState(out, m.config, r.state, tinyClipDir());
     if (r.adapters) { await r.adapters.save(join(out, 'adapter'), tinyClipDir()); r.adapters.dispose(); }
@@ -53,7 +54,7 @@ for (const [method, lr] of cases) {
 
 test('trainable-parameter counts: full > lora = l_lora > bitfit', async () => {
   const m = await loadClip(tinyClipDir());
-  const [full, lora, llora, bitfit] = (['full', 'lora', 'l_lora', 'bitfit'] as const).map((x) => countTrainable(m, x));
+  const [full, lora, llora, bitfit] = (['full', 'lora', 'l_lora', 'bitfit'] as const).map((x) => countTrainable(m, x, clipFinetuneArgs(x, {}, 'user').lora));
   const v = m.config.vision_config;
   assert.is(lora, v.num_hidden_layers * 2 * 16 * (v.hidden_size * 2));
   assert.is(llora, lora);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { makeRandomClip, root, tempDir } from '../ml-model/helpers.js';
 
 const dir = tempDir('fbw-resume-');
-const main = join(root(), 'dist', 'src', 'ml', 'finetune', 'main.js');
+const main = join(root(), 'dist', 'src', 'cli', 'scripts', 'finetune.js');
 
 function argsFor(model: string, method: string, out: string, ckpt: string): string[] {
   return [main, '--model', model, '--task', 'synth_colors', '--method', method, '--out', out, '--ckpt', ckpt,

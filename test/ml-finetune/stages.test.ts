@@ -12,6 +12,7 @@ import { runZeroshotHead } from '../../src/stages/zeroshot_head.js';
 import { runFinetune } from '../../src/stages/finetune.js';
 import { runEval } from '../../src/stages/eval.js';
 import { makeRandomClip, tempDir } from '../ml-model/helpers.js';
+import { compiledParams } from '../shared/compiledParams.js';
 
 const dir = tempDir('fbw-stages-');
 
@@ -37,7 +38,7 @@ test('zeroshot_head → finetune(lora) → eval write their artifacts', async ()
 
   const ft = context(base({
     id: 'finetune.lora.synth_colors', kind: 'finetune', method: 'lora', task: 'synth_colors',
-    params: { num_steps: 4, batch_size: 8, save_interval: 2, learning_rate: 1e-3, r: 4, lora_alpha: 8 },
+    params: compiledParams(['lora'], { num_steps: 4, batch_size: 8, save_interval: 2, learning_rate: 1e-3, r: 4, lora_alpha: 8 }),
     inputs: [{ stage: 'pre', role: 'base' }, { stage: 'head.synth_colors', role: 'head', task: 'synth_colors' }],
   }), { pre: model, 'head.synth_colors': h.out });
   await runFinetune(ft.ctx);
@@ -61,7 +62,7 @@ test('an aborted finetune checkpoints, throws StageInterrupted, and the next run
   const model = join(dir, 'model');
   const headDir = join(dir, 'out', 'head.synth_colors');
   const stage = base({ id: 'finetune.full.synth_colors', kind: 'finetune', method: 'full', task: 'synth_colors',
-    params: { num_steps: 6, batch_size: 8, save_interval: 100, learning_rate: 1e-4 },
+    params: compiledParams(['full'], { num_steps: 6, batch_size: 8, save_interval: 100, learning_rate: 1e-4 }),
     inputs: [{ stage: 'pre', role: 'base' }, { stage: 'h', role: 'head' }] });
   const ac = new AbortController();
   const a = context(stage, { pre: model, h: headDir }, ac.signal);

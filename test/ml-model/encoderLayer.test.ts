@@ -8,8 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/ml/backend/initBackend.js';
 import { encodeImage, encodeText, initClip, type ClipModel, type ForwardContext } from '../../src/ml/models/clip.js';
 import { makeClipConfig } from '../../src/ml/models/clipConfig.js';
-import { LoraAdapters, DEFAULT_LORA } from '../../src/ml/finetune/lora.js';
+import { LoraAdapters } from '../../src/ml/finetune/lora.js';
 import { SeededRng } from '../../src/ml/data/SeededRng.js';
+import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
+
+/** the catalogue's LoRA configuration */
+const LORA = clipFinetuneArgs('lora', {}, 'user').lora!;
 
 const cfg = makeClipConfig({
   projection_dim: 16,
@@ -75,7 +79,7 @@ test('hand-written layer backward equals tfjs autograd for LoRA and L-LoRA (with
   await initBackend('cpu');
   const m = model();
   for (const linearized of [false, true]) {
-    const ad = new LoraAdapters(cfg, { ...DEFAULT_LORA, r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'fc1'] }, linearized, new SeededRng(3));
+    const ad = new LoraAdapters(cfg, { ...LORA, r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'fc1'] }, linearized, new SeededRng(3));
     // non-zero B so every term of the adapter gradient is exercised
     for (const x of ad.modules.values()) tf.tidy(() => x.b.assign(tf.tensor2d(rand(x.b.size, 5), x.b.shape as [number, number])));
     ad.drawDropout(3 * 17, new SeededRng(9));
@@ -99,7 +103,7 @@ test('gradient checkpointing gives identical gradients (full and LoRA)', async (
   const plain = grads(base, vars, 'vision');
   const ckpt = grads({ ...base, gradientCheckpointing: true }, vars, 'vision');
   assert.equal(ckpt, plain);
-  const ad = new LoraAdapters(cfg, { ...DEFAULT_LORA, r: 4 }, false, new SeededRng(3));
+  const ad = new LoraAdapters(cfg, { ...LORA, r: 4 }, false, new SeededRng(3));
   ad.drawDropout(3 * 17, new SeededRng(9));
   const lctx = { p: (n: string) => m.get(n), trainable: () => false, adapter: ad.adapter, lora: ad.term };
   const lv = [...ad.variables().values()];

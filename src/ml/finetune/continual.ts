@@ -43,8 +43,8 @@ export interface SequenceProgress {
 
 /** The CLIP fine-tune arguments (per task), plus the continual ones. */
 export interface ContinualArgs extends Omit<FinetuneArgs, 'onProgress' | 'head' | 'state_dict_load_path' | 'state_dict_save_path' | 'skip_training'> {
-  /** default true: the task order is a seeded shuffle of the given order */
-  readonly shuffle_order?: boolean;
+  /** true: the task order is a seeded shuffle of the given order */
+  readonly shuffle_order: boolean;
   /** evaluate on the first N test examples of each task (default: the whole test split) */
   readonly max_eval_examples?: number;
   readonly eval_batch_size?: number;
@@ -126,10 +126,10 @@ export async function continualFinetune(model: ClipModel, tasks: readonly TaskSp
   if (!tasks.length) throw new TaskListError('continual fine-tuning needs at least one task');
   const names = tasks.map((t) => t.head.task);
   if (new Set(names).size !== names.length) throw new TaskListError(`continual fine-tuning got a task twice: ${names.join(', ')}`);
-  const seed = args.seed ?? 42;
-  const order = continualOrder(names, args.shuffle_order ?? true, seed);
+  const seed = args.seed;
+  const order = continualOrder(names, args.shuffle_order, seed);
   const byName = new Map(tasks.map((t) => [t.head.task, t]));
-  const steps = args.num_steps ?? 4000;
+  const steps = args.num_steps;
   const log = args.log ?? (() => {});
   const { onProgress, onTaskDone, checkpointDir, signal, onCheckpoint, onResume, max_eval_examples, eval_batch_size, shuffle_order, ...perTask } = args;
   void shuffle_order;
@@ -172,7 +172,7 @@ export async function continualFinetune(model: ClipModel, tasks: readonly TaskSp
     const t = byName.get(name)!;
     log(`task ${i + 1}/${order.length}: ${name}`);
     const r = await finetuneClip(model, t.head, t.train, {
-      ...perTask, head: 'zeroshot', num_steps: steps,
+      ...perTask, head: 'zeroshot', num_steps: steps, state_dict_load_path: null, state_dict_save_path: null, skip_training: false,
       ...(checkpointDir ? { checkpointDir: join(checkpointDir, `task-${i}`) } : {}),
       ...(signal ? { signal } : {}),
       ...(onCheckpoint ? { onCheckpoint: (s: number) => onCheckpoint(i * steps + s) } : {}),

@@ -14,12 +14,11 @@ import { crossEntropy } from '../models/ops.js';
 import { headLogits, type Head } from '../heads/head.js';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { Adam, cosineLr } from './adam.js';
-import { DEFAULT_LORA, LoraAdapters, type LoraConfig } from './lora.js';
+import { LoraAdapters, type LoraConfig } from './lora.js';
 import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from './checkpoint.js';
 
-/** The CLIP fine-tuning methods (issue 5). */
+/** The CLIP fine-tuning methods (issue 5); the catalogue's CLIP_FINETUNE_METHODS must cover exactly these (type-checked). */
 export type FinetuneMethod = 'full' | 'lora' | 'l_lora' | 'bitfit';
-export const FINETUNE_METHODS: readonly FinetuneMethod[] = ['full', 'lora', 'l_lora', 'bitfit'];
 
 /**
  * This process's place in a data-parallel group (PyTorch DDP / Lightning Fabric's `devices=k`):
@@ -54,21 +53,29 @@ export function shardOf(n: number, rank: number, world: number): [number, number
   return [Math.floor((rank * n) / world), Math.floor(((rank + 1) * n) / world)];
 }
 
-/** Arguments with the seeds' names; defaults are FusionBench's clip_finetune config. */
-export interface FinetuneArgs {
+/**
+ * Resolved hyper-parameters with the seeds' names. Every one is required: names, defaults and
+ * ranges live in the method catalogue (src/registry/methods: full, lora, l_lora, bitfit).
+ */
+export interface FinetuneHyper {
+  readonly learning_rate: number;
+  readonly weight_decay: number;
+  readonly num_steps: number;
+  readonly batch_size: number;
+  readonly save_interval: number;
+  readonly seed: number;
+  /** the adapters' configuration: required by lora and l_lora, null for full and bitfit */
+  readonly lora: LoraConfig | null;
+}
+
+/** One fine-tune: the method, its resolved hyper-parameters, and the caller's hooks. */
+export interface FinetuneArgs extends FinetuneHyper {
   readonly method: FinetuneMethod;
-  /** 'zeroshot' (default): frozen head; 'linear': the head trains too */
-  readonly head?: 'zeroshot' | 'linear';
-  readonly learning_rate?: number;
-  readonly weight_decay?: number;
-  readonly num_steps?: number;
-  readonly batch_size?: number;
-  readonly save_interval?: number;
-  readonly seed?: number;
-  readonly lora?: Partial<LoraConfig>;
-  readonly state_dict_load_path?: string | null;
-  readonly state_dict_save_path?: string | null;
-  readonly skip_training?: boolean;
+  /** 'zeroshot': frozen head; 'linear': the head trains too */
+  readonly head: 'zeroshot' | 'linear';
+  readonly state_dict_load_path: string | null;
+  readonly state_dict_save_path: string | null;
+  readonly skip_training: boolean;
   /**
    * Activation checkpointing (HF `gradient_checkpointing`): keep only each encoder layer's input
    * in the forward pass and recompute the layer in the backward pass — less memory, one more
@@ -123,28 +130,44 @@ export class StateDictMismatch extends Error {
 }
 
 /** Vision-tower parameter names trained by a dense method. */
-export function trainedDenseNames(model: ClipModel, method: FinetuneMethod, lora: LoraConfig): string[] {
+export function trainedDenseNames(model: ClipModel, method: FinetuneMethod, lora: LoraConfig | null): string[] {
   const vision = [...model.params.keys()].filter((k) => k.startsWith('vision_model.'));
   switch (method) {
     case 'full': return vision;
     case 'bitfit': return vision.filter((k) => k.endsWith('.bias'));
-    case 'lora': case 'l_lora':
-      switch (lora.bias) {
+    case 'lora': case 'l_lora': {
+      const l = loraConfigFor(method, lora)!;
+      switch (l.bias) {
         case 'none': return [];
         case 'all': return vision.filter((k) => k.endsWith('.bias'));
-        case 'lora_only': return vision.filter((k) => k.endsWith('.bias') && lora.target_modules.some((t) => k.endsWith(`.${t}.bias`)));
+        case 'lora_only': return vision.filter((k) => k.endsWith('.bias') && l.target_modules.some((t) => k.endsWith(`.${t}.bias`)));
       }
+    }
   }
 }
 
 function numel(shape: readonly number[]): number { return shape.reduce((a, b) => a * b, 1); }
 
+/** A LoRA method without its adapters' configuration: the caller did not resolve its arguments. */
+export class MissingLoraConfig extends Error {
+  constructor(readonly method: FinetuneMethod) {
+    super(`defect: fine-tune method '${method}' needs its LoRA configuration (r, lora_alpha, target_modules, lora_dropout, bias), resolved from the method catalogue`);
+    this.name = 'MissingLoraConfig';
+  }
+}
+
+/** The adapters' configuration a method uses (the one given; full and bitfit use none). */
+export function loraConfigFor(method: FinetuneMethod, lora: LoraConfig | null): LoraConfig | null {
+  if (method === 'lora' || method === 'l_lora') { if (!lora) throw new MissingLoraConfig(method); return lora; }
+  return null;
+}
+
 /** Trainable-parameter count of a method on a model, without training (for reports and plans). */
-export function countTrainable(model: ClipModel, method: FinetuneMethod, loraArgs: Partial<LoraConfig> = {}, head: 'zeroshot' | 'linear' = 'zeroshot', numClasses = 0): number {
-  const lora = { ...DEFAULT_LORA, ...loraArgs };
+export function countTrainable(model: ClipModel, method: FinetuneMethod, loraArgs: LoraConfig | null, head: 'zeroshot' | 'linear' = 'zeroshot', numClasses = 0): number {
+  const lora = loraConfigFor(method, loraArgs);
   let n = 0;
   for (const k of trainedDenseNames(model, method, lora)) n += numel(model.get(k).shape);
-  if (method === 'lora' || method === 'l_lora') {
+  if (lora) {
     const v = model.config.vision_config;
     for (let i = 0; i < v.num_hidden_layers; i++) for (const t of lora.target_modules) {
       const [inD, outD] = t === 'fc1' ? [v.hidden_size, v.intermediate_size] : t === 'fc2' ? [v.intermediate_size, v.hidden_size] : [v.hidden_size, v.hidden_size];
@@ -163,13 +186,14 @@ function runIdentity(method: FinetuneMethod, a: object, ds: TaskDataset, head: H
  * The seeded streams and trained variables of a fine-tune, shared by the single-task and
  * multi-task loops so both draw LoRA init, data order and dropout noise the same way.
  */
-export function trainingSetup(model: ClipModel, method: FinetuneMethod, lora: LoraConfig, seed: number): {
+export function trainingSetup(model: ClipModel, method: FinetuneMethod, lora: LoraConfig | null, seed: number): {
   initRng: SeededRng; dataRng: SeededRng; noiseRng: SeededRng; adapters: LoraAdapters | undefined; vars: Map<string, tf.Variable>;
 } {
   const initRng = new SeededRng((seed + 0x51ed) >>> 0);
   const dataRng = new SeededRng(seed >>> 0);
   const noiseRng = new SeededRng((seed ^ 0x9e3779b9) >>> 0);
-  const adapters = method === 'lora' || method === 'l_lora' ? new LoraAdapters(model.config, lora, method === 'l_lora', initRng) : undefined;
+  const l = loraConfigFor(method, lora);
+  const adapters = l ? new LoraAdapters(model.config, l, method === 'l_lora', initRng) : undefined;
   const vars = new Map<string, tf.Variable>();
   for (const k of trainedDenseNames(model, method, lora)) vars.set(k, model.get(k));
   if (adapters) for (const [k, x] of adapters.variables()) vars.set(k, x);
@@ -192,15 +216,15 @@ export function restoreTrainable(ck: { readonly tensors: ReadonlyMap<string, Nam
 
 /** Fine-tune `model` (mutated in place for dense methods) on `train` against `head`. */
 export async function finetuneClip(model: ClipModel, head: Head, train: TaskDataset, args: FinetuneArgs): Promise<FinetuneResult> {
-  const lr0 = args.learning_rate ?? 1e-5;
-  const wd = args.weight_decay ?? 0;
-  const skip = args.skip_training ?? false;
-  const total = skip ? 0 : args.num_steps ?? 4000;
-  const bs = Math.min(args.batch_size ?? 128, train.size);
-  const saveInterval = args.save_interval ?? 500;
-  const seed = args.seed ?? 42;
-  const lora: LoraConfig = { ...DEFAULT_LORA, ...(args.lora ?? {}) };
-  const headKind = args.head ?? 'zeroshot';
+  const lr0 = args.learning_rate;
+  const wd = args.weight_decay;
+  const skip = args.skip_training;
+  const total = skip ? 0 : args.num_steps;
+  const bs = Math.min(args.batch_size, train.size);
+  const saveInterval = args.save_interval;
+  const seed = args.seed;
+  const lora = loraConfigFor(args.method, args.lora);
+  const headKind = args.head;
   const log = args.log ?? (() => {});
   const dp = args.dataParallel;
   const writer = (dp?.rank ?? 0) === 0;
@@ -248,7 +272,7 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
   const varList = [...vars.values()];
   const keyOf = new Map(varList.map((x, i) => [x.name, [...vars.keys()][i]!]));
 
-  const identity = runIdentity(args.method, { lr0, wd, total, bs, seed, lora: adapters ? lora : null, headKind, load: args.state_dict_load_path ?? null }, train, head);
+  const identity = runIdentity(args.method, { lr0, wd, total, bs, seed, lora: adapters ? lora : null, headKind, load: args.state_dict_load_path }, train, head);
   let step = 0, epoch = 0, cursor = 0, prevSeconds = 0;
   let order: number[] = [];
   const trainLog: TrainLogEntry[] = [];

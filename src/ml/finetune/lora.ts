@@ -22,7 +22,6 @@ export interface LoraConfig {
   readonly bias: 'none' | 'all' | 'lora_only';
 }
 
-export const DEFAULT_LORA: LoraConfig = { r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'], lora_dropout: 0.1, bias: 'none' };
 
 /** A target module name that is not a linear layer of the vision tower. */
 export class UnknownLoraTarget extends Error {

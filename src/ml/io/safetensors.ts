@@ -46,6 +46,41 @@ function f16ToF32(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+/** float32 → IEEE half, round to nearest even (as torch's .half()); overflow gives ±inf. */
+function f32ToF16(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const man = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (man ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    const m = man | 0x800000;
+    const shift = 14 - e;
+    let h = m >>> shift;
+    const rem = m & ((1 << shift) - 1), half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (man >>> 13);
+  const rem = man & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  return sign | h;
+}
+
+/** float32 values → little-endian F16 or BF16 bytes (round to nearest even, NaN kept NaN). */
+export function encodeHalf(data: Float32Array, dtype: 'F16' | 'BF16'): Uint8Array {
+  const src = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint16Array(data.length);
+  if (dtype === 'F16') for (let i = 0; i < src.length; i++) out[i] = f32ToF16(src[i]!);
+  else for (let i = 0; i < src.length; i++) {
+    const b = src[i]!;
+    out[i] = (b & 0x7fffffff) > 0x7f800000 ? ((b >>> 16) | 0x40) : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return new Uint8Array(out.buffer);
+}
+
 /** Decode raw little-endian bytes of any float/int dtype into a fresh Float32Array. */
 export function decodeToF32(bytes: Uint8Array, dtype: Dtype, count: number): Float32Array {
   const out = new Float32Array(count);
@@ -255,10 +290,12 @@ export class SafetensorsWriter {
   writePart(name: string, data: Float32Array): Promise<void> {
     const s = this.specs[this.next];
     if (!s || s.name !== name) throw new Error(`SafetensorsWriter: expected tensor '${s?.name ?? '(none)'}', got '${name}'`);
-    if ((s.dtype ?? 'F32') !== 'F32') throw new Error(`SafetensorsWriter: tensor '${name}' is declared ${s.dtype}; write it with writeBytes`);
-    const total = numel(s.shape) * 4;
-    if (this.partial + data.byteLength > total) throw new Error(`SafetensorsWriter: tensor '${name}' gets more than the ${numel(s.shape)} values of shape [${s.shape.join(', ')}]`);
-    return this.append(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
+    const dtype = s.dtype ?? 'F32';
+    if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') throw new Error(`SafetensorsWriter: tensor '${name}' is declared ${s.dtype}; write it with writeBytes`);
+    const total = numel(s.shape) * BYTES[dtype];
+    const bytes = dtype === 'F32' ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : encodeHalf(data, dtype);
+    if (this.partial + bytes.byteLength > total) throw new Error(`SafetensorsWriter: tensor '${name}' gets more than the ${numel(s.shape)} values of shape [${s.shape.join(', ')}]`);
+    return this.append(bytes, total);
   }
 
   /** append the next tensor as raw little-endian bytes of its declared dtype (a verbatim copy) */
@@ -285,10 +322,11 @@ export class SafetensorsWriter {
   /** overwrite one already-written F32 element (for merges that settle a few values at the end) */
   async patch(name: string, index: number, value: number): Promise<void> {
     const b = this.begins.get(name);
-    if (!b || (b.spec.dtype ?? 'F32') !== 'F32' || index < 0 || index >= numel(b.spec.shape)) throw new Error(`SafetensorsWriter: cannot patch element ${index} of '${name}'`);
-    const buf = Buffer.alloc(4);
-    buf.writeFloatLE(value, 0);
-    await this.fh.write(buf, 0, 4, this.dataStart + b.begin + index * 4);
+    const dtype = b?.spec.dtype ?? 'F32';
+    if (!b || (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') || index < 0 || index >= numel(b.spec.shape)) throw new Error(`SafetensorsWriter: cannot patch element ${index} of '${name}'`);
+    const buf = dtype === 'F32' ? Buffer.alloc(4) : Buffer.from(encodeHalf(Float32Array.of(value), dtype));
+    if (dtype === 'F32') buf.writeFloatLE(value, 0);
+    await this.fh.write(buf, 0, buf.length, this.dataStart + b.begin + index * BYTES[dtype]);
   }
 
   /** give up: close and delete the temporary file (nothing appears under the final name) */

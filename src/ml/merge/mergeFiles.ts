@@ -31,12 +31,22 @@ export interface MergeFilesOptions {
   readonly chunkElements?: number;
   /** stops the merge between chunks (MergeAborted; no output is left behind) */
   readonly signal?: AbortSignal;
+  /** stored dtype of the output's float tensors (default F32: merging happens in float32 either way) */
+  readonly dtype?: 'F32' | 'F16' | 'BF16';
 }
 
-/** What a merge did: tensors written and bytes read from disk over all passes. */
+/** What a merge did: tensors written, merged and left alone, and bytes read from disk over all passes. */
 export interface MergeFilesResult {
   readonly tensors: number;
+  /** tensors the method merged */
+  readonly merged: number;
+  /** values merged (the length of FusionBench's flattened state-dict vector) */
+  readonly values: number;
+  /** base tensors no model has (e.g. the text tower of vision-only fine-tunes): copied from the base */
+  readonly leftAlone: readonly string[];
   readonly bytesRead: number;
+  /** the safetensors file written */
+  readonly file: string;
 }
 
 const FLOAT: ReadonlySet<Dtype> = new Set<Dtype>(['F32', 'F16', 'BF16', 'F64']);
@@ -53,6 +63,8 @@ interface Entry {
   readonly merged: boolean;
   /** float, outside `only`: copied from the base, and checked for changes in the models */
   readonly outOfScope: boolean;
+  /** every model has this tensor (else it is copied from the base: left alone, or outside `only`) */
+  readonly inModels: boolean;
   readonly linearWeight: boolean;
 }
 
@@ -62,6 +74,12 @@ interface Job { readonly e: Entry; readonly start: number; readonly length: numb
 function quiet<T>(p: Promise<T>): Promise<T> { p.catch(() => undefined); return p; }
 
 function numelOf(shape: readonly number[]): number { let n = 1; for (const d of shape) n *= d; return n; }
+
+/** a few names, and how many more: for one-line messages */
+function summarise(names: readonly string[]): string {
+  const prefixes = [...new Set(names.map((n) => n.split('.')[0]!))];
+  return `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, ... (${names.length} in all, under ${prefixes.slice(0, 3).map((p) => `${p}.`).join(', ')})` : ''}`;
+}
 
 /**
  * Merge safetensors checkpoints with a merge whose arguments are resolved (the catalogue's
@@ -84,13 +102,24 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
     const removed = new Set(m.removedKeys);
     for (const k of removed) if (!ref.has(k)) log(`${m.name}: remove_keys entry '${k}' is not a tensor of ${ref.path}; ignored`);
 
-    // the inputs must line up: same names, same shapes
+    // the inputs must line up: same names, same shapes. Tensors outside `only` need not be in the
+    // models at all; a tensor of the base that no model has (vision-only fine-tunes of a full
+    // CLIP) is left at the base value and named; one that only some models have is an error.
     const entries: Entry[] = [];
     const position = new Map<string, number>();
+    const leftAlone: string[] = [];
+    const inScopeOf = (name: string): boolean => !opts.only || opts.only.some((pre) => name.startsWith(pre));
     for (const info of ref.tensors()) {
-      for (const s of models) {
-        if (s === ref) continue;
-        if (!s.has(info.name)) throw new MergeInputMismatch(info.name, s.path, `is missing (present in ${ref.path}); merged models must share the base's tensor names`);
+      const inScope = inScopeOf(info.name);
+      const others = models.filter((s) => s !== ref);
+      const having = others.filter((s) => s.has(info.name));
+      const inModels = having.length === others.length;
+      if (inScope && !inModels) {
+        const missing = others.find((s) => !s.has(info.name))!;
+        if (!base || having.length > 0) throw new MergeInputMismatch(info.name, missing.path, `is missing (present in ${having[0]?.path ?? ref.path}); merged models must share the base's tensor names`);
+        leftAlone.push(info.name);
+      }
+      for (const s of having) {
         const o = s.info(info.name);
         if (o.shape.length !== info.shape.length || o.shape.some((d, i) => d !== info.shape[i])) {
           throw new MergeInputMismatch(info.name, s.path, `has shape [${o.shape.join(', ')}] but ${ref.path} has [${info.shape.join(', ')}]; the checkpoints are of different architectures`);
@@ -99,11 +128,11 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
       }
       position.set(info.name, entries.length);
       const float = FLOAT.has(info.dtype);
-      const inScope = !opts.only || opts.only.some((pre) => info.name.startsWith(pre));
       entries.push({
         name: info.name, shape: info.shape, numel: numelOf(info.shape), dtype: info.dtype,
-        merged: float && inScope && !removed.has(info.name),
+        merged: float && inScope && inModels && !removed.has(info.name),
         outOfScope: float && !inScope,
+        inModels,
         linearWeight: isLinearWeight(info.name, info.shape),
       });
     }
@@ -111,6 +140,7 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
       if (s === ref) continue;
       for (const info of s.tensors()) if (!ref.has(info.name)) throw new MergeInputMismatch(info.name, s.path, `is not in ${ref.path}; merged models must share the base's tensor names`);
     }
+    if (leftAlone.length) log(`${m.name}: ${leftAlone.length} tensor(s) of the base are in none of the models and were left at the base value: ${summarise(leftAlone)}`);
     const mergedEntries = entries.filter((e) => e.merged);
     if (mergedEntries.length === 0) throw new MergeInputError(m.name, `no float tensors to merge${opts.only ? ` under ${opts.only.join(', ')}` : ''}`);
     const numel = mergedEntries.reduce((a, e) => a + e.numel, 0);
@@ -174,7 +204,8 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
 
     // the merge pass, in the reference file's order
     const outFile = opts.out.endsWith('.safetensors') ? opts.out : join(opts.out, 'model.safetensors');
-    const specs: TensorSpec[] = entries.map((e) => ({ name: e.name, shape: e.shape, dtype: FLOAT.has(e.dtype) ? 'F32' : e.dtype }));
+    const outDtype = opts.dtype ?? 'F32';
+    const specs: TensorSpec[] = entries.map((e) => ({ name: e.name, shape: e.shape, dtype: FLOAT.has(e.dtype) ? outDtype : e.dtype }));
     const meta: Record<string, string> = { ...ref.metadata, format: 'pt', merged_by: `fbw ${m.name}` };
     writer = await SafetensorsWriter.create(outFile, specs, meta);
     const w = writer;
@@ -185,7 +216,7 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
     const total = entries.reduce((a, e) => a + (FLOAT.has(e.dtype) ? e.numel : 0), 0);
     const floatJobs = jobsOf(entries.filter((e) => FLOAT.has(e.dtype)));
     const refOnly = inputs.map((_, x) => x === refIndex);
-    const readWhich = (j: Job): readonly boolean[] => j.e.merged ? mergeInputs : j.e.outOfScope ? allInputs : refOnly;
+    const readWhich = (j: Job): readonly boolean[] => j.e.merged ? mergeInputs : j.e.outOfScope && j.e.inModels ? allInputs : refOnly;
     let cursor = 0;
     const writeNonFloatUpTo = async (upTo: number): Promise<void> => {
       // non-float tensors (position ids, masks) are copied verbatim from the reference, in order
@@ -203,7 +234,7 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
       else {
         const r = bufs[slot]![refIndex]!.subarray(0, job.length);
         out.set(r);
-        if (job.e.outOfScope) for (const mm of c.models) { for (let i = 0; i < job.length; i++) if (mm[i] !== r[i]) { changedOutOfScope.add(job.e.name); break; } }
+        if (job.e.outOfScope && job.e.inModels) for (const mm of c.models) { for (let i = 0; i < job.length; i++) if (mm[i] !== r[i]) { changedOutOfScope.add(job.e.name); break; } }
       }
       writes[slot] = quiet(w.writePart(job.e.name, out));
       if (job.start + job.length === job.e.numel) cursor = Math.max(cursor, position.get(job.e.name)! + 1);
@@ -212,7 +243,7 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
     await writeNonFloatUpTo(entries.length);
     if (changedOutOfScope.size) {
       const names = [...changedOutOfScope];
-      log(`${m.name}: warning: ${names.length} tensor(s) outside ${opts.only!.join(', ')} differ from the base and were NOT merged (kept at the base value): ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`);
+      log(`${m.name}: warning: ${names.length} tensor(s) outside ${opts.only!.join(', ')} differ from the base and were NOT merged (kept at the base value): ${summarise(names)}`);
     }
     let patched = 0;
     for (const [name, index, value] of kernel.finish?.() ?? []) { await w.patch(name, index, value); patched++; }
@@ -227,8 +258,7 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
         for (const f of await readdir(side)) if (SIDE_FILES.test(f)) await copyFile(join(side, f), join(opts.out, f));
       }
     }
-    log(`${m.name}: merged ${mergedEntries.length} of ${entries.length} tensors (${numel} values) from ${models.length} model(s) → ${outFile}`);
-    return { tensors: entries.length, bytesRead };
+    return { tensors: entries.length, merged: mergedEntries.length, values: numel, leftAlone, bytesRead, file: outFile };
   } finally {
     if (writer) await writer.abort();
     for (const s of opened) await s.close();

@@ -1,8 +1,8 @@
 // A local ImageFolder tree: <dir>/<split>/<class>/*.png|jpg or <dir>/<class>/*.
-import type { MethodDef } from './MethodDef.js';
+import { defineMethod } from './MethodDef.js';
 
 /** `imagefolder("dir")`. */
-export const imagefolder: MethodDef = {
+export const imagefolder = defineMethod({
   name: 'imagefolder', role: 'dataset', positional: 'path',
   summary: 'ImageFolder tree of PNG/JPEG files, one folder per class',
   citation: 'torchvision.datasets.ImageFolder layout',
@@ -10,4 +10,4 @@ export const imagefolder: MethodDef = {
     type: 'object', additionalProperties: false, required: ['path'],
     properties: { path: { type: 'string', minLength: 1 }, test_split: { type: 'string', default: 'test' }, train_split: { type: 'string', default: 'train' } },
   },
-};
+});

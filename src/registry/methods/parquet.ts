@@ -1,8 +1,8 @@
 // A Hugging Face parquet folder (the format of FusionBench's tanganke/* data sets).
-import type { MethodDef } from './MethodDef.js';
+import { defineMethod } from './MethodDef.js';
 
 /** `parquet("dir", image_column, label_column)`. */
-export const parquet: MethodDef = {
+export const parquet = defineMethod({
   name: 'parquet', role: 'dataset', positional: 'path',
   summary: 'Hugging Face parquet folder with an image column and a label column',
   citation: 'Hugging Face datasets parquet export',
@@ -14,4 +14,4 @@ export const parquet: MethodDef = {
       label_column: { type: 'string', default: 'label' },
     },
   },
-};
+});

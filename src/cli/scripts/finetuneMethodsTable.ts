@@ -1,15 +1,16 @@
 // The fine-tuning methods table without the scheduler (same settings as
 // workflows/finetune-methods.fbw): zero-shot vs full / lora / l_lora / bitfit / lora + linear head,
 // per task, with steps and wall time. Prints Markdown.
-//   node dist/src/ml/finetune/methodsTable.js --model models/clip-tiny [--tasks mnist,synth_shapes,synth_colors]
+//   node dist/src/cli/scripts/finetuneMethodsTable.js --model models/clip-tiny [--tasks mnist,synth_shapes,synth_colors]
 //        [--steps 100] [--batch 32] [--eval-max N]
 import { parseArgs } from 'node:util';
-import { initBackend } from '../backend/initBackend.js';
-import { loadClip } from '../models/loadClip.js';
-import { buildZeroshotHead, tokenizerFor } from '../heads/zeroshotHead.js';
-import { loadTask } from '../data/index.js';
-import { evaluate } from '../eval/evaluate.js';
-import { finetuneClip, type FinetuneMethod } from './finetuneClip.js';
+import { initBackend } from '../../ml/backend/initBackend.js';
+import { loadClip } from '../../ml/models/loadClip.js';
+import { buildZeroshotHead, tokenizerFor } from '../../ml/heads/zeroshotHead.js';
+import { loadTask } from '../../ml/data/index.js';
+import { evaluate } from '../../ml/eval/evaluate.js';
+import { finetuneClip, type FinetuneMethod } from '../../ml/finetune/finetuneClip.js';
+import { clipFinetuneArgs } from '../../registry/methods/clipFinetune.js';
 
 const { values: v } = parseArgs({ options: { model: { type: 'string' }, tasks: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, 'eval-max': { type: 'string' } } });
 if (!v.model) { console.error('usage: methodsTable.js --model DIR [--tasks a,b] [--steps N] [--batch N]'); process.exit(2); }
@@ -37,7 +38,7 @@ for (const task of tasks) {
   const cells: string[] = [];
   for (const r of runs) {
     const m = await loadClip(v.model);
-    const res = await finetuneClip(m, head, train, { method: r.method, num_steps: steps, batch_size: batch, learning_rate: r.lr, ...(r.head ? { head: r.head } : {}), ...(r.lora ? { lora: r.lora } : {}) });
+    const res = await finetuneClip(m, head, train, clipFinetuneArgs(r.method, { num_steps: steps, batch_size: batch, learning_rate: r.lr, ...(r.head ? { head: r.head } : {}), ...(r.lora ?? {}) }, 'user'));
     let acc: number;
     if (res.adapters) { m.assign(res.state); res.adapters.dispose(); }
     if (res.linearHead) acc = evaluate(m, res.linearHead, test).accuracy;
