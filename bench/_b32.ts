@@ -97,7 +97,8 @@ if (isMain) {
     const data = randomDataset(bs * (steps + warmup), classes, 224);
     let t0 = 0, c0: NodeJS.CpuUsage = process.cpuUsage();
     const r = await finetuneClip(model, head, data, {
-      ...clipFinetuneArgs(v.mode === 'lora' ? 'lora' : 'full', { head: 'linear', num_steps: steps + warmup, batch_size: bs, seed: 1, save_interval: 1e9, ...(v.gc ? { gradient_checkpointing: true } : {}) }, 'user'),
+      ...clipFinetuneArgs(v.mode === 'lora' ? 'lora' : 'full', { head: 'linear', num_steps: steps + warmup, batch_size: bs, seed: 1, save_interval: 1e9 }, 'user'),
+      ...(v.gc ? { gradient_checkpointing: true } : {}),
       onProgress: (p) => { if (p.step === warmup) { t0 = performance.now(); c0 = process.cpuUsage(); } },
     });
     const c = process.cpuUsage(c0);

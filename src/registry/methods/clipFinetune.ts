@@ -22,7 +22,6 @@ export interface ClipFinetuneArgs extends FinetuneHyper {
   readonly state_dict_load_path: string | null;
   readonly state_dict_save_path: string | null;
   readonly skip_training: boolean;
-  readonly gradient_checkpointing: boolean;
 }
 
 /** Is `name` one of the CLIP fine-tune methods? */
@@ -45,7 +44,7 @@ export function clipFinetuneArgs(method: FinetuneMethod, params: { readonly [k: 
     method, head: common.head,
     learning_rate: common.learning_rate, weight_decay: common.weight_decay, num_steps: common.num_steps,
     batch_size: common.batch_size, save_interval: common.save_interval, seed: common.seed,
-    state_dict_load_path: common.state_dict_load_path, state_dict_save_path: common.state_dict_save_path, skip_training: common.skip_training, gradient_checkpointing: common.gradient_checkpointing,
+    state_dict_load_path: common.state_dict_load_path, state_dict_save_path: common.state_dict_save_path, skip_training: common.skip_training,
     lora: l ? { r: l.r, lora_alpha: l.lora_alpha, target_modules: l.target_modules, lora_dropout: l.lora_dropout, bias: l.bias } : null,
   };
 }
