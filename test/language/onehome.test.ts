@@ -69,6 +69,7 @@ test('no parameter schema outside the catalogue (no ParamSpec-style {name, type,
 test('no method name list or method name field outside the catalogue', () => {
   const names = new Set(METHODS.filter((m) => m.role !== 'dataset').flatMap((m) => [m.name, ...(m.aliases ?? []), ...Object.keys(m.variants ?? {})]));
   const hits = lines.filter((l) => {
+    if (/\bStageKind\b/.test(l.code)) return false; // stage kinds share some words with method names (continual, multitask, merge)
     // a list of method names ([...'lora', 'l_lora'...]) or a method declaring its name / aliases;
     // TypeScript unions and `case` dispatch on them are checked against the catalogue by the compiler
     const lists = [...l.code.matchAll(/\[([^\]]*)\]/g)].map((m) => [...m[1]!.matchAll(/'([a-z_]+)'/g)].filter((q) => names.has(q[1]!)).length);
