@@ -11,9 +11,10 @@ import { MergeInputsRule } from './rules/MergeInputsRule.js';
 import { EvalNeedsModelRule } from './rules/EvalNeedsModelRule.js';
 import { StatementsRule } from './rules/StatementsRule.js';
 import { ArchitectureRule } from './rules/ArchitectureRule.js';
+import { LocalPathsRule } from './rules/LocalPathsRule.js';
 
 /** Every rule, run in this order on every program. */
 export const RULES: readonly Rule[] = [
   UniqueNamesRule, KnownNamesRule, KnownMethodsRule, ParametersRule, ExclusiveParamsRule,
-  DeviceRule, TaskListRule, MergeInputsRule, EvalNeedsModelRule, StatementsRule, ArchitectureRule,
+  DeviceRule, TaskListRule, MergeInputsRule, EvalNeedsModelRule, StatementsRule, ArchitectureRule, LocalPathsRule,
 ];

@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = {
   FBW0126: 'method does not fit the model architecture',
   FBW0127: 'file has no statements',
   FBW0128: 'let defined but never used',
+  FBW0129: 'local model or data path does not exist',
 } as const;
 
 /** A known code. */

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { loadWorkflow, loadFailure } from '../../plan/loadWorkflow.js';
 import { planRun, formatPlan } from '../../plan/planRun.js';
+import { predictedFailures } from '../../plan/predictedFailures.js';
 import { Store } from '../../store/Store.js';
 import { locateStore } from '../../store/locateStore.js';
 
@@ -16,6 +17,9 @@ export const plan: Command = {
 For each stage of FILE in run order: "cached" (committed and verified in the store),
 "resumable from step N" (a checkpoint of an interrupted run exists), or "to run", with the
 reason (never run, which key component changed, an input will run, a corrupt artifact).
+
+Exit codes: 0 every stage can run, 1 the workflow has errors or some stage will fail (a model
+or data folder is missing: listed on stderr), 2 usage error.
 
 Options:
   --store DIR   the store (default: .fbw/ beside FILE)
@@ -40,6 +44,12 @@ Example:
       for (const s of p.stages) io.stdout.write(JSON.stringify({ id: s.stage.id, status: s.status, ...(s.fromStep !== undefined ? { fromStep: s.fromStep } : {}), ...(s.key ? { key: s.key } : {}), reason: s.reason }) + '\n');
     } else {
       io.stdout.write(formatPlan(p).join('\n') + '\n');
+    }
+    // a plan that knows stages will fail is not a clean bill: scripts (and `fbw run`) stop here
+    const failing = predictedFailures(p);
+    if (failing.length) {
+      io.stderr.write(`fbw plan: ${failing.length} stage${failing.length === 1 ? '' : 's'} will fail; \`fbw run\` will not start until ${failing.length === 1 ? 'it is' : 'they are'} fixed:\n${failing.map((f) => `  ${f.stage}: ${f.error}\n`).join('')}`);
+      return 1;
     }
     return 0;
   },

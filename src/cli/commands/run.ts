@@ -17,6 +17,10 @@ import { executorFromArgs, EXECUTOR_FLAGS, EXECUTOR_HELP } from '../../executors
 import { SlurmConfigInvalid } from '../../executors/slurm/errors.js';
 import { locateStore, rememberStore } from '../../store/locateStore.js';
 import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { parseDevices } from '../../devices/deviceSlots.js';
+import { predictedFailures, type PredictedFailure } from '../../plan/predictedFailures.js';
 
 /** Pick the renderer as DESIGN.md §7 says: --json, a TTY, or plain lines. */
 export async function makeRenderer(io: CommandIO, json: boolean): Promise<{ onEvent(e: RunEvent): void; close(): Promise<void> }> {
@@ -67,8 +71,41 @@ export function chooseExecutor(args: readonly string[], io: CommandIO, storeOf: 
   }
 }
 
+/** The plan predicts failures: the run stops before any stage starts. */
+class PlanWillFail extends Error {
+  constructor(readonly failures: readonly PredictedFailure[]) {
+    super(`${failures.length} stage(s) will fail`);
+    this.name = 'PlanWillFail';
+  }
+}
+
+/**
+ * `--devices` checked before anything launches: a GPU slot needs a GPU backend on this machine
+ * (local workers only; a cluster node has its own), and more CPU workers than cores only share them.
+ * Returns the line to refuse with, or undefined; warnings go to stderr.
+ */
+export function checkDevices(spec: string, local: boolean, io: CommandIO): string | undefined {
+  let slots;
+  try { slots = parseDevices(spec); } catch (e) { if (e instanceof DevicesInvalid) return e.message; throw e; }
+  if (!local) return undefined;
+  const gpus = slots.filter((s) => s.group === 'gpu');
+  if (gpus.length) {
+    try { createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu'); } catch {
+      return `--devices ${spec}: ${gpus.map((g) => g.id).join(', ')} needs a GPU backend, and none is installed here (@tensorflow/tfjs-node-gpu with CUDA); use CPU workers (--devices cpu:${Math.max(1, availableParallelism())}), and see \`fbw doctor\` for what this machine has`;
+    }
+  }
+  const cpus = slots.filter((s) => s.group === 'cpu').length;
+  const cores = availableParallelism();
+  if (cpus > cores) io.stderr.write(`fbw: warning: --devices ${spec} starts ${cpus} CPU workers on ${cores} core${cores === 1 ? '' : 's'}; they share the cores (each runs slower), so cpu:${cores} is usually as fast\n`);
+  return undefined;
+}
+
 /** Run a graph from the CLI: Ctrl-C handling, renderer, exit code. Shared by run and replay. */
 export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: CommandIO): Promise<number> {
+  if (opts.devices) {
+    const bad = checkDevices(opts.devices, opts.executor === undefined || opts.executor.name === 'local', io);
+    if (bad) { io.stderr.write(`fbw ${opts.argv[0] ?? 'run'}: ${bad}\n`); return 2; }
+  }
   const renderer = await makeRenderer(io, opts.json ?? false);
   const abort = new AbortController();
   const executor = opts.executor ?? localExecutor();
@@ -119,9 +156,22 @@ export async function executeFromCli(graph: Graph, opts: ExecuteOptions, io: Com
       argv: opts.argv,
       cwd: io.cwd,
       env: io.env,
+      // problems the plan already knows stop the run before any stage starts (--keep-going runs the rest)
+      onPlan: (plan) => {
+        const failing = predictedFailures(plan);
+        if (!failing.length) return;
+        if (!opts.keepGoing) throw new PlanWillFail(failing);
+        for (const f of failing) io.stderr.write(`fbw: warning: ${f.stage} will fail: ${f.error}\n`);
+      },
     });
   } catch (e) {
     await renderer.close();
+    if (e instanceof PlanWillFail) {
+      const cmd = opts.argv[0] ?? 'run';
+      for (const f of e.failures) io.stderr.write(`fbw ${cmd}: ${f.stage}: ${f.error}\n`);
+      io.stderr.write(`fbw ${cmd}: nothing started: fix ${e.failures.length === 1 ? 'this' : 'these'} first (or pass --keep-going to run the stages that do not depend on ${e.failures.length === 1 ? 'it' : 'them'})\n`);
+      return 1;
+    }
     if (e instanceof StoreLocked || e instanceof DiskFull) { io.stderr.write(`fbw run: ${e.message}\n`); return 1; }
     if (e instanceof DevicesInvalid) { io.stderr.write(`fbw run: ${e.message}\n`); return 2; }
     throw e;

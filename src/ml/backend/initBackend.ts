@@ -27,7 +27,7 @@ export interface BackendInfo {
 /** The requested device cannot be served (e.g. gpu:0 without tfjs-node-gpu). */
 export class DeviceUnavailable extends Error {
   constructor(readonly device: string, readonly reason: string) {
-    super(`device '${device}' is unavailable: ${reason}. Use --device cpu, or install @tensorflow/tfjs-node-gpu with CUDA.`);
+    super(`device '${device}' is unavailable: ${reason}. Run on CPU workers (--devices cpu:N), or install @tensorflow/tfjs-node-gpu with CUDA; fbw doctor shows what this machine has.`);
     this.name = 'DeviceUnavailable';
   }
 }
