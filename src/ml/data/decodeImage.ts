@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { PNG } from 'pngjs';
 import { DatasetFormatError } from './errors.js';
+import { describeFsError } from '../../util/fsErrors.js';
 import type { RgbImage } from './types.js';
 
 /** PIL's Image.MAX_IMAGE_PIXELS (a 1024×1024×3 ×... bound: 89,478,485 px); PIL refuses images over twice it. */
@@ -156,11 +157,21 @@ function decodeJpeg(bytes: Uint8Array, name: string, h: ImageHeader): RgbImage {
   return { width, height, rgb };
 }
 
+/** A decoder's own wording (pngjs: "There are some read requests waitng on finished stream") in plain words. */
+function decoderReason(format: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/read requests|finished stream|end of (file|input|data)|unexpected end|out of (range|bounds)|marker was not found|premature end/i.test(msg)) {
+    return `truncated ${format} image (the file ends before its image data does)`;
+  }
+  return `corrupt ${format} image (${msg.replace(/\.$/, '')})`;
+}
+
 /** Decode PNG or JPEG bytes (detected by their magic number) to RGB as PIL's convert("RGB"); `name` is used in errors. */
 export function decodeImage(bytes: Uint8Array, name: string): RgbImage {
+  if (bytes.length === 0) throw new DatasetFormatError(name, 'empty file (0 bytes), not an image');
   const h = readImageHeader(bytes);
   if (!h) {
-    if (isPng(bytes) || isJpeg(bytes)) throw new DatasetFormatError(name, 'cannot decode image (truncated or corrupt header)');
+    if (isPng(bytes) || isJpeg(bytes)) throw new DatasetFormatError(name, `truncated ${isPng(bytes) ? 'PNG' : 'JPEG'} image (its header is incomplete or corrupt)`);
     throw new DatasetFormatError(name, 'not a PNG or JPEG image (fbw reads PNG and JPEG; convert other formats first)');
   }
   if (h.width < 1 || h.height < 1) throw new DatasetFormatError(name, `cannot decode image (header says ${h.width}×${h.height})`);
@@ -169,7 +180,7 @@ export function decodeImage(bytes: Uint8Array, name: string): RgbImage {
     return h.format === 'png' ? decodePng(bytes, h) : decodeJpeg(bytes, name, h);
   } catch (e) {
     if (e instanceof DatasetFormatError) throw e;
-    throw new DatasetFormatError(name, `cannot decode image (${(e as Error).message})`);
+    throw new DatasetFormatError(name, decoderReason(h.format === 'png' ? 'PNG' : 'JPEG', e));
   }
 }
 
@@ -179,7 +190,7 @@ export async function loadImageFile(path: string): Promise<{ width: number; heig
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new DatasetFormatError(path, `cannot read image file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new DatasetFormatError(path, (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a folder, not an image file' : `cannot read it: ${describeFsError(e)}`);
   }
   return decodeImage(bytes, path);
 }
