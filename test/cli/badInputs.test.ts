@@ -120,12 +120,81 @@ test('check: several files are all checked; the exit code is the worst; missing 
   assert.is(r2.code, 1);
 });
 
+// the run-management commands, with a store holding one real run (a merge of two tiny CLIPs)
+const env = { ...process.env, FBW_STATE_DIR: tempDir('fbw-state-') };
+const proj = tempDir('fbw-bad-store-');
+const elsewhere = tempDir('fbw-bad-nostore-');
+const STORE_CASES: readonly (readonly [string, number, RegExp])[] = [
+  ['runs --last 0', 2, /--last expects a whole number/],
+  ['runs --last abc', 2, /--last expects a whole number/],
+  ['runs --bogus', 2, /unknown option '--bogus'/],
+  ['runs a.fbw b.fbw', 2, /at most one workflow FILE/],
+  ['show nosuchrun', 1, /no run 'nosuchrun'/],
+  ['show', 2, /missing RUN/],
+  ['show last --store /nonexistent-fbw-store', 1, /no fbw store at/],
+  ['logs last nosuchstage', 1, /has no stage 'nosuchstage'/],
+  ['logs nosuchrun merge.ta', 1, /no run 'nosuchrun'/],
+  ['logs', 2, /missing RUN and STAGE/],
+  ['open nosuchrun', 1, /no run 'nosuchrun'/],
+  ['open last', 1, /has no html report/],
+  ['open last --format yaml', 2, /unknown format 'yaml'/],
+  ['replay nosuchrun', 1, /no run 'nosuchrun'/],
+  ['replay last --stage nosuch', 1, /has no stage 'nosuch'/],
+  ['replay last', 1, /no failed stage; name one with --stage/],
+  ['replay', 2, /expected one RUN/],
+  ['gc --keep-runs abc', 2, /--keep-runs expects a whole number/],
+  ['why g.json nosuch', 1, /no stage 'nosuch'/],
+  ['why g.json', 2, /expected FILE and STAGE/],
+  ['plan g.json --bogus', 2, /unknown option/],
+  ['graph ok.fbw --format yaml', 2, /--format must be one of/],
+  ['doctor --bogus', 2, /unknown option '--bogus'/],
+  ['chek x.fbw', 2, /unknown command 'chek' — did you mean 'check'/],
+  ['merge average --base nosuch-base --models a b -o out', 1, /nosuch-base/],
+  ['merge average --base binary.fbw --models binary.fbw binary.fbw -o out', 1, /binary\.fbw/],
+  ['merge', 2, /./],
+];
+const NO_STORE_CASES: readonly (readonly [string, RegExp])[] = [
+  ['runs', /no fbw store found/], ['show last', /no fbw store found/], ['logs last x', /no fbw store found/],
+  ['open last', /no fbw store found/], ['replay last', /no fbw store found/], ['gc', /no fbw store found/],
+];
+
+test('a store with one run for the run-management cases', async () => {
+  const { makeTinyClip } = await import('../scheduler/tinyClip.js');
+  const { pretrained, stage } = await import('../scheduler/helpers.js');
+  const a = await makeTinyClip(join(proj, 'a'), 1), b = await makeTinyClip(join(proj, 'b'), 2);
+  writeFileSync(join(proj, 'g.json'), JSON.stringify({ stages: [pretrained('model.a', a), pretrained('model.b', b),
+    stage('merge.ta', 'merge', 'task_arithmetic', { scaling_factor: 0.3 }, [{ stage: 'model.a', role: 'base' }, { stage: 'model.a', role: 'model' }, { stage: 'model.b', role: 'model' }])] }));
+  writeFileSync(join(proj, 'ok.fbw'), 'eval clip-tiny on [synth_shapes]\n');
+  writeFileSync(join(proj, 'binary.fbw'), randomBytes(4096));
+  const r = await fbw(['run', 'g.json', '--json'], proj, env);
+  assert.is(r.code, 0, r.err);
+});
+
+for (const [line, code, says] of STORE_CASES) {
+  test(`fbw ${line} → exit ${code}, one clear line`, async () => {
+    const r = await fbw(line.split(' '), proj, env);
+    assert.is(r.code, code, `exit code; stderr: ${r.err}`);
+    assert.is(oneClearError(r), undefined, `${r.out}${r.err}`);
+    assert.match(r.err, says);
+  });
+}
+
+for (const [line, says] of NO_STORE_CASES) {
+  test(`fbw ${line} where there is no store → exit 1, says where it looked`, async () => {
+    const r = await fbw(line.split(' '), elsewhere, env);
+    assert.is(r.code, 1, r.err);
+    assert.is(oneClearError(r), undefined, r.err);
+    assert.match(r.err, says);
+  });
+}
+
 // the pre-stop hook's own list, as real processes (Node prints uncaught errors with frames itself)
 const HOOK: readonly (readonly [string, number])[] = [
   ['predict clip-tiny /tmp/nosuch-fbw-image.png --labels a,b', 1],
   ['predict clip-tiny text.png --labels a,b', 1],
   ['predict /tmp/nomodel-fbw ok.png --labels a,b', 1],
   ['check binary.fbw', 1],
+  ['merge average --base /tmp/no-fbw-base --models /tmp/no-fbw-a /tmp/no-fbw-b -o /tmp/no-fbw-out', 1],
 ];
 for (const [line, code] of HOOK) {
   test(`real process: fbw ${line}`, () => {

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command, CommandIO } from '../command.js';
-import { findStore, loadRun, reportDir, RunNotFound, type PastRun } from '../../ui/pastRun.js';
+import { findStore, loadRun, replayOf, reportDir, RunNotFound, type PastRun } from '../../ui/pastRun.js';
 import { parseArgs, UsageError } from '../parseArgs.js';
 import { countStages, type StageState } from '../../ui/reduceRun.js';
 import { statusSymbol } from '../../ui/stageRow.js';
@@ -45,7 +45,8 @@ export function showText(run: PastRun, hint: { readonly cwd: string; readonly en
   const st = run.state;
   const out: string[] = [];
   const status = st.finished ? `${st.finished.status} in ${formatDuration(st.finished.seconds)}` : st.interrupted ? 'interrupted' : 'unfinished (no finished event: still running, or killed)';
-  out.push(`run ${run.id}  ${status}`);
+  const of = replayOf(run.store, run.id);
+  out.push(`run ${run.id}${of ? ` (replay of ${of})` : ''}  ${status}`);
   const started = st.startedAt !== undefined ? new Date(st.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '?';
   out.push(`workflow ${st.file ?? '?'} · started ${started} · devices ${st.devices.join(',') || '?'} · backend ${st.backend ?? '?'}`);
   const c = countStages(st);
