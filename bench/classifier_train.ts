@@ -10,6 +10,8 @@ import { initResNet, FBW_CONV_OPS, TFJS_CONV_OPS, type ConvOps } from '../src/ml
 import { makeResNetConfig } from '../src/ml/classifier/resnetConfig.js';
 import { resnetNet } from '../src/ml/classifier/ClassifierNet.js';
 import { finetuneClassifier } from '../src/ml/classifier/finetuneClassifier.js';
+import { resolveArgs } from '../src/registry/methods/resolve.js';
+import { classifier } from '../src/registry/methods/classifier.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -27,7 +29,7 @@ async function measure(ops: ConvOps): Promise<{ ips: number; loss: number }> {
   const model = initResNet(config, () => rng.next());
   const times: number[] = [];
   const r = await finetuneClassifier(resnetNet(model, 32, ops), train, {
-    max_steps: warm + steps, batch_size: batch, optimizer: { lr: 0.05 }, save_interval: 1e9, save_top_k: 0,
+    ...resolveArgs(classifier, { max_steps: warm + steps, batch_size: batch, optimizer: { lr: 0.05 }, save_interval: 1e9, save_top_k: 0 }),
     onProgress: () => times.push(performance.now()),
   });
   model.dispose();

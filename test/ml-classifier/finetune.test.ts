@@ -13,6 +13,8 @@ import { finetuneClassifier, fitClassifierToTask, ClassifierInterrupted, Classif
 import { writeClassifierRun } from '../../src/ml/classifier/writeClassifierRun.js';
 import { resnetNet } from '../../src/ml/classifier/ClassifierNet.js';
 import { makeTinyResNet, tempDir } from './helpers.js';
+import { resolveArgs } from '../../src/registry/methods/resolve.js';
+import { classifier } from '../../src/registry/methods/classifier.js';
 
 const dir = tempDir('fbw-classifier-');
 
@@ -22,7 +24,7 @@ test('mnist: 40 SGD steps raise test accuracy well above the start; top-k folder
   const testSet = await loadTask('mnist', 'test');
   const start = evaluateResNet(m, testSet, 32, { maxExamples: 300 });
   const r = await finetuneClassifier(resnetNet(m, 32), train, {
-    max_steps: 40, batch_size: 32, optimizer: { lr: 0.05 }, save_interval: 10, save_top_k: 2,
+    ...resolveArgs(classifier, { max_steps: 40, batch_size: 32, optimizer: { lr: 0.05 }, save_interval: 10, save_top_k: 2 }),
     test: testSet, max_eval_examples: 300, checkpointDir: join(dir, 'ck1'),
   });
   assert.is(r.steps, 40);
@@ -54,11 +56,11 @@ test('label smoothing matches the torch formula; a ratio trains on a subset; a t
   const m = fitClassifierToTask(m0, shapes.classnames, 1);
   assert.is(m.config.num_labels, shapes.classnames.length);
   assert.is(m.config.id2label['0'], shapes.classnames[0]);
-  const r = await finetuneClassifier(resnetNet(m, 32), shapes, { max_epochs: 2, batch_size: 16, training_data_ratio: 0.25, label_smoothing: 0.1, optimizer: { lr: 0.02 } });
+  const r = await finetuneClassifier(resnetNet(m, 32), shapes, resolveArgs(classifier, { max_epochs: 2, batch_size: 16, training_data_ratio: 0.25, label_smoothing: 0.1, optimizer: { lr: 0.02 } }));
   assert.is(r.steps, 2 * Math.ceil(50 / 16), '2 epochs over 25% of 200 examples');
   assert.is(r.log[0]!.lr, 0.02);
   assert.ok(Math.abs(r.log.at(-1)!.lr - 0.02 * 0.5 * (1 + Math.cos(Math.PI / 2))) < 1e-9, 'epoch 2 of T_max 2 runs at the cosine midpoint');
-  try { await finetuneClassifier(resnetNet(m, 32), shapes, { max_steps: 0 }); assert.unreachable(); } catch (e) { assert.instance(e, ClassifierArgsError); }
+  try { await finetuneClassifier(resnetNet(m, 32), shapes, { ...resolveArgs(classifier, {}), max_steps: 0 }); assert.unreachable(); } catch (e) { assert.instance(e, ClassifierArgsError); }
   m.dispose();
 });
 
@@ -67,7 +69,7 @@ test('no tensor leaks: the live tensor count is flat across steps, and a run rel
   const train = await loadTask('synth_colors', 'train', { maxExamples: 64 });
   const before = tf.memory().numTensors;
   const counts: number[] = [];
-  await finetuneClassifier(resnetNet(m, 32), train, { max_steps: 6, batch_size: 8, save_interval: 2, test: await loadTask('synth_colors', 'test'), max_eval_examples: 16, checkpointDir: join(dir, 'ck3'), onProgress: () => counts.push(tf.memory().numTensors) });
+  await finetuneClassifier(resnetNet(m, 32), train, { ...resolveArgs(classifier, { max_steps: 6, batch_size: 8, save_interval: 2 }), test: await loadTask('synth_colors', 'test'), max_eval_examples: 16, checkpointDir: join(dir, 'ck3'), onProgress: () => counts.push(tf.memory().numTensors) });
   assert.ok(counts.every((c) => c === counts[0]), `tensor counts per step: ${counts.join(', ')}`);
   assert.is(tf.memory().numTensors, before);
   m.dispose();
@@ -77,7 +79,7 @@ test('epoch mode: abort mid-run checkpoints; the resumed run ends with the same 
   const modelDir = await makeTinyResNet(join(dir, 'm4'), 'synth_shapes', 8);
   const train = await loadTask('synth_shapes', 'train', { maxExamples: 48 });
   const testSet = await loadTask('synth_shapes', 'test');
-  const args = { max_epochs: 3, batch_size: 16, optimizer: { lr: 0.03 }, save_interval: 1, save_top_k: 1, test: testSet, max_eval_examples: 24 } as const;
+  const args = { ...resolveArgs(classifier, { max_epochs: 3, batch_size: 16, optimizer: { lr: 0.03 }, save_interval: 1, save_top_k: 1 }), test: testSet, max_eval_examples: 24 };
   const a = await loadResNet(modelDir);
   const ra = await finetuneClassifier(resnetNet(a, 32), train, { ...args, checkpointDir: join(dir, 'ck4a') });
   const b = await loadResNet(modelDir);

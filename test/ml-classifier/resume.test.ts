@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { makeTinyResNet, root, tempDir } from './helpers.js';
 
 const dir = tempDir('fbw-classifier-resume-');
-const main = join(root(), 'dist', 'src', 'ml', 'classifier', 'main.js');
+const main = join(root(), 'dist', 'src', 'cli', 'scripts', 'classifier.js');
 
 const argsFor = (model: string, out: string, ckpt: string): string[] => [main, '--model', model, '--task', 'mnist', '--out', out, '--ckpt', ckpt,
   '--max-steps', '12', '--batch', '16', '--save-interval', '3', '--lr', '0.05', '--max-train', '200', '--max-eval', '40', '--label-smoothing', '0.05', '--top-k', '2'];

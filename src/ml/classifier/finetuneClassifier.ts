@@ -26,37 +26,35 @@ import { evaluateClassifier, type ResNetEvalResult } from './evaluateResNet.js';
 
 /** Optimizer block of the method config (torch names). */
 export interface ClassifierOptimizer {
-  /** default 'sgd' */
-  readonly name?: 'sgd' | 'adam' | 'adamw';
-  /** default 0.001 */
-  readonly lr?: number;
-  /** default 0.9 (sgd only) */
-  readonly momentum?: number;
-  /** default 1e-4 */
-  readonly weight_decay?: number;
+  readonly name: 'sgd' | 'adam' | 'adamw';
+  readonly lr: number;
+  /** sgd only */
+  readonly momentum: number;
+  readonly weight_decay: number;
 }
 
-/** Arguments with the seed's names and defaults. */
+/**
+ * A classifier fine-tune's resolved arguments (FusionBench image_classification_finetune names).
+ * Every hyper-parameter is required: names, defaults and ranges live in the method catalogue
+ * (src/registry/methods/classifier.ts).
+ */
 export interface ClassifierArgs {
-  /** default 10; ignored when max_steps is set */
-  readonly max_epochs?: number | null;
-  /** default null; when set, training counts steps and the schedule steps per step */
-  readonly max_steps?: number | null;
-  /** default 0 */
-  readonly label_smoothing?: number;
-  /** best k models by test accuracy; 0 none, -1 all (default 1) */
-  readonly save_top_k?: number;
-  /** epochs (or steps) between save points (default 1) */
-  readonly save_interval?: number;
-  /** fraction of the train split to use, a fixed seeded subset (default: all) */
-  readonly training_data_ratio?: number | null;
-  readonly optimizer?: ClassifierOptimizer;
-  /** default cosine with T_max = max_epochs (or max_steps) */
-  readonly lr_scheduler?: { readonly name?: 'cosine' | 'constant'; readonly T_max?: number | null };
-  /** default 256 */
-  readonly batch_size?: number;
-  /** default 42 */
-  readonly seed?: number;
+  /** ignored when max_steps is set */
+  readonly max_epochs: number | null;
+  /** when set, training counts steps and the schedule steps per step */
+  readonly max_steps: number | null;
+  readonly label_smoothing: number;
+  /** best k models by test accuracy; 0 none, -1 all */
+  readonly save_top_k: number;
+  /** epochs (or steps) between save points */
+  readonly save_interval: number;
+  /** fraction of the train split to use, a fixed seeded subset; null = all */
+  readonly training_data_ratio: number | null;
+  readonly optimizer: ClassifierOptimizer;
+  /** T_max null = max_epochs (or max_steps) */
+  readonly lr_scheduler: { readonly name: 'cosine' | 'constant'; readonly T_max: number | null };
+  readonly batch_size: number;
+  readonly seed: number;
   /** test split used for save_top_k and the final accuracy; without it no evaluation happens */
   readonly test?: TaskDataset;
   /** evaluate on the first N test examples only (tests, quick runs) */
@@ -142,19 +140,20 @@ export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: Int32Array, ep
 
 /** Fine-tune `net` (its variables are updated in place) on `train`. Its classifier must fit the task (see fitClassifierToTask). */
 export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset, args: ClassifierArgs): Promise<ClassifierResult> {
-  const stepMode = args.max_steps !== undefined && args.max_steps !== null;
-  const maxSteps = stepMode ? args.max_steps! : 0;
-  const maxEpochs = stepMode ? 0 : args.max_epochs ?? 10;
+  const stepMode = args.max_steps !== null;
+  // the mode not in use counts 0 (a null max_epochs without max_steps is refused just below)
+  const maxSteps = args.max_steps !== null ? args.max_steps : 0;
+  const maxEpochs = stepMode || args.max_epochs === null ? 0 : args.max_epochs;
   if (stepMode && maxSteps < 1) throw new ClassifierArgsError('max_steps', `must be ≥ 1, got ${maxSteps}`);
   if (!stepMode && maxEpochs < 1) throw new ClassifierArgsError('max_epochs', `must be ≥ 1 (or give max_steps), got ${maxEpochs}`);
-  const eps = args.label_smoothing ?? 0;
+  const eps = args.label_smoothing;
   if (eps < 0 || eps > 1) throw new ClassifierArgsError('label_smoothing', `must be in [0, 1], got ${eps}`);
-  const topKLimit = args.save_top_k ?? 1;
-  const saveInterval = args.save_interval ?? 1;
-  const bs0 = args.batch_size ?? 256;
-  const seed = args.seed ?? 42;
-  const opt = { name: args.optimizer?.name ?? 'sgd', lr: args.optimizer?.lr ?? 0.001, momentum: args.optimizer?.momentum ?? 0.9, weight_decay: args.optimizer?.weight_decay ?? 1e-4 };
-  const sched = { name: args.lr_scheduler?.name ?? 'cosine', T_max: args.lr_scheduler?.T_max ?? (stepMode ? maxSteps : maxEpochs) };
+  const topKLimit = args.save_top_k;
+  const saveInterval = args.save_interval;
+  const bs0 = args.batch_size;
+  const seed = args.seed;
+  const opt = { name: args.optimizer.name, lr: args.optimizer.lr, momentum: args.optimizer.momentum, weight_decay: args.optimizer.weight_decay };
+  const sched = { name: args.lr_scheduler.name, T_max: args.lr_scheduler.T_max ?? (stepMode ? maxSteps : maxEpochs) };
   const log = args.log ?? (() => {});
   const S = net.imageSize;
   if (net.numLabels !== train.classnames.length) {
@@ -162,7 +161,7 @@ export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset,
   }
 
   // the fixed training subset (training_data_ratio) and the per-epoch order
-  const ratio = args.training_data_ratio ?? null;
+  const ratio = args.training_data_ratio;
   if (ratio !== null && !(ratio > 0 && ratio <= 1)) throw new ClassifierArgsError('training_data_ratio', `must be in (0, 1], got ${ratio}`);
   const perm = seededShuffle(train.size, (seed ^ 0x7a11) >>> 0);
   const subset = ratio === null ? Array.from({ length: train.size }, (_, i) => i) : Array.from(perm.subarray(0, Math.max(1, Math.floor(ratio * train.size))));

@@ -6,10 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { newVariable } from '../models/clip.js';
 
 export interface SgdArgs {
-  /** default 0.9 */
-  readonly momentum?: number;
-  /** default 1e-4 */
-  readonly weightDecay?: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
 }
 
 /** SGD over a fixed, named set of variables. */
@@ -18,13 +16,13 @@ export class Sgd {
   /** updates applied so far (0 = buffers not yet initialised, as torch's lazy state) */
   t = 0;
 
-  constructor(readonly vars: ReadonlyMap<string, tf.Variable>, readonly args: SgdArgs = {}) {
-    if ((args.momentum ?? 0.9) > 0) for (const [k, x] of vars) this.buf.set(k, newVariable(tf.zerosLike(x), `sgd.momentum/${k}`));
+  constructor(readonly vars: ReadonlyMap<string, tf.Variable>, readonly args: SgdArgs) {
+    if (args.momentum > 0) for (const [k, x] of vars) this.buf.set(k, newVariable(tf.zerosLike(x), `sgd.momentum/${k}`));
   }
 
   /** One update with gradients keyed like `vars`, at learning rate `lr`. Call inside tidy. */
   apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
-    const mu = this.args.momentum ?? 0.9, wd = this.args.weightDecay ?? 1e-4;
+    const mu = this.args.momentum, wd = this.args.weightDecay;
     const first = this.t === 0;
     this.t++;
     for (const [k, x] of this.vars) {

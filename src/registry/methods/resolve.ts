@@ -111,11 +111,20 @@ export function resolveArgs<P extends Props>(def: MethodDef<P>, raw: { readonly 
     given.set(name, value);
   }
   const out: { [k: string]: Json | undefined } = {};
-  for (const k of names) out[k] = given.has(k) ? given.get(k)! : defaultOf(props[k]!);
+  for (const k of names) {
+    const d = defaultOf(props[k]!);
+    const g = given.get(k);
+    // an object-valued parameter (classifier's optimizer) lays the given fields over its default, as the compiler does
+    out[k] = g === undefined ? d : isObject(g) && isObject(d) ? { ...d, ...g } : g;
+  }
   for (const [a, b] of def.exclusive ?? []) if (given.has(b) && !given.has(a)) out[a] = null;
   const [wrong] = inapplicable(def, out, spelled.keys());
   if (wrong) throw new MethodParamError(def.name, wrong.param, `applies only with ${wrong.selector}=${wrong.values.join('|')} (this ${def.name} has ${wrong.selector}=${String(wrong.value)})`);
   return out as ArgsOf<P>;
+}
+
+function isObject(j: Json | undefined): j is { readonly [k: string]: Json } {
+  return typeof j === 'object' && j !== null && !Array.isArray(j);
 }
 
 /** parameters the compiler moves out of params onto the stage itself */

@@ -1,17 +1,20 @@
 // Generic classifier fine-tune from the command line, outside the scheduler (the exact-resume test
 // kills this process with SIGKILL; also handy for experiments):
-//   node dist/src/ml/classifier/main.js --model DIR --task NAME --out DIR [--ckpt DIR]
+//   node dist/src/cli/scripts/classifier.js --model DIR --task NAME --out DIR [--ckpt DIR]
 //        [--max-steps N | --max-epochs N] [--batch N] [--lr X] [--momentum X] [--wd X]
 //        [--label-smoothing X] [--save-interval N] [--top-k N] [--ratio X] [--seed N]
 //        [--max-train N] [--max-eval N]
 // Writes OUT (HF ResNet folder, train_log.json, classifier.json, top_k/); prints JSON lines.
 import { parseArgs } from 'node:util';
-import { initBackend } from '../backend/initBackend.js';
-import { loadTask } from '../data/index.js';
-import { loadResNet, resnetImageSize } from './loadResNet.js';
-import { finetuneClassifier, fitClassifierToTask } from './finetuneClassifier.js';
-import { writeClassifierRun } from './writeClassifierRun.js';
-import { resnetNet } from './ClassifierNet.js';
+import { initBackend } from '../../ml/backend/initBackend.js';
+import { loadTask } from '../../ml/data/index.js';
+import { loadResNet, resnetImageSize } from '../../ml/classifier/loadResNet.js';
+import { finetuneClassifier, fitClassifierToTask } from '../../ml/classifier/finetuneClassifier.js';
+import { writeClassifierRun } from '../../ml/classifier/writeClassifierRun.js';
+import { resnetNet } from '../../ml/classifier/ClassifierNet.js';
+import type { Json } from '../../util/json.js';
+import { resolveArgs } from '../../registry/methods/resolve.js';
+import { classifier } from '../../registry/methods/classifier.js';
 
 const { values: v } = parseArgs({ options: {
   model: { type: 'string' }, task: { type: 'string' }, out: { type: 'string' }, ckpt: { type: 'string' },
@@ -24,16 +27,26 @@ if (!v.model || !v.task || !v.out) {
   process.exit(2);
 }
 const n = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
+// the flags given, over the catalogue's defaults (src/registry/methods/classifier.ts)
+const given: { [k: string]: Json } = {};
+const set = (k: string, x: number | undefined): void => { if (x !== undefined) given[k] = x; };
+set('max_steps', n(v['max-steps'])); set('max_epochs', n(v['max-epochs'])); set('batch_size', n(v.batch)); set('label_smoothing', n(v['label-smoothing']));
+set('save_interval', n(v['save-interval'])); set('save_top_k', n(v['top-k'])); set('training_data_ratio', n(v.ratio)); set('seed', n(v.seed));
+const opt: { [k: string]: Json } = {};
+if (v.lr !== undefined) opt['lr'] = Number(v.lr);
+if (v.momentum !== undefined) opt['momentum'] = Number(v.momentum);
+if (v.wd !== undefined) opt['weight_decay'] = Number(v.wd);
+if (Object.keys(opt).length) given['optimizer'] = opt;
+const a = resolveArgs(classifier, given);
 const info = await initBackend('cpu');
-const seed = n(v.seed) ?? 42;
+const seed = a.seed;
 const train = await loadTask(v.task, 'train', v['max-train'] ? { maxExamples: Number(v['max-train']) } : {});
 const test = await loadTask(v.task, 'test');
 const model = fitClassifierToTask(await loadResNet(v.model), train.classnames, seed);
 const r = await finetuneClassifier(resnetNet(model, await resnetImageSize(v.model)), train, {
-  max_steps: n(v['max-steps']) ?? null, max_epochs: n(v['max-epochs']) ?? 10,
-  batch_size: n(v.batch) ?? 256, label_smoothing: n(v['label-smoothing']) ?? 0,
-  optimizer: { name: 'sgd', lr: n(v.lr) ?? 0.001, momentum: n(v.momentum) ?? 0.9, weight_decay: n(v.wd) ?? 1e-4 },
-  save_interval: n(v['save-interval']) ?? 1, save_top_k: n(v['top-k']) ?? 1, training_data_ratio: n(v.ratio) ?? null, seed,
+  max_steps: a.max_steps, max_epochs: a.max_epochs, batch_size: a.batch_size, label_smoothing: a.label_smoothing,
+  optimizer: a.optimizer, lr_scheduler: a.lr_scheduler, save_interval: a.save_interval, save_top_k: a.save_top_k,
+  training_data_ratio: a.training_data_ratio, seed,
   test, ...(v['max-eval'] ? { max_eval_examples: Number(v['max-eval']) } : {}),
   ...(v.ckpt ? { checkpointDir: v.ckpt } : {}),
   onCheckpoint: (s) => console.log(JSON.stringify({ event: 'checkpointed', step: s })),
