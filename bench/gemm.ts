@@ -53,8 +53,14 @@ function rand(n: number, seed: number): Float32Array {
   return v;
 }
 
+/** Sleeps without yielding to the event loop (nothing else runs in this process). */
+const pause = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+
 /** Seconds of one run of `s` on OpenBLAS or the built-in GEMM. */
 function once(s: Shape, blas: boolean, a: Float32Array, b: Float32Array, c: Float32Array): number {
+  // OpenBLAS's worker threads spin for ~2^28 cycles after a call before they sleep; let them
+  // settle so they do not take a core from the run measured next (either side's)
+  pause(150);
   const t = performance.now();
   if (s.batch === 1) {
     addon.gemm(blas, s.ta, s.tb, s.m, s.n, s.k, a, b, c);
@@ -78,9 +84,9 @@ type Row = { builtin: number; blas: number };
 const perThreads = new Map<number, { rows: Row[]; peak: number; stepBuiltin: number; stepBlas: number }>();
 for (const threads of threadCounts) {
   addon.setThreads(threads);
-  // peak: the best of many short FMA-loop runs before and after the GEMMs (a run the OS
-  // preempts on a shared machine reads low; the best one is the core's throughput)
-  const measurePeak = (): number => { let p = 0; for (let i = 0; i < 40; i++) p = Math.max(p, addon.peakGflops(0.005, threads)); return p; };
+  // peak: the best of several FMA-loop runs as long as a GEMM run, before and after the GEMMs
+  // (on a shared machine every run loses some time to other processes, the GEMMs' too)
+  const measurePeak = (): number => { let p = 0; for (let i = 0; i < 12; i++) { pause(150); p = Math.max(p, addon.peakGflops(0.03, threads)); } return p; };
   let peak = measurePeak();
   const lines: string[] = [];
   const rows: Row[] = [];
@@ -101,6 +107,7 @@ for (const threads of threadCounts) {
     rows.push({ builtin: g / tb, blas: g / to });
     stepBuiltin += tb * s.count;
     stepBlas += to * s.count;
+    process.stderr.write(`  measured ${s.name} (${threads} thread(s))\n`);
     lines.push(`${s.name.padEnd(22)} ${String(s.m).padStart(5)} ${String(s.n).padStart(5)} ${String(s.k).padStart(5)}  ${fmt(g / tb, 8)}  ${fmt(g / to, 8)}  ${(to / tb).toFixed(2).padStart(5)}`);
   }
   peak = Math.max(peak, measurePeak());
