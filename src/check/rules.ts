@@ -12,9 +12,10 @@ import { EvalNeedsModelRule } from './rules/EvalNeedsModelRule.js';
 import { StatementsRule } from './rules/StatementsRule.js';
 import { ArchitectureRule } from './rules/ArchitectureRule.js';
 import { LocalPathsRule } from './rules/LocalPathsRule.js';
+import { ModelPoolRule } from './rules/ModelPoolRule.js';
 
 /** Every rule, run in this order on every program. */
 export const RULES: readonly Rule[] = [
   UniqueNamesRule, KnownNamesRule, KnownMethodsRule, ParametersRule, ExclusiveParamsRule,
-  DeviceRule, TaskListRule, MergeInputsRule, EvalNeedsModelRule, StatementsRule, ArchitectureRule, LocalPathsRule,
+  DeviceRule, TaskListRule, MergeInputsRule, EvalNeedsModelRule, StatementsRule, ArchitectureRule, LocalPathsRule, ModelPoolRule,
 ];

@@ -39,7 +39,21 @@ export function modelNameType(scope: Scope, name: string, at: number, seen: Set<
         const inner = modelNameType(scope, v.name.text, m.value.symbol.at, seen);
         return inner.kind === 'models' ? { ...inner, what: `pretrained model '${name}'` } : inner;
       }
+      // `model a = "..." from base`: a fine-tune of base, mergeable with base's other fine-tunes
+      const from = scope.baseOf(m.value.stmt);
+      if (from !== undefined) {
+        const b = modelNameType(scope, from, m.value.symbol.at, seen);
+        return b.kind === 'models' ? { ...b, count: 1, what: `fine-tuned model '${name}'` } : b;
+      }
       return { kind: 'models', count: 1, bases: [`model:${name}`], architectures: [scope.declaredArchitecture(m.value.stmt)], what: `pretrained model '${name}'` };
+    }
+    case 'pool': {
+      const from = scope.baseOf(m.value.stmt);
+      if (from === undefined) return UNKNOWN;
+      const b = modelNameType(scope, from, m.value.symbol.at, seen);
+      if (b.kind !== 'models') return b;
+      const n = scope.poolMembers(m.value.stmt, m.value.symbol.at).length;
+      return { kind: 'models', count: n, bases: Array(n).fill(b.bases[0]), architectures: Array(n).fill(b.architectures[0]), what: `model pool '${name}'` };
     }
     case 'let': {
       if (seen.has(name)) return UNKNOWN;

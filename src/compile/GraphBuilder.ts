@@ -37,6 +37,12 @@ export class GraphBuilder {
     if (s) s.saveTo = path;
   }
 
+  /** Change an eval stage's report row and label (after lowering, when rows would collide). */
+  relabel(id: string, row: string, label: string): void {
+    const s = this.stages.find((x) => x.id === id);
+    if (s) { s.params = { ...s.params, row }; s.label = label; }
+  }
+
   /** Stages added so far (insertion order is topological: inputs are always added first). */
   list(): readonly Stage[] {
     return this.stages;

@@ -4,7 +4,7 @@
 // fine-tuned models), and for `-> eval POOL` the zero-shot baseline on every pool task, each
 // fine-tuned model on its own task, each merged model on every pool task; one report per file.
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { DatasetSource, Graph, Json, Stage, StageInput } from './ir.js';
+import type { DatasetSource, Graph, Json, SourceRef, Stage, StageInput } from './ir.js';
 import { GraphBuilder } from './GraphBuilder.js';
 import { Scope } from '../check/scope.js';
 import { finetuneSpec, mergeDefs, pretrainSpec } from '../check/methods.js';
@@ -78,8 +78,8 @@ class Lowering {
 
   constructor(readonly program: A.Program, readonly baseDir: string) {
     this.scope = new Scope(program, baseDir);
-    const perTask = program.statements.filter((s) => (s.kind === 'let' || s.kind === 'pipeline') && s.pipeline.source.kind === 'finetune'
-      && !s.pipeline.source.methods.some((m) => m.name.text === 'continual' || m.name.text === 'multitask'));
+    const perTask = program.statements.filter((s) => ((s.kind === 'let' || s.kind === 'pipeline') && s.pipeline.source.kind === 'finetune'
+      && !s.pipeline.source.methods.some((m) => m.name.text === 'continual' || m.name.text === 'multitask')) || s.kind === 'models');
     this.nameIndividualRows = perTask.length > 1;
   }
 
@@ -97,10 +97,11 @@ class Lowering {
           break;
         case 'pipeline': this.pipeline(s.pipeline, at); break;
         case 'report': this.reportDir = this.path(s.path); break;
-        case 'model': case 'dataset': case 'pool': break;
+        case 'model': case 'models': case 'dataset': case 'pool': break;
         default: s satisfies never;
       }
     });
+    this.nameBaselineRows();
     if (this.evals.length > 0) {
       const inputs: StageInput[] = [
         ...this.evals.map((e) => ({ stage: e.id, role: 'metrics', task: e.task })),
@@ -130,6 +131,12 @@ class Lowering {
       case 'declared': {
         const d = v.stmt.value;
         if (d.kind === 'builtin') return this.base(d.name.text, v.symbol.at);
+        const from = this.scope.baseOf(v.stmt);
+        if (from !== undefined) {
+          // a fine-tune of `from` used as a starting point: completed with from's towers where it lacks them
+          const fb = this.base(from, v.symbol.at);
+          return { id: this.member(name, d.path, fb, v.stmt.span), name, ...(fb.architecture ? { architecture: fb.architecture } : {}) };
+        }
         const path = this.path(d.path);
         // a ResNet folder (config.json model_type "resnet") is known at compile time: it gets no zero-shot heads
         const architecture = this.scope.declaredArchitecture(v.stmt);
@@ -137,8 +144,43 @@ class Lowering {
         const id = this.b.add({ kind: 'pretrained', method: 'local', params: { name, path }, inputs: [], output: 'model', ...arch, label: name, source: v.stmt.span }, [`model.${name}`]);
         return { id, name, ...arch };
       }
-      case 'let': throw new Error(`defect: '${name}' is a let where a model is needed`);
+      case 'let': case 'pool': throw new Error(`defect: '${name}' is a ${v.kind} where a model is needed`);
       default: return v satisfies never;
+    }
+  }
+
+  /** The stage of a checkpoint fine-tuned from `base` (a pool member, or `model a = "..." from base`):
+   *  a hub repo id is resolved in the hub cache when it runs; a vision-only checkpoint is completed
+   *  there with the base's text tower, so every later stage sees a whole CLIP. */
+  private member(name: string, value: string, base: Base, source: SourceRef | undefined): string {
+    const src = this.scope.checkpoint(value);
+    const params: { [k: string]: Json } = src.kind === 'hub' ? { name, repo: src.repo } : { name, path: src.path };
+    const arch = base.architecture ? { architecture: base.architecture } : {};
+    return this.b.add({ kind: 'pretrained', method: src.kind === 'hub' ? 'hub' : 'local', params, inputs: [{ stage: base.id, role: 'base' }], output: 'model', ...arch, label: name, ...(source ? { source } : {}) }, [`model.${name}`]);
+  }
+
+  /** A model pool as a branch: its base, and one fine-tuned model per task (like a per-task fine-tune). */
+  private pool(stmt: Extract<A.Statement, { kind: 'models' }>, at: number): Value {
+    const base = this.base(this.scope.baseOf(stmt)!, at);
+    const pool = stmt.name.text;
+    const models: ModelOut[] = this.scope.poolMembers(stmt, at).map((m) => {
+      const id = this.member(`${pool}.${m.task}`, m.value, base, m.span ?? stmt.span);
+      const row = ['fine-tuned (individual)', ...(this.nameIndividualRows ? [pool] : [])].join(' ');
+      return { id, role: 'finetuned', row, short: pool, task: m.task };
+    });
+    return { kind: 'models', branches: [{ base, models, finetunes: models, suffix: '', origin: pool }] };
+  }
+
+  /** Several models evaluated as the zero-shot baseline would share the row 'pretrained (zero-shot)'
+   *  and the report would keep one: name each after its model. */
+  private nameBaselineRows(): void {
+    const row = 'pretrained (zero-shot)';
+    const evals = this.b.list().filter((s) => s.kind === 'eval' && s.params['row'] === row);
+    const models = new Set(evals.map((s) => s.inputs.find((i) => i.role === 'model')!.stage));
+    if (models.size < 2) return;
+    for (const e of evals) {
+      const m = this.b.list().find((s) => s.id === e.inputs.find((i) => i.role === 'model')!.stage)!;
+      this.b.relabel(e.id, `${row} ${m.label}`, `${row} ${m.label} on ${e.task}`);
     }
   }
 
@@ -212,6 +254,14 @@ class Lowering {
     if (r.value.kind === 'let') {
       const v = this.letValues.get(name) ?? { kind: 'metrics' as const };
       return v.kind === 'models' ? { kind: 'models', branches: v.branches.map((b) => ({ ...b, origin: b.origin ?? name })) } : v;
+    }
+    if (r.value.kind === 'pool') return this.pool(r.value.stmt, r.value.symbol.at);
+    const from = r.value.kind === 'declared' ? this.scope.baseOf(r.value.stmt) : undefined;
+    if (r.value.kind === 'declared' && from !== undefined && r.value.stmt.value.kind === 'path') {
+      // `model a = "..." from base`: a fine-tuned model, evaluated on every task and merged against base
+      const fromBase = this.base(from, r.value.symbol.at);
+      const id = this.member(name, r.value.stmt.value.path, fromBase, r.value.stmt.span);
+      return { kind: 'models', branches: [{ base: fromBase, models: [{ id, role: 'single', row: name, short: name }], finetunes: [], suffix: '' }] };
     }
     const base = this.base(name, at);
     const m: ModelOut = { id: base.id, role: 'pretrained', row: 'pretrained (zero-shot)', short: base.name };

@@ -35,6 +35,9 @@ export const DIAGNOSTIC_CODES = {
   FBW0127: 'file has no statements',
   FBW0128: 'let defined but never used',
   FBW0129: 'local model or data path does not exist',
+  FBW0130: 'checkpoint not found (hub repo missing from the cache, or no such path)',
+  FBW0131: 'checkpoint does not fit its base model',
+  FBW0132: 'model pool without a base model',
 } as const;
 
 /** A known code. */

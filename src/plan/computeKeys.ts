@@ -12,6 +12,7 @@ import { findBuiltinModel } from '../registry/models.js';
 import { modelContentHash, FileHashCache } from './modelContentHash.js';
 import { TaskFingerprints, refKey } from './taskFingerprints.js';
 import { dataRefOf, type DataRef } from '../ml/data/types.js';
+import { findMethod } from '../registry/index.js';
 import { canonicalJson, sha256 } from '../store/canonical.js';
 
 export type StageKeyResult =
@@ -24,6 +25,9 @@ export interface KeyOptions {
 }
 
 function tasksOf(s: Stage): string[] {
+  // a merge that reads only weights (average, task_arithmetic, ties, ...) reads no task data:
+  // its key must not depend on (or wait for) data sets it never opens
+  if (s.kind === 'merge' && findMethod(s.method)?.needsTaskData !== true) return [];
   const t = new Set<string>();
   if (s.task) t.add(s.task);
   for (const x of s.tasks ?? []) t.add(x);

@@ -2,6 +2,7 @@
 // engine's job; the language only needs names, Hugging Face repo ids and architecture ids.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { BUILTIN_POOLS } from './datasets.js';
 
 /** A model the language knows by name. */
 export interface BuiltinModel {
@@ -59,4 +60,46 @@ export function modelFolderArchitecture(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A published pool of fine-tuned models (FusionBench's CLIPVisionModelPool configs): one
+ *  Hugging Face repo per task, all fine-tuned from `base`. */
+export interface BuiltinModelPool {
+  readonly name: string;
+  /** built-in model every member was fine-tuned from */
+  readonly base: string;
+  /** canonical task name -> Hugging Face repo id, in FusionBench's order */
+  readonly members: { readonly [task: string]: string };
+}
+
+/** FusionBench names its fine-tunes `tanganke/<base repo name>_<task>`, spelling a task as its
+ *  data set configs do; only these two differ from fbw's canonical task names. */
+const FUSIONBENCH_TASK_SPELLING: { readonly [canonical: string]: string } = { stanford_cars: 'stanford-cars', rendered_sst2: 'rendered-sst2' };
+
+/** The task sets FusionBench publishes a fine-tune of every member for, per ViT size
+ *  (config/modelpool/CLIPVisionModelPool/clip-vit-{base-patch32,base-patch16,large-patch14}_{TA8,TALL14,TALL20}.yaml). */
+const PUBLISHED_POOLS = ['TA8', 'TALL14', 'TALL20'] as const;
+
+function publishedPools(taskPools: { readonly [name: string]: readonly string[] }): BuiltinModelPool[] {
+  const out: BuiltinModelPool[] = [];
+  for (const m of BUILTIN_MODELS) {
+    if (!m.repo.startsWith('openai/')) continue;
+    const repoName = m.repo.slice('openai/'.length);
+    for (const p of PUBLISHED_POOLS) {
+      const members: { [task: string]: string } = {};
+      for (const t of taskPools[p]!) members[t] = `tanganke/${repoName}_${FUSIONBENCH_TASK_SPELLING[t] ?? t}`;
+      out.push({ name: `${repoName}_${p}`, base: m.name, members });
+    }
+  }
+  return out;
+}
+
+/** Every model pool a workflow can name without declaring it (`models ft = clip-vit-base-patch32_TA8`). */
+export const BUILTIN_MODEL_POOLS: readonly BuiltinModelPool[] = publishedPools(BUILTIN_POOLS);
+
+const poolByName = new Map(BUILTIN_MODEL_POOLS.map((p) => [p.name, p] as const));
+
+/** Built-in model pool by name. */
+export function findBuiltinModelPool(name: string): BuiltinModelPool | undefined {
+  return poolByName.get(name);
 }

@@ -45,9 +45,18 @@ export type Step =
 /** A source and its steps. */
 export interface Pipeline { readonly source: Source; readonly steps: readonly Step[]; readonly span: Span }
 
+/** One member of a model pool: `task: "repo/id"` (a hub repo id, a snapshot folder or a .safetensors file). */
+export interface PoolMember { readonly task: Name; readonly path: string; readonly span: Span }
+
+/** The value of `models NAME [from BASE] = ...`: a map of task -> checkpoint, or a built-in pool's name. */
+export type ModelsValue =
+  | { readonly kind: 'map'; readonly members: readonly PoolMember[]; readonly span: Span }
+  | { readonly kind: 'builtin'; readonly name: Name };
+
 /** One line of a .fbw file. */
 export type Statement =
-  | { readonly kind: 'model'; readonly name: Name; readonly value: { readonly kind: 'builtin'; readonly name: Name } | { readonly kind: 'path'; readonly path: string; readonly span: Span }; readonly span: Span }
+  | { readonly kind: 'model'; readonly name: Name; readonly value: { readonly kind: 'builtin'; readonly name: Name } | { readonly kind: 'path'; readonly path: string; readonly span: Span }; readonly from?: Name; readonly span: Span }
+  | { readonly kind: 'models'; readonly name: Name; readonly from?: Name; readonly value: ModelsValue; readonly span: Span }
   | { readonly kind: 'dataset'; readonly name: Name; readonly loader: Call; readonly span: Span }
   | { readonly kind: 'pool'; readonly name: Name; readonly tasks: TaskList; readonly span: Span }
   | { readonly kind: 'let'; readonly name: Name; readonly pipeline: Pipeline; readonly span: Span }

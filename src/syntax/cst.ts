@@ -9,6 +9,7 @@ export interface StatementCstNode extends CstNode {
 
 export type StatementCstChildren = {
   modelDecl?: ModelDeclCstNode[];
+  modelsDecl?: ModelsDeclCstNode[];
   datasetDecl?: DatasetDeclCstNode[];
   poolDecl?: PoolDeclCstNode[];
   letStmt?: LetStmtCstNode[];
@@ -26,6 +27,44 @@ export type ModelDeclCstChildren = {
   Identifier: (IToken)[];
   Equals: IToken[];
   StringLit?: IToken[];
+  From?: IToken[];
+};
+
+export interface ModelsDeclCstNode extends CstNode {
+  name: "modelsDecl";
+  children: ModelsDeclCstChildren;
+}
+
+export type ModelsDeclCstChildren = {
+  Models: IToken[];
+  Identifier: (IToken)[];
+  From?: IToken[];
+  Equals: IToken[];
+  modelMap?: ModelMapCstNode[];
+};
+
+export interface ModelMapCstNode extends CstNode {
+  name: "modelMap";
+  children: ModelMapCstChildren;
+}
+
+export type ModelMapCstChildren = {
+  LBrace: IToken[];
+  modelEntry?: ModelEntryCstNode[];
+  Comma?: IToken[];
+  RBrace: IToken[];
+};
+
+export interface ModelEntryCstNode extends CstNode {
+  name: "modelEntry";
+  children: ModelEntryCstChildren;
+}
+
+export type ModelEntryCstChildren = {
+  Identifier: IToken[];
+  Colon?: IToken[];
+  Equals?: IToken[];
+  StringLit: IToken[];
 };
 
 export interface DatasetDeclCstNode extends CstNode {
@@ -243,6 +282,8 @@ export type ParamNameCstChildren = {
   Save?: IToken[];
   Eval?: IToken[];
   Model?: IToken[];
+  Models?: IToken[];
+  From?: IToken[];
   Dataset?: IToken[];
   Report?: IToken[];
 };

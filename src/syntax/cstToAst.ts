@@ -35,7 +35,25 @@ export class CstToAst {
       const value = str
         ? { kind: 'path' as const, path: unquote(str.image), span: tokenSpan(this.file, str) }
         : { kind: 'builtin' as const, name: this.name(m.children.Identifier[1]!) };
-      return { kind: 'model', name: this.name(m.children.Identifier[0]!), value, span: this.span(m) };
+      const from = m.children.From ? m.children.Identifier[str ? 1 : 2] : undefined;
+      return { kind: 'model', name: this.name(m.children.Identifier[0]!), value, ...(from ? { from: this.name(from) } : {}), span: this.span(m) };
+    }
+    if (c.modelsDecl) {
+      const m = c.modelsDecl[0]!;
+      const ids = m.children.Identifier;
+      const from = m.children.From ? ids[1] : undefined;
+      const map = m.children.modelMap?.[0];
+      const value: A.ModelsValue = map
+        ? {
+          kind: 'map',
+          members: (map.children.modelEntry ?? []).map((e) => {
+            const s = e.children.StringLit[0]!;
+            return { task: this.name(e.children.Identifier[0]!), path: unquote(s.image), span: tokenSpan(this.file, s) };
+          }),
+          span: this.span(map),
+        }
+        : { kind: 'builtin', name: this.name(ids[ids.length - 1]!) };
+      return { kind: 'models', name: this.name(ids[0]!), ...(from ? { from: this.name(from) } : {}), value, span: this.span(m) };
     }
     if (c.datasetDecl) {
       const d = c.datasetDecl[0]!;
@@ -115,7 +133,7 @@ export class CstToAst {
 
   private paramName(n: C.ParamNameCstNode): IToken {
     const c = n.children;
-    return (c.Identifier ?? c.On ?? c.Save ?? c.Eval ?? c.Model ?? c.Dataset ?? c.Report)![0]!;
+    return (c.Identifier ?? c.On ?? c.Save ?? c.Eval ?? c.Model ?? c.Models ?? c.From ?? c.Dataset ?? c.Report)![0]!;
   }
 
   arg(n: C.ArgCstNode): A.Arg {

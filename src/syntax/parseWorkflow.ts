@@ -18,7 +18,7 @@ export interface ParseResult {
 
 const OPEN = new Set([T.LParen, T.LBracket, T.LBrace]);
 const CLOSE = new Set([T.RParen, T.RBracket, T.RBrace]);
-const DECLARES = new Set([T.Model, T.Dataset, T.Pool, T.Let]);
+const DECLARES = new Set([T.Model, T.Models, T.Dataset, T.Pool, T.Let]);
 
 /** Split tokens into statements (Newline and Semicolon tokens removed). */
 function splitStatements(tokens: readonly IToken[]): IToken[][] {

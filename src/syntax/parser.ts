@@ -42,6 +42,7 @@ export class FbwParser extends CstParser {
   statement = this.RULE('statement', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.modelDecl) },
+      { ALT: () => this.SUBRULE(this.modelsDecl) },
       { ALT: () => this.SUBRULE(this.datasetDecl) },
       { ALT: () => this.SUBRULE(this.poolDecl) },
       { ALT: () => this.SUBRULE(this.letStmt) },
@@ -55,6 +56,38 @@ export class FbwParser extends CstParser {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
     this.OR([{ ALT: () => this.CONSUME(T.StringLit) }, { ALT: () => this.CONSUME2(T.Identifier) }]);
+    this.OPTION(() => {
+      this.CONSUME(T.From);
+      this.CONSUME3(T.Identifier);
+    });
+  });
+
+  // a pool of already fine-tuned models keyed by task (FusionBench's model pool), or a built-in one
+  modelsDecl = this.RULE('modelsDecl', () => {
+    this.CONSUME(T.Models);
+    this.CONSUME(T.Identifier);
+    this.OPTION(() => {
+      this.CONSUME(T.From);
+      this.CONSUME2(T.Identifier);
+    });
+    this.CONSUME(T.Equals);
+    this.OR([{ ALT: () => this.SUBRULE(this.modelMap) }, { ALT: () => this.CONSUME3(T.Identifier) }]);
+  });
+
+  modelMap = this.RULE('modelMap', () => {
+    this.CONSUME(T.LBrace);
+    // one entry per line reads best; a trailing comma is allowed
+    this.MANY(() => {
+      this.SUBRULE(this.modelEntry);
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  modelEntry = this.RULE('modelEntry', () => {
+    this.CONSUME(T.Identifier);
+    this.OR([{ ALT: () => this.CONSUME(T.Colon) }, { ALT: () => this.CONSUME(T.Equals) }]);
+    this.CONSUME(T.StringLit);
   });
 
   datasetDecl = this.RULE('datasetDecl', () => {
@@ -191,6 +224,8 @@ export class FbwParser extends CstParser {
       { ALT: () => this.CONSUME(T.Save) },
       { ALT: () => this.CONSUME(T.Eval) },
       { ALT: () => this.CONSUME(T.Model) },
+      { ALT: () => this.CONSUME(T.Models) },
+      { ALT: () => this.CONSUME(T.From) },
       { ALT: () => this.CONSUME(T.Dataset) },
       { ALT: () => this.CONSUME(T.Report) },
     ]);

@@ -8,6 +8,8 @@ const kw = (word: string): TokenType => createToken({ name: word[0]!.toUpperCase
 
 // keywords (each with longer_alt: Identifier)
 export const Model = kw('model');
+export const Models = kw('models');
+export const From = kw('from');
 export const Dataset = kw('dataset');
 export const Pool = kw('pool');
 export const Let = kw('let');
@@ -23,9 +25,9 @@ export const False = kw('false');
 export const Null = kw('null');
 
 /** Statement-level keywords, for "unknown keyword" suggestions. */
-export const KEYWORDS: readonly string[] = ['model', 'dataset', 'pool', 'let', 'report', 'finetune', 'pretrain', 'eval', 'on', 'then', 'save'];
+export const KEYWORDS: readonly string[] = ['model', 'models', 'from', 'dataset', 'pool', 'let', 'report', 'finetune', 'pretrain', 'eval', 'on', 'then', 'save'];
 /** Keywords that begin a statement: a newline before them always ends the previous statement. */
-export const STATEMENT_KEYWORDS: readonly string[] = ['model', 'dataset', 'pool', 'let', 'report', 'finetune', 'pretrain', 'eval'];
+export const STATEMENT_KEYWORDS: readonly string[] = ['model', 'models', 'dataset', 'pool', 'let', 'report', 'finetune', 'pretrain', 'eval'];
 
 // punctuation and literals
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/, label: "'->'" });
@@ -50,7 +52,7 @@ export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group:
 /** Order matters: keywords before Identifier, Arrow before NumberLit (`-`). */
 export const allTokens: readonly TokenType[] = [
   WhiteSpace, Comment, Newline,
-  Model, Dataset, Pool, Let, Report, Finetune, Pretrain, Eval, On, Then, Save, True, False, Null,
+  Model, Models, From, Dataset, Pool, Let, Report, Finetune, Pretrain, Eval, On, Then, Save, True, False, Null,
   Identifier, Arrow, NumberLit, StringLit, UnterminatedString,
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Equals, Colon, Semicolon,
 ];

@@ -23,7 +23,7 @@ function candidates(ctx: CheckContext, expect: Expect, at: number): { names: str
     case 'model': return { names: [...modelNames(), ...declared(ctx, ['model'], at)], datasets: new Set() };
     case 'task': return { names: ds, datasets: new Set(ds) };
     case 'tasks': return { names: [...poolNames(), ...declared(ctx, ['pool'], at), ...ds], datasets: new Set(ds) };
-    case 'ref': return { names: [...modelNames(), ...declared(ctx, ['model', 'let'], at), ...KEYWORDS], datasets: new Set() };
+    case 'ref': return { names: [...modelNames(), ...declared(ctx, ['model', 'models', 'let'], at), ...KEYWORDS], datasets: new Set() };
     default: return expect satisfies never;
   }
 }
@@ -126,7 +126,15 @@ function pipeline(ctx: CheckContext, p: A.Pipeline, at: number): void {
 export const KnownNamesRule: Rule = (ctx) => {
   ctx.program.statements.forEach((s, at) => {
     switch (s.kind) {
-      case 'model': if (s.value.kind === 'builtin') check(ctx, s.value.name, 'model', at, ctx.scope.model(s.value.name.text, at)); break;
+      case 'model':
+        if (s.value.kind === 'builtin') check(ctx, s.value.name, 'model', at, ctx.scope.model(s.value.name.text, at));
+        if (s.from) check(ctx, s.from, 'model', at, ctx.scope.model(s.from.text, at));
+        break;
+      case 'models':
+        // a built-in pool's name is checked by ModelPoolRule (it has its own list of names)
+        if (s.from) check(ctx, s.from, 'model', at, ctx.scope.model(s.from.text, at));
+        if (s.value.kind === 'map') for (const m of s.value.members) check(ctx, m.task, 'task', at, ctx.scope.task(m.task.text, at));
+        break;
       case 'pool': taskList(ctx, s.tasks, at); break;
       case 'let': case 'pipeline': pipeline(ctx, s.pipeline, at); break;
       case 'dataset': case 'report': break;

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { warning, type Span } from '../../diagnostics/diagnostic.js';
 import type { Rule } from '../CheckContext.js';
+import { downloadCommand } from '../../ml/models/hubCache.js';
 
 /** FBW0129. */
 export const LocalPathsRule: Rule = (ctx) => {
@@ -17,7 +18,12 @@ export const LocalPathsRule: Rule = (ctx) => {
   const hasError = (span: Span) => ctx.diagnostics.some((d) => d.severity === 'error' && d.span.offset >= span.offset && d.span.offset < span.endOffset);
   for (const s of ctx.program.statements) {
     if ((s.kind === 'model' || s.kind === 'dataset') && hasError(s.span)) continue;
-    if (s.kind === 'model' && s.value.kind === 'path') missing(`model '${s.name.text}':`, s.value.path, s.value.span);
+    // `model a = "..." from base` is checked (as an error) with the model pools
+    if (s.kind === 'model' && s.value.kind === 'path' && !s.from) {
+      const src = ctx.scope.checkpoint(s.value.path);
+      if (src.kind === 'path') missing(`model '${s.name.text}':`, s.value.path, s.value.span);
+      else if (!src.dir) ctx.report(warning('FBW0129', s.value.span, `model '${s.name.text}': "${s.value.path}" is neither a path nor a repo in the Hugging Face hub cache (looked at ${src.looked.join(', ')})`, `fbw never downloads: fetch it once with \`${downloadCommand(src.repo)}\`, or fix the path`));
+    }
     if (s.kind === 'dataset') {
       // the folder is the first positional argument or path=
       const arg = s.loader.args.find((a) => a.name?.text === 'path') ?? s.loader.args.find((a) => a.name === undefined);

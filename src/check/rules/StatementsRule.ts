@@ -3,6 +3,13 @@
 // (FBW0127) and `let` names nothing uses (FBW0128).
 import { error, warning } from '../../diagnostics/diagnostic.js';
 import type { CheckContext, Rule } from '../CheckContext.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
+
+/** FBW0124: a checkpoint string that cannot be a safetensors model. */
+function checkpointPath(ctx: CheckContext, path: string, span: Span): void {
+  if (path.trim() === '') ctx.report(error('FBW0124', span, 'the model path is empty', 'a Hugging Face repo id, a snapshot folder or a .safetensors file'));
+  else if (/\.(bin|pt|pth|ckpt|h5|onnx)$/i.test(path)) ctx.report(error('FBW0124', span, `fbw reads safetensors, not '${path.slice(path.lastIndexOf('.'))}' files`, 'convert the checkpoint to .safetensors, or point at a snapshot folder with model.safetensors'));
+}
 
 /** FBW0121/FBW0123/FBW0124/FBW0127/FBW0128. */
 export const StatementsRule: Rule = (ctx) => {
@@ -27,11 +34,10 @@ export const StatementsRule: Rule = (ctx) => {
         break;
       }
       case 'model':
-        if (s.value.kind === 'path') {
-          const path = s.value.path;
-          if (path.trim() === '') ctx.report(error('FBW0124', s.value.span, 'the model path is empty', 'a Hugging Face snapshot folder or a .safetensors file'));
-          else if (/\.(bin|pt|pth|ckpt|h5|onnx)$/i.test(path)) ctx.report(error('FBW0124', s.value.span, `fbw reads safetensors, not '${path.slice(path.lastIndexOf('.'))}' files`, 'convert the checkpoint to .safetensors, or point at a snapshot folder with model.safetensors'));
-        }
+        if (s.value.kind === 'path') checkpointPath(ctx, s.value.path, s.value.span);
+        break;
+      case 'models':
+        if (s.value.kind === 'map') for (const m of s.value.members) checkpointPath(ctx, m.path, m.span);
         break;
       case 'dataset': case 'pool': case 'let': break;
       default: s satisfies never;

@@ -26,6 +26,8 @@ export class StateDictSource {
     try { isDir = (await stat(path)).isDirectory(); } catch { throw new SafetensorsError(path, 'no such file or folder (give a .safetensors file or a model folder containing model.safetensors)'); }
     let files: string[];
     let folder: string | undefined;
+    /** for a sharded folder: the shard each tensor belongs to (a shard may hold more, e.g. a base model's) */
+    let weightMap: Record<string, string> | undefined;
     if (!isDir) {
       files = [path];
       folder = undefined;
@@ -35,7 +37,6 @@ export class StateDictSource {
       const index = join(path, 'model.safetensors.index.json');
       if (await exists(single)) files = [single];
       else if (await exists(index)) {
-        let weightMap: Record<string, string>;
         try { weightMap = (JSON.parse(await readFile(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map; } catch (e) { throw new SafetensorsError(index, `unreadable shard index: ${(e as Error).message}`); }
         if (!weightMap || typeof weightMap !== 'object') throw new SafetensorsError(index, 'shard index has no weight_map');
         files = [...new Set(Object.values(weightMap))].sort().map((f) => join(path, f));
@@ -54,6 +55,7 @@ export class StateDictSource {
     const order: TensorInfo[] = [];
     for (const reader of readers) {
       for (const info of reader.tensors()) {
+        if (weightMap && folder && join(folder, weightMap[info.name] ?? '\u0000') !== reader.path) continue;
         if (byName.has(info.name)) {
           for (const r of readers) await r.close();
           throw new SafetensorsError(reader.path, `tensor '${info.name}' also appears in ${byName.get(info.name)!.reader.path}`);

@@ -56,7 +56,7 @@ export async function writeEnsemble(outDir: string, members: readonly { dir: str
     const dst = join(outDir, 'members', String(i));
     await mkdir(dst, { recursive: true });
     for (const f of await readdir(src)) {
-      if (f === 'model.safetensors' || f.endsWith('.json') || f === 'merges.txt') {
+      if (f.endsWith('.safetensors') || f.endsWith('.json') || f === 'merges.txt') {
         // committed artifacts are immutable: a hard link costs nothing and keeps the folder self-contained
         await link(join(src, f), join(dst, f)).catch(() => copyFile(join(src, f), join(dst, f)));
       }

@@ -60,6 +60,7 @@ function act(o: Obj, path: string, where: string): 'quick_gelu' | 'gelu' {
 export function parseClipConfig(raw: Obj, path = 'config.json'): ClipConfig {
   const v = raw['vision_config'];
   const t = raw['text_config'];
+  if (raw['model_type'] === 'clip_vision_model') throw new ConfigError(path, 'a CLIPVisionModel (the vision tower only, as FusionBench publishes its fine-tunes): it needs the text tower of the CLIP it was fine-tuned from — in a workflow declare it `model ft = "..." from clip` (or in a pool: models ft from clip = {...}); with `fbw merge` give --base');
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(path, 'missing vision_config (is this a CLIPConfig? model_type should be "clip")');
   if (!t || typeof t !== 'object' || Array.isArray(t)) throw new ConfigError(path, 'missing text_config (is this a CLIPConfig? model_type should be "clip")');
   const vo = v as Obj, to = t as Obj;

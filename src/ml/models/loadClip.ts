@@ -48,6 +48,8 @@ export function resolveModelFiles(path: string): { dir: string; weights: string;
   const config = join(dir, 'config.json');
   if (!existsSync(config)) throw new ModelLoadError(dir, 'no config.json (expected a Hugging Face model folder)');
   const weights = join(dir, 'model.safetensors');
+  // a sharded folder (Hugging Face's index; fbw writes one to complete a vision-only fine-tune with its base)
+  if (!existsSync(weights) && existsSync(join(dir, INDEX_FILE))) return { dir, weights: join(dir, INDEX_FILE), config };
   if (!existsSync(weights)) {
     const bin = ['pytorch_model.bin', 'model.bin'].find((f) => existsSync(join(dir, f)));
     if (bin) throw new ModelLoadError(join(dir, bin), 'only a PyTorch pickle is present; fbw reads safetensors. Download model.safetensors (huggingface-cli download REPO model.safetensors) or convert the .bin with safetensors.torch.save_file');
@@ -56,6 +58,35 @@ export function resolveModelFiles(path: string): { dir: string; weights: string;
     throw new ModelLoadError(dir, 'no model.safetensors in the folder');
   }
   return { dir, weights, config };
+}
+
+/** Hugging Face's index of a sharded checkpoint: tensor name -> shard file in the same folder. */
+export const INDEX_FILE = 'model.safetensors.index.json';
+
+/** Tensor name -> the reader of the shard that holds it (one reader for a single file). */
+async function openWeights(weights: string): Promise<{ readers: SafetensorsReader[]; of: Map<string, SafetensorsReader> }> {
+  const of = new Map<string, SafetensorsReader>();
+  if (!weights.endsWith(INDEX_FILE)) {
+    const r = await SafetensorsReader.open(weights);
+    for (const t of r.tensors()) of.set(t.name, r);
+    return { readers: [r], of };
+  }
+  let map: Record<string, string>;
+  try { map = (JSON.parse(await readFile(weights, 'utf8')) as { weight_map: Record<string, string> }).weight_map; } catch (e) { throw new ModelLoadError(weights, `unreadable shard index: ${(e as Error).message}`); }
+  if (!map || typeof map !== 'object') throw new ModelLoadError(weights, 'shard index has no weight_map');
+  const readers = new Map<string, SafetensorsReader>();
+  try {
+    for (const [name, file] of Object.entries(map)) {
+      if (file.includes('/') || file.includes('..')) throw new ModelLoadError(weights, `shard '${file}' is not a plain file name`);
+      let r = readers.get(file);
+      if (!r) { r = await SafetensorsReader.open(join(dirname(weights), file)); readers.set(file, r); }
+      of.set(name, r);
+    }
+  } catch (e) {
+    for (const r of readers.values()) await r.close();
+    throw e;
+  }
+  return { readers: [...readers.values()], of };
 }
 
 /** Read config.json as a ClipConfig. */
@@ -70,14 +101,15 @@ export async function loadClip(path: string): Promise<ClipModel> {
   const { dir, weights, config: cfgPath } = resolveModelFiles(path);
   const config = await readClipConfig(cfgPath);
   const shapes = clipParamShapes(config);
-  const reader = await SafetensorsReader.open(weights);
+  const { readers, of } = await openWeights(weights);
   const params = new Map<string, tf.Variable>();
   try {
-    const names = new Set(reader.tensors().map((t) => t.name));
+    const names = new Set(of.keys());
     const unexpected = [...names].filter((n) => !shapes.has(n) && !IGNORED.test(n));
     if (unexpected.length) throw new ModelLoadError(weights, `unexpected tensor '${unexpected[0]}'${unexpected.length > 1 ? ` (and ${unexpected.length - 1} more)` : ''}: not a CLIPModel state dict for this config.json`);
     for (const [name, shape] of shapes) {
       if (!names.has(name)) throw new ModelLoadError(weights, `missing tensor '${name}' (expected shape [${shape.join(', ')}]) — is this a full CLIPModel checkpoint matching ${cfgPath}?`);
+      const reader = of.get(name)!;
       const info = reader.info(name);
       if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
         throw new ModelLoadError(weights, `tensor '${name}' has shape [${info.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
@@ -89,7 +121,7 @@ export async function loadClip(path: string): Promise<ClipModel> {
     for (const v of params.values()) v.dispose();
     throw e;
   } finally {
-    await reader.close();
+    for (const r of readers) await r.close();
   }
   return new ClipModel(config, params, dir);
 }

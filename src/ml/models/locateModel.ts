@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import type { Json } from '../../util/json.js';
 import { projectRoot } from '../../util/projectRoot.js';
 import { SafetensorsReader } from '../io/safetensors.js';
+import { downloadCommand, hubRepoDir, resolveHubSnapshot } from './hubCache.js';
 
 /** What a model declaration says: a compiled `pretrained` stage has this shape. */
 export interface ModelDeclaration {
@@ -35,7 +36,7 @@ export class ModelFilesInvalid extends Error {
 }
 
 /** Files a Hugging Face CLIP snapshot holds that fbw uses; other files in the folder are ignored. */
-const MODEL_FILES = [
+export const MODEL_FILES = [
   'config.json', 'model.safetensors', 'model.safetensors.index.json', 'vocab.json', 'merges.txt',
   'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json',
 ] as const;
@@ -49,10 +50,6 @@ export interface ResolvedModel {
   readonly files: readonly ModelFile[];
 }
 
-function hfHome(env: NodeJS.ProcessEnv): string {
-  return env['HF_HOME'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'huggingface');
-}
-
 function fbwData(env: NodeJS.ProcessEnv): string {
   return env['FBW_DATA'] ?? join(homedir(), '.cache', 'fbw');
 }
@@ -60,7 +57,7 @@ function fbwData(env: NodeJS.ProcessEnv): string {
 /** Folders where a built-in Hugging Face model may be, most specific first. */
 function builtinCandidates(repo: string, env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
-  const hub = join(hfHome(env), 'hub', `models--${repo.replace('/', '--')}`);
+  const hub = hubRepoDir(repo, env);
   const snaps = join(hub, 'snapshots');
   try {
     const ref = readFileSync(join(hub, 'refs', 'main'), 'utf8').trim();
@@ -129,6 +126,13 @@ function filesOf(path: string): ModelFile[] {
  * names (registry/models.ts, a floor above ml/, so it is passed in); `baseDir` anchors relative paths.
  */
 export function resolveModel(stage: ModelDeclaration, findBuiltin: (name: string) => { readonly repo: string } | undefined, env: NodeJS.ProcessEnv = process.env, baseDir?: string): ResolvedModel {
+  if (stage.method === 'hub') {
+    // a Hugging Face repo id from a model pool or a `model` declaration: the hub cache, refs/main
+    const repo = String(stage.params['repo']);
+    const r = resolveHubSnapshot(repo, env);
+    if (!r.dir) throw new ModelNotFound(repo, r.looked, `fbw never downloads: fetch it once with \`${downloadCommand(repo)}\` (HF_HUB_CACHE / HF_HOME choose the cache)`);
+    return { model: repo, files: filesOf(r.dir) };
+  }
   const spec = modelSpec(stage);
   const builtin = stage.method !== 'local' ? findBuiltin(spec) : undefined;
   if (builtin) {
