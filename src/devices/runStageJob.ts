@@ -1,7 +1,7 @@
 // Runs one stage job in the current process: builds its StageContext, loads the kind's runner,
 // and reports progress, checkpoints and the outcome through `send`. The fork worker and any
 // standalone entry (a SLURM job) share it, so a stage behaves the same wherever it runs.
-import { appendFileSync, mkdirSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import type { StageContext } from '../stages/contract.js';
 import type { StageProgress } from '../protocol/events.js';
@@ -9,6 +9,7 @@ import { stageImpl } from '../stages/registry.js';
 import { CHECKPOINT_STATE } from '../plan/planRun.js';
 import { toWire, type FromWorker, type StageJob } from '../protocol/stageJob.js';
 import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGroup } from './dataParallel.js';
+import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
 
 const PROGRESS_EVERY_MS = 200;
 /** Training stages write this many progress lines (step, loss, accuracy, lr) to their log over a run. */
@@ -58,10 +59,7 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
     },
     checkpointed: (step) => {
       flushProgress();
-      mkdirSync(job.checkpointDir, { recursive: true });
-      const p = join(job.checkpointDir, CHECKPOINT_STATE);
-      writeFileSync(`${p}.tmp`, JSON.stringify({ step, t: Date.now(), stage: job.stage.id }));
-      renameSync(`${p}.tmp`, p);
+      writeFileAtomicSync(join(job.checkpointDir, CHECKPOINT_STATE), JSON.stringify({ step, t: Date.now(), stage: job.stage.id }), { mkdir: true });
       log(`checkpoint at step ${step}`);
       send({ type: 'checkpointed', step });
     },

@@ -1,11 +1,11 @@
 // The content hash of a pretrained model's files, part of its stage key (the files' content
 // identifies the model; where it lives and what it is called do not), with a cache so an
 // unchanged multi-GB snapshot is hashed once.
-import { readFileSync, realpathSync, statSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import type { ResolvedModel } from '../ml/models/locateModel.js';
 import { hashFileSync } from '../store/manifest.js';
 import { canonicalJson, sha256 } from '../store/canonical.js';
+import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
 
 interface HashCacheEntry { readonly stamp: string; readonly sha256: string }
 
@@ -35,9 +35,7 @@ export class FileHashCache {
   }
   flush(): void {
     if (!this.dirty || !this.entries) return;
-    mkdirSync(dirname(this.cacheFile), { recursive: true });
-    writeFileSync(`${this.cacheFile}.tmp-${process.pid}`, JSON.stringify(Object.fromEntries(this.entries)));
-    renameSync(`${this.cacheFile}.tmp-${process.pid}`, this.cacheFile);
+    writeFileAtomicSync(this.cacheFile, JSON.stringify(Object.fromEntries(this.entries)), { mkdir: true });
     this.dirty = false;
   }
 }

@@ -4,12 +4,13 @@
 // cached in the store keyed by a cheap stamp of where the data comes from (the synthetic
 // generator version; sizes and mtimes of the files on disk), and memoised per process. A task
 // that cannot be fingerprinted (data missing) makes only the stages needing it fail.
-import { readFileSync, writeFileSync, renameSync, mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { canonicalJson, sha256 } from '../store/canonical.js';
 import type { Json } from '../util/json.js';
 import type { DataRef } from '../ml/data/index.js';
+import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
 
 export type Fingerprint = { readonly ok: true; readonly fingerprint: string } | { readonly ok: false; readonly error: string };
 
@@ -104,9 +105,7 @@ export class TaskFingerprints {
       try { cur = JSON.parse(readFileSync(this.cacheFile, 'utf8')); } catch { /* first */ }
       cur[task] = { stamp, fingerprint: fp };
       this.disk = cur;
-      mkdirSync(dirname(this.cacheFile), { recursive: true });
-      writeFileSync(`${this.cacheFile}.tmp-${process.pid}`, JSON.stringify(cur));
-      renameSync(`${this.cacheFile}.tmp-${process.pid}`, this.cacheFile);
+      writeFileAtomicSync(this.cacheFile, JSON.stringify(cur), { mkdir: true });
     }
     return fp;
   }

@@ -1,13 +1,14 @@
 // Write a report's four files (md, csv, json, html) into a folder; the one call the
 // report stage and tools make.
 
-import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Report } from './buildReport.js';
 import { reportMarkdown } from './reportMarkdown.js';
 import { reportCsv, reportCsvLong } from './reportCsv.js';
 import { reportJson } from './reportJson.js';
 import { reportHtml } from './reportHtml.js';
+import { writeFileAtomic } from '../util/writeFileAtomic.js';
 
 /** File names of a report, in the order they are written. */
 export const REPORT_FILES = ['report.md', 'report.csv', 'report_long.csv', 'report.json', 'report.html'] as const;
@@ -25,8 +26,7 @@ export async function writeReport(dir: string, report: Report): Promise<{ readon
   const paths = {} as Record<(typeof REPORT_FILES)[number], string>;
   for (const name of REPORT_FILES) {
     const file = path.join(dir, name);
-    await writeFile(file + '.tmp', contents[name]);
-    await rename(file + '.tmp', file);
+    await writeFileAtomic(file, contents[name]);
     paths[name] = file;
   }
   return paths;

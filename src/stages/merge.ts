@@ -10,7 +10,6 @@ import { inputsWithRole, taskData, throttle } from './stageInputs.js';
 import { mergeFiles } from '../ml/merge/mergeFiles.js';
 import { MergeAborted } from '../ml/merge/errors.js';
 import { StateDictSource } from '../ml/merge/StateDictSource.js';
-import { writeFile, rename } from 'node:fs/promises';
 import { ModelMergeAborted } from '../ml/merge/modelMerge.js';
 import { argsOfStage, findMethod, streamingMerge, type MethodDef } from '../registry/index.js';
 import { ensemble } from '../registry/methods/ensemble.js';
@@ -21,6 +20,7 @@ import type { ClipModel } from '../ml/models/clip.js';
 import { readHead, type Head } from '../ml/heads/head.js';
 import { loadTask, type TaskDataset } from '../ml/data/index.js';
 import type { NamedTensor } from '../ml/io/safetensors.js';
+import { writeFileAtomic } from '../util/writeFileAtomic.js';
 
 /** A data-driven merge whose inputs do not say which task a model or head belongs to. */
 export class MergeTaskMissing extends Error {
@@ -38,9 +38,7 @@ function mergeDef(ctx: StageContext): MethodDef {
 }
 
 async function writeInfo(dir: string, info: Readonly<Record<string, unknown>>): Promise<void> {
-  const tmp = join(dir, `merge.json.tmp-${process.pid}`);
-  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n');
-  await rename(tmp, join(dir, 'merge.json'));
+  await writeFileAtomic(join(dir, 'merge.json'), JSON.stringify(info, null, 2) + '\n');
 }
 
 /** Fisher, RegMean, AdaMerging: load the models, heads and task data, merge the vision tower. */

@@ -8,6 +8,7 @@ import { join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MANIFEST, parseManifest, hashFileSync, ManifestInvalid, type Manifest, type ManifestFile } from './manifest.js';
 import type { KeyComponents } from './keyComponents.js';
+import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
 
 /** Outcome of verifying a committed artifact: a reason a user can read when it fails. */
 export type Verified =
@@ -182,9 +183,7 @@ export class Store {
   flush(): void {
     if (!this.stampsDirty || !this.verifiedStamps) return;
     const p = join(this.cache, 'verified.json');
-    mkdirSync(this.cache, { recursive: true });
-    writeFileSync(`${p}.tmp-${process.pid}`, JSON.stringify(Object.fromEntries(this.verifiedStamps)));
-    renameSync(`${p}.tmp-${process.pid}`, p);
+    writeFileAtomicSync(p, JSON.stringify(Object.fromEntries(this.verifiedStamps)), { mkdir: true });
     this.stampsDirty = false;
   }
 
@@ -238,10 +237,7 @@ export class Store {
 
   /** Record the last committed key and components of a stage id. */
   writeIndex(e: StageIndexEntry): void {
-    mkdirSync(this.index, { recursive: true });
-    const p = this.indexPath(e.stage);
-    writeFileSync(`${p}.tmp-${process.pid}`, JSON.stringify(e));
-    renameSync(`${p}.tmp-${process.pid}`, p);
+    writeFileAtomicSync(this.indexPath(e.stage), JSON.stringify(e), { mkdir: true });
   }
 
   /** The last committed result of a stage id, if any. */

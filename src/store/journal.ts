@@ -1,11 +1,12 @@
 // The append-only journal of a run: one RunEvent per line, written with a synchronous write per
 // event so that whatever happened before a kill -9 is on disk. Also the run's graph.json.
-import { openSync, writeSync, closeSync, readFileSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { openSync, writeSync, closeSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { RunEvent } from '../protocol/events.js';
 import type { Graph } from '../compile/ir.js';
 import type { Store } from './Store.js';
+import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
 
 /** A run id that sorts by start time: YYYYMMDD-HHMMSS-xxxx (UTC). */
 export function newRunId(now: Date = new Date()): string {
@@ -103,11 +104,7 @@ export interface RunRecord {
 }
 
 export function writeRunRecord(store: Store, runId: string, rec: RunRecord): void {
-  const dir = store.runDir(runId);
-  mkdirSync(dir, { recursive: true });
-  const p = join(dir, 'graph.json');
-  writeFileSync(`${p}.tmp`, JSON.stringify(rec));
-  renameSync(`${p}.tmp`, p);
+  writeFileAtomicSync(join(store.runDir(runId), 'graph.json'), JSON.stringify(rec), { mkdir: true });
 }
 
 export function readRunRecord(store: Store, runId: string): RunRecord {

@@ -5,9 +5,10 @@
 //      per-user index, so `fbw run workflows/quickstart.fbw` then `fbw show last` works from the
 //      repo root), else the nearest `.fbw/` in this folder or a parent.
 // Hints that print a command add `--store` exactly when this rule would not find the store.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
+import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
 
 /** No store was found: the message says where fbw looked and what to do. */
 export class StoreNotFound extends Error {
@@ -61,10 +62,7 @@ export function rememberStore(cwd: string, store: string, env: NodeJS.ProcessEnv
   const file = storeIndexFile(env);
   const entries = [{ cwd: resolve(cwd), store: resolve(store), at: new Date().toISOString() }, ...readIndex(env).filter((e) => e.cwd !== resolve(cwd))].slice(0, INDEX_SIZE);
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(entries, null, 1) + '\n');
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, JSON.stringify(entries, null, 1) + '\n', { mkdir: true });
   } catch { /* read-only home: the walk-up rule still works */ }
 }
 

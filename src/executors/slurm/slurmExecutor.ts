@@ -21,6 +21,7 @@ import { stageResources } from './resources.js';
 import { renderSbatchScript, shQuote } from './sbatchScript.js';
 import { checkSharedStore, type SharedStoreCheck } from './sharedStore.js';
 import { readLogTail } from './logTail.js';
+import { writeFileAtomicSync } from '../../util/writeFileAtomic.js';
 
 const WORKER = fileURLToPath(new URL('../../devices/worker.js', import.meta.url));
 
@@ -96,10 +97,7 @@ function readJson<T>(path: string): T | undefined {
 }
 
 function writeJsonAtomic(path: string, v: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(2).toString('hex')}`;
-  writeFileSync(tmp, JSON.stringify(v));
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, JSON.stringify(v), { mkdir: true });
 }
 
 /** Reads the new lines of a job's events.jsonl on each call. */

@@ -3,13 +3,14 @@
 // PyTorch writes them), plus preprocessor_config.json when present (its size picks the input size).
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafetensorsReader, SafetensorsWriter } from '../io/safetensors.js';
 import { newVariable } from '../models/clip.js';
 import { ResNetModel } from './resnet.js';
 import { parseResNetConfig, resnetTensorShapes, type ResNetConfig } from './resnetConfig.js';
 import type { Json } from '../../util/json.js';
+import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 /** The folder is not a loadable ResNet: names the file/tensor and how to fix it. */
 export class ResNetLoadError extends Error {
@@ -102,9 +103,7 @@ export async function saveResNet(dir: string, model: ResNetModel, copyFrom?: str
     await w.abort();
     throw e;
   }
-  const tmp = join(dir, `config.json.tmp-${process.pid}`);
-  await writeFile(tmp, JSON.stringify(model.config.raw, null, 2) + '\n');
-  await rename(tmp, join(dir, 'config.json'));
+  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(model.config.raw, null, 2) + '\n');
   if (copyFrom && copyFrom !== dir && existsSync(join(copyFrom, 'preprocessor_config.json'))) {
     await copyFile(join(copyFrom, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
   }

@@ -3,9 +3,10 @@
 // RNG states, data order, train log), written under a temporary name, fsynced, then renamed
 // into place, so a crash mid-write leaves the previous checkpoint intact.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
+import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 /** One line of train_log.json. */
 export interface TrainLogEntry {
@@ -98,9 +99,7 @@ export async function clearCheckpoints(dir: string): Promise<void> {
   for (const name of listCheckpoints(dir)) await rm(join(dir, name), { recursive: true, force: true });
 }
 
-/** Write JSON atomically (tmp + rename). */
+/** Write JSON atomically (util/writeFileAtomic.ts), pretty-printed for people reading artifacts. */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }

@@ -6,13 +6,14 @@
 //   s·B·A·x  ≈  s·(B₀A₀ + (B−B₀)A₀ + B₀(A−A₀))·x  =  s·(B·A₀ + B₀·A − B₀·A₀)·x.
 // Adapters save in the PEFT layout and merge into dense weights (merge-and-unload).
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClipConfig } from '../models/clipConfig.js';
 import { matMulWT, matMulWTFrozen } from '../models/ops.js';
 import { newVariable, type LoraTerm } from '../models/clip.js';
 import type { SeededRng } from '../data/SeededRng.js';
 import { writeSafetensors, type NamedTensor } from '../io/safetensors.js';
+import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 export interface LoraConfig {
   readonly r: number;
@@ -183,9 +184,7 @@ export class LoraAdapters {
       target_modules: this.lora.target_modules, fan_in_fan_out: false, init_lora_weights: true,
       ...(this.linearized ? { fbw_linearized: true, fbw_note: 'L-LoRA: first-order Taylor expansion around lora_A0/lora_B0 (arXiv 2310.04742)' } : {}),
     };
-    const tmp = join(dir, `adapter_config.json.tmp-${process.pid}`);
-    await writeFile(tmp, JSON.stringify(cfg, null, 2) + '\n');
-    await rename(tmp, join(dir, 'adapter_config.json'));
+    await writeFileAtomic(join(dir, 'adapter_config.json'), JSON.stringify(cfg, null, 2) + '\n');
   }
 
   dispose(): void {

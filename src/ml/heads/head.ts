@@ -4,10 +4,11 @@
 // logit_scale, kind). Zero-shot logits = logit_scale · norm(image features) · weightᵀ.
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { l2Normalize } from '../models/ops.js';
+import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 /**
  * 'zeroshot': frozen text embeddings; 'linear': a trained Linear(projection_dim, num_classes) on
@@ -46,9 +47,7 @@ export async function writeHead(dir: string, head: Head): Promise<void> {
   if (head.bias) t.set('bias', { shape: [head.numClasses], data: head.bias });
   await writeSafetensors(join(dir, 'head.safetensors'), t, { kind: head.kind, task: head.task });
   const meta = { kind: head.kind, task: head.task, classnames: head.classnames, templates: head.templates, logit_scale: head.logitScale, num_classes: head.numClasses, dim: head.dim };
-  const tmp = join(dir, `head.json.tmp-${process.pid}`);
-  await writeFile(tmp, JSON.stringify(meta, null, 2) + '\n');
-  await rename(tmp, join(dir, 'head.json'));
+  await writeFileAtomic(join(dir, 'head.json'), JSON.stringify(meta, null, 2) + '\n');
 }
 
 /** Read a head folder written by writeHead. */

@@ -6,13 +6,14 @@
 // hard-linked from the committed inputs when possible), so it is self-contained in the store.
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadClip } from '../models/loadClip.js';
 import type { ClipModel } from '../models/clip.js';
 import { checkHead, classify, evaluateLogits, type EvalResult, type EvaluateArgs } from '../eval/evaluate.js';
 import type { Head } from '../heads/head.js';
 import type { TaskDataset } from '../data/types.js';
+import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 /** the file that marks a folder as an ensemble */
 export const ENSEMBLE_FILE = 'ensemble.json';
@@ -64,9 +65,7 @@ export async function writeEnsemble(outDir: string, members: readonly { dir: str
     rel.push(join('members', String(i)));
   }
   const spec: EnsembleSpec = { kind: 'ensemble', method: weights ? 'weighted_ensemble' : 'simple_ensemble', members: rel, weights: w.map((x) => x / sum), sources: members.map((m) => m.source ?? m.dir) };
-  const tmp = join(outDir, `${ENSEMBLE_FILE}.tmp-${process.pid}`);
-  await writeFile(tmp, JSON.stringify(spec, null, 2) + '\n');
-  await rename(tmp, join(outDir, ENSEMBLE_FILE));
+  await writeFileAtomic(join(outDir, ENSEMBLE_FILE), JSON.stringify(spec, null, 2) + '\n');
   return spec;
 }
 

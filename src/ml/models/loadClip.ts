@@ -3,12 +3,13 @@
 // .safetensors file with config.json beside it. PyTorch pickles are refused with a fix.
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SafetensorsReader, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { clipParamShapes, parseClipConfig, type ClipConfig } from './clipConfig.js';
 import { ClipModel, newVariable } from './clip.js';
 import type { Json } from '../../util/json.js';
+import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 /** The model path holds no loadable weights, or weights that do not fit the config. */
 export class ModelLoadError extends Error {
@@ -136,9 +137,7 @@ export async function saveClipState(dir: string, config: ClipConfig, sd: Readonl
     ordered.set(name, t);
   }
   await writeSafetensors(join(dir, 'model.safetensors'), ordered, { format: 'pt' });
-  const tmp = join(dir, `config.json.tmp-${process.pid}`);
-  await writeFile(tmp, JSON.stringify(config.raw, null, 2) + '\n');
-  await rename(tmp, join(dir, 'config.json'));
+  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config.raw, null, 2) + '\n');
   if (tokenizerFrom && tokenizerFrom !== dir) {
     for (const f of TOKENIZER_FILES) if (existsSync(join(tokenizerFrom, f))) await copyFile(join(tokenizerFrom, f), join(dir, f));
   }
