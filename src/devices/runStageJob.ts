@@ -10,6 +10,7 @@ import { CHECKPOINT_STATE } from '../plan/planRun.js';
 import { toWire, type FromWorker, type StageJob } from '../protocol/stageJob.js';
 import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGroup } from './dataParallel.js';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
+import { Interrupted } from '../util/interrupted.js';
 
 const PROGRESS_EVERY_MS = 200;
 /** Training stages write this many progress lines (step, loss, accuracy, lr) to their log over a run. */
@@ -85,8 +86,8 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
     flushProgress();
     // Ctrl-C while a stage was starting or reading: the abort surfaces as an AbortError from
     // whatever was in flight; the stage was interrupted, it did not fail
-    if (e instanceof Error && (e.name === 'StageInterrupted' || (signal.aborted && isAbortError(e)))) {
-      const step = (e as Error & { step?: number }).step ?? 0;
+    if (e instanceof Interrupted || (signal.aborted && e instanceof Error && isAbortError(e))) {
+      const step = e instanceof Interrupted ? e.step : 0;
       log(`interrupted at step ${step}`);
       send({ type: 'interrupted', step });
       return;

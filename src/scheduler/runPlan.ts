@@ -210,7 +210,7 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
           case 'failed':
             rmSync(outDir, { recursive: true, force: true });
             // an abort that reached the stage as an error (any executor) is an interruption
-            if (o.signal.aborted && (outcome.error.name === 'AbortError' || outcome.error.name === 'StageInterrupted')) return yield* Effect.fail(new StageStopped({ stage: p.stage.id, step: 0 }));
+            if (signal.aborted && (outcome.error.name === 'AbortError' || outcome.error.name === 'Interrupted')) return yield* Effect.fail(new StageStopped({ stage: p.stage.id, step: 0 }));
             return yield* Effect.fail(new StageFailed({ stage: p.stage.id, error: outcome.error }));
           case 'interrupted':
             rmSync(outDir, { recursive: true, force: true });

@@ -9,7 +9,6 @@
 import { argsOfStage } from '../registry/methods/resolve.js';
 import { classifier } from '../registry/methods/classifier.js';
 import type { StageContext } from './contract.js';
-import { StageInterrupted } from './contract.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import { clipClassifierNet } from '../ml/classifier/clipClassifierNet.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadTask } from '../ml/data/index.js';
 import { loadResNet, resnetImageSize } from '../ml/classifier/loadResNet.js';
-import { finetuneClassifier, fitClassifierToTask, ClassifierInterrupted, type ClassifierOptimizer } from '../ml/classifier/finetuneClassifier.js';
+import { finetuneClassifier, fitClassifierToTask, type ClassifierOptimizer } from '../ml/classifier/finetuneClassifier.js';
 import { writeClassifierRun } from '../ml/classifier/writeClassifierRun.js';
 
 /** The stage is not a classifier fine-tune on one task (a compiler bug, reported clearly). */
@@ -95,9 +94,6 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
       log: ctx.log,
     });
     await writeClassifierRun(ctx.outDir, net, r, { method: 'classifier', model: kind, task, backend: backend.backend });
-  } catch (e) {
-    if (e instanceof ClassifierInterrupted) throw new StageInterrupted(e.step);
-    throw e;
   } finally {
     release();
   }

@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import type { Stage } from '../compile/ir.js';
 import type { StageContext } from './contract.js';
-import { StageInterrupted } from './contract.js';
 import { inputsWithRole, inputWithRole, num, taskData, throttle } from './stageInputs.js';
 import { argsOfStage } from '../registry/methods/resolve.js';
 import { CLIP_FINETUNE_NAMES, clipFinetuneArgs, isClipFinetune } from '../registry/methods/clipFinetune.js';
@@ -16,7 +15,7 @@ import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import { readHead } from '../ml/heads/head.js';
 import { loadTask } from '../ml/data/index.js';
-import { TrainingInterrupted, type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
+import { type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
 import type { LoraConfig } from '../ml/finetune/lora.js';
 import { continualFinetune, type TaskSplits } from '../ml/finetune/continual.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
@@ -84,9 +83,6 @@ export async function runContinual(ctx: StageContext): Promise<void> {
       resumed_at_task: r.resumedAtTask ?? null,
     });
     ctx.log(`continual ${r.order.join(' → ')}: final average ${r.finalAverage === null ? '-' : (r.finalAverage * 100).toFixed(2) + '%'}, BWT ${r.backwardTransfer === null ? '-' : (r.backwardTransfer * 100).toFixed(2)}`);
-  } catch (e) {
-    if (e instanceof TrainingInterrupted) throw new StageInterrupted(e.step);
-    throw e;
   } finally {
     model.dispose();
   }

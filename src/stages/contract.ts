@@ -25,7 +25,7 @@ export interface StageContext {
   readonly resumed: (step: number) => void;
   /** human log line, goes to the stage's log file */
   readonly log: (line: string) => void;
-  /** aborted on Ctrl-C: a training stage writes a checkpoint and throws StageInterrupted */
+  /** aborted on Ctrl-C: a training stage writes a checkpoint and throws Interrupted (util/interrupted.ts) */
   readonly signal: AbortSignal;
   /**
    * Set when the stage asked for k > 1 devices and its kind trains data-parallel: this process's
@@ -40,13 +40,6 @@ export interface StageContext {
  */
 export const STOPS_ON_INTERRUPT: ReadonlySet<StageKind> = new Set<StageKind>(['pretrain', 'finetune', 'continual', 'multitask', 'merge']);
 
-/** Thrown by a stage that stopped because `signal` aborted, after checkpointing. */
-export class StageInterrupted extends Error {
-  constructor(readonly step: number) {
-    super(`interrupted at step ${step}`);
-    this.name = 'StageInterrupted';
-  }
-}
 
 /** A stage implementation: one per StageKind, registered in stages/registry.ts. */
 export type StageRunner = (ctx: StageContext) => Promise<void>;

@@ -4,14 +4,13 @@
 // finetune.json (trainable parameters, steps, seconds) and, for LoRA/L-LoRA, adapter/ (PEFT).
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { StageInterrupted } from './contract.js';
 import { inputWithRole, taskData, throttle } from './stageInputs.js';
 import { CLIP_FINETUNE_NAMES, clipFinetuneArgs, isClipFinetune } from '../registry/methods/clipFinetune.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import { readHead, writeHead } from '../ml/heads/head.js';
 import { loadTask } from '../ml/data/index.js';
-import { finetuneClip, TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
+import { finetuneClip } from '../ml/finetune/finetuneClip.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
 
 /** The stage's method is not one this runner trains. */
@@ -64,9 +63,6 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
       seconds: Math.round(r.seconds * 1000) / 1000, backend: backend.backend, resumed_from: r.resumedFrom ?? null, devices: ctx.dataParallel?.worldSize ?? 1,
       final_loss: r.log.at(-1)?.loss ?? null,
     });
-  } catch (e) {
-    if (e instanceof TrainingInterrupted) throw new StageInterrupted(e.step);
-    throw e;
   } finally {
     model.dispose();
   }

@@ -5,12 +5,9 @@
 // exactly the weights FusionBench flattens; the text tower is copied from the base.
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { StageInterrupted } from './contract.js';
 import { inputsWithRole, taskData, throttle } from './stageInputs.js';
 import { mergeFiles } from '../ml/merge/mergeFiles.js';
-import { MergeAborted } from '../ml/merge/errors.js';
 import { StateDictSource } from '../ml/merge/StateDictSource.js';
-import { ModelMergeAborted } from '../ml/merge/modelMerge.js';
 import { argsOfStage, findMethod, streamingMerge, type MethodDef } from '../registry/index.js';
 import { ensemble } from '../registry/methods/ensemble.js';
 import { writeEnsemble } from '../ml/merge/ensemble.js';
@@ -83,9 +80,6 @@ async function runModelMerge(ctx: StageContext, def: MethodDef): Promise<void> {
     for (const [k, v] of base.params) sd.set(k, { shape: v.shape, data: merged.get(k) ?? (v.dataSync() as Float32Array) });
     await saveClipState(ctx.outDir, base.config, sd, baseIn.dir);
     await writeInfo(ctx.outDir, { method: method.name, params: p, tasks, models: modelIns.map((m) => m.stage), base: baseIn.stage, only: ['vision_model.'], seconds: Math.round((performance.now() - t0)) / 1000, ...record });
-  } catch (e) {
-    if (e instanceof ModelMergeAborted) throw new StageInterrupted(0);
-    throw e;
   } finally {
     for (const m of loaded) m.dispose();
   }
@@ -119,22 +113,17 @@ export async function runMerge(ctx: StageContext): Promise<void> {
     ctx.progress({ step: p.done, total: p.total, phase: p.passes > 1 ? `pass ${p.pass}/${p.passes}` : 'merge' }));
   ctx.log(`${method.name} of ${models.length} model(s) [${models.map((m) => m.task ?? m.stage).join(', ')}]${base ? ` on base ${base}` : ''}${only ? ', vision tower only' : ''}; params ${JSON.stringify(params)}`);
   const t0 = performance.now();
-  try {
-    const r = await mergeFiles(method, {
-      ...(base ? { base } : {}),
-      models: models.map((m) => m.dir),
-      out: ctx.outDir,
-      ...(only ? { only } : {}),
-      log: ctx.log,
-      signal: ctx.signal,
-      onProgress: (p) => progress(p, p.done === p.total),
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    ctx.log(`${method.name}: merged ${r.merged} of ${r.tensors} tensors (${r.values} values) from ${models.length} model(s)${r.leftAlone.length ? `, ${r.leftAlone.length} left at the base value` : ''} in ${seconds.toFixed(1)} s`);
-    const info = { method: method.name, params, models: models.map((m) => ({ stage: m.stage, ...(m.task ? { task: m.task } : {}) })), base: stage.inputs.find((i) => i.role === 'base')?.stage ?? null, only: only ?? null, tensors: r.tensors, bytesRead: r.bytesRead, seconds: Math.round(seconds * 1000) / 1000 };
-    await writeInfo(ctx.outDir, info);
-  } catch (e) {
-    if (e instanceof MergeAborted) throw new StageInterrupted(0);
-    throw e;
-  }
+  const r = await mergeFiles(method, {
+    ...(base ? { base } : {}),
+    models: models.map((m) => m.dir),
+    out: ctx.outDir,
+    ...(only ? { only } : {}),
+    log: ctx.log,
+    signal: ctx.signal,
+    onProgress: (p) => progress(p, p.done === p.total),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  ctx.log(`${method.name}: merged ${r.merged} of ${r.tensors} tensors (${r.values} values) from ${models.length} model(s)${r.leftAlone.length ? `, ${r.leftAlone.length} left at the base value` : ''} in ${seconds.toFixed(1)} s`);
+  const info = { method: method.name, params, models: models.map((m) => ({ stage: m.stage, ...(m.task ? { task: m.task } : {}) })), base: stage.inputs.find((i) => i.role === 'base')?.stage ?? null, only: only ?? null, tensors: r.tensors, bytesRead: r.bytesRead, seconds: Math.round(seconds * 1000) / 1000 };
+  await writeInfo(ctx.outDir, info);
 }

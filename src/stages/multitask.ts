@@ -5,11 +5,9 @@
 // parameters, steps, seconds) and, for LoRA/L-LoRA, adapter/ (PEFT layout).
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { StageInterrupted } from './contract.js';
 import { inputWithRole, throttle } from './stageInputs.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
-import { TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
 import { multitaskFinetune } from '../ml/finetune/multitask.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
 import { clipTrainingParams, stageTaskSplits } from './continual.js';
@@ -42,9 +40,6 @@ export async function runMultitask(ctx: StageContext): Promise<void> {
       method: t.method, tasks: tasks.map((x) => x.head.task), trainable_params: r.trainableParams, steps: r.steps,
       seconds: Math.round(r.seconds * 1000) / 1000, backend: backend.backend, resumed_from: r.resumedFrom ?? null, final_loss: r.log.at(-1)?.loss ?? null,
     });
-  } catch (e) {
-    if (e instanceof TrainingInterrupted) throw new StageInterrupted(e.step);
-    throw e;
   } finally {
     model.dispose();
   }

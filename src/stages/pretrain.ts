@@ -12,11 +12,9 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { StageInterrupted } from './contract.js';
 import { inputWithRole, taskData, throttle } from './stageInputs.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { pretrainTinyClip, LOCAL8 } from '../ml/pretrain/pretrainTinyClip.js';
-import { TrainingInterrupted } from '../ml/finetune/finetuneClip.js';
 
 /** StageRunner for kind 'pretrain'. */
 export async function runPretrain(ctx: StageContext): Promise<void> {
@@ -28,31 +26,26 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
   ctx.log(initFrom ? `continuing from ${initFrom}` : 'starting from random init');
   const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
     ctx.progress({ step: x.step, total: x.total, phase: 'pretrain', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
-  try {
-    const log = await pretrainTinyClip({
-      out: ctx.outDir,
-      tasks: ctx.stage.tasks?.length ? ctx.stage.tasks.map((t) => taskData(ctx, t)) : LOCAL8,
-      num_steps: a.num_steps,
-      batch_size: a.batch_size,
-      learning_rate: a.learning_rate,
-      weight_decay: a.weight_decay,
-      ...(a.warmup_steps !== null ? { warmup_steps: a.warmup_steps } : {}),
-      seed: a.seed,
-      vocab_size: a.vocab_size,
-      ...(a.max_train !== null ? { max_train: a.max_train } : {}),
-      ...(initFrom ? { init_from: initFrom } : {}),
-      save_interval: a.save_interval,
-      checkpointDir: ctx.checkpointDir,
-      signal: ctx.signal,
-      onProgress: (x) => progress(x, x.step === x.total),
-      onCheckpoint: (s) => ctx.checkpointed(s),
-      onResume: (s) => ctx.resumed(s),
-      log: ctx.log,
-    });
-    // a second phase writes train_log.phase2.json (as the direct script does); the report reads train_log.json
-    if (initFrom) await writeFile(join(ctx.outDir, 'train_log.json'), JSON.stringify(log) + '\n');
-  } catch (e) {
-    if (e instanceof TrainingInterrupted) throw new StageInterrupted(e.step);
-    throw e;
-  }
+  const log = await pretrainTinyClip({
+    out: ctx.outDir,
+    tasks: ctx.stage.tasks?.length ? ctx.stage.tasks.map((t) => taskData(ctx, t)) : LOCAL8,
+    num_steps: a.num_steps,
+    batch_size: a.batch_size,
+    learning_rate: a.learning_rate,
+    weight_decay: a.weight_decay,
+    ...(a.warmup_steps !== null ? { warmup_steps: a.warmup_steps } : {}),
+    seed: a.seed,
+    vocab_size: a.vocab_size,
+    ...(a.max_train !== null ? { max_train: a.max_train } : {}),
+    ...(initFrom ? { init_from: initFrom } : {}),
+    save_interval: a.save_interval,
+    checkpointDir: ctx.checkpointDir,
+    signal: ctx.signal,
+    onProgress: (x) => progress(x, x.step === x.total),
+    onCheckpoint: (s) => ctx.checkpointed(s),
+    onResume: (s) => ctx.resumed(s),
+    log: ctx.log,
+  });
+  // a second phase writes train_log.phase2.json (as the direct script does); the report reads train_log.json
+  if (initFrom) await writeFile(join(ctx.outDir, 'train_log.json'), JSON.stringify(log) + '\n');
 }

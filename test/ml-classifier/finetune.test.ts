@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { loadTask } from '../../src/ml/data/index.js';
 import { loadResNet } from '../../src/ml/classifier/loadResNet.js';
 import { evaluateResNet } from '../../src/ml/classifier/evaluateResNet.js';
-import { finetuneClassifier, fitClassifierToTask, ClassifierInterrupted, ClassifierArgsError, smoothedCrossEntropy } from '../../src/ml/classifier/finetuneClassifier.js';
+import { finetuneClassifier, fitClassifierToTask, ClassifierArgsError, smoothedCrossEntropy } from '../../src/ml/classifier/finetuneClassifier.js';
 import { writeClassifierRun } from '../../src/ml/classifier/writeClassifierRun.js';
 import { resnetNet } from '../../src/ml/classifier/ClassifierNet.js';
 import { makeTinyResNet, tempDir } from './helpers.js';
 import { resolveArgs } from '../../src/registry/methods/resolve.js';
 import { classifier } from '../../src/registry/methods/classifier.js';
+import { Interrupted } from '../../src/util/interrupted.js';
 
 const dir = tempDir('fbw-classifier-');
 
@@ -88,7 +89,7 @@ test('epoch mode: abort mid-run checkpoints; the resumed run ends with the same 
   try {
     await finetuneClassifier(resnetNet(b, 32), train, { ...args, checkpointDir: join(dir, 'ck4b'), signal: ctl.signal, onProgress: (p) => { if (p.step === 5) ctl.abort(); } });
   } catch (e) { threw = e; }
-  assert.instance(threw, ClassifierInterrupted);
+  assert.instance(threw, Interrupted);
   b.dispose();
   const c = await loadResNet(modelDir);
   const rc = await finetuneClassifier(resnetNet(c, 32), train, { ...args, checkpointDir: join(dir, 'ck4b') });

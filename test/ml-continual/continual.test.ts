@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { backwardTransfer, continualFinetune, continualOrder, type ContinualArgs } from '../../src/ml/finetune/continual.js';
-import { TrainingInterrupted } from '../../src/ml/finetune/finetuneClip.js';
+import { Interrupted } from '../../src/util/interrupted.js';
 import { sameState, setup, tempDir } from './helpers.js';
 import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
 
@@ -38,7 +38,7 @@ test('continual full: each task beats zero-shot after its turn; matrix, BWT, con
   const ctl = new AbortController();
   let threw: unknown;
   try { await continualFinetune(b, tasks, { ...args, checkpointDir: join(dir, 'ck-b'), signal: ctl.signal, onProgress: (p) => { if (p.step === 44) ctl.abort(); } }); } catch (e) { threw = e; }
-  assert.instance(threw, TrainingInterrupted);
+  assert.instance(threw, Interrupted);
   b.dispose();
   const c = await load();
   const rc = await continualFinetune(c, tasks, { ...args, checkpointDir: join(dir, 'ck-b') });

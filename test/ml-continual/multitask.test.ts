@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { multitaskFinetune, type MultitaskArgs } from '../../src/ml/finetune/multitask.js';
-import { TrainingInterrupted } from '../../src/ml/finetune/finetuneClip.js';
+import { Interrupted } from '../../src/util/interrupted.js';
 import { evaluate } from '../../src/ml/eval/evaluate.js';
 import { sameState, setup, tempDir } from './helpers.js';
 import { clipFinetuneArgs } from '../../src/registry/methods/clipFinetune.js';
@@ -39,7 +39,7 @@ test('multitask lora: flat tensor count per step; abort + resume gives the same 
   const ctl = new AbortController();
   let threw: unknown;
   try { await multitaskFinetune(b, tasks, { ...args, checkpointDir: join(dir, 'ck-b'), signal: ctl.signal, onProgress: (p) => { if (p.step === 6) ctl.abort(); } }); } catch (e) { threw = e; }
-  assert.instance(threw, TrainingInterrupted);
+  assert.instance(threw, Interrupted);
   b.dispose();
   const c = await load();
   const rc = await multitaskFinetune(c, tasks, { ...args, checkpointDir: join(dir, 'ck-b') });

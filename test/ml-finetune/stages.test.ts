@@ -1,12 +1,12 @@
 // The ML stage runners against real folders: zero-shot head → LoRA fine-tune → eval, and a
-// Ctrl-C (aborted signal) that checkpoints, throws StageInterrupted, and resumes on the next run.
+// Ctrl-C (aborted signal) that checkpoints, throws and resumes on the next run.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stage } from '../../src/compile/ir.js';
 import type { StageContext } from '../../src/stages/contract.js';
-import { StageInterrupted } from '../../src/stages/contract.js';
+import { Interrupted } from '../../src/util/interrupted.js';
 import type { StageProgress } from '../../src/protocol/events.js';
 import { runZeroshotHead } from '../../src/stages/zeroshot_head.js';
 import { runFinetune } from '../../src/stages/finetune.js';
@@ -58,7 +58,7 @@ test('zeroshot_head → finetune(lora) → eval write their artifacts', async ()
   assert.ok(m.accuracy >= 0 && m.accuracy <= 1 && m.loss > 0);
 });
 
-test('an aborted finetune checkpoints, throws StageInterrupted, and the next run resumes', async () => {
+test('an aborted finetune checkpoints, throws and the next run resumes', async () => {
   const model = join(dir, 'model');
   const headDir = join(dir, 'out', 'head.synth_colors');
   const stage = base({ id: 'finetune.full.synth_colors', kind: 'finetune', method: 'full', task: 'synth_colors',
@@ -70,7 +70,7 @@ test('an aborted finetune checkpoints, throws StageInterrupted, and the next run
   const ctx: StageContext = { ...a.ctx, progress: (p) => { if (p.step >= 1 && p.step < 6) ac.abort(); } };
   let thrown: unknown;
   try { await runFinetune(ctx); } catch (e) { thrown = e; }
-  assert.ok(thrown instanceof StageInterrupted, String(thrown));
+  assert.ok(thrown instanceof Interrupted, String(thrown));
   assert.ok(readdirSync(a.ck).some((f) => f.startsWith('ckpt-')));
   const b = context(stage, { pre: model, h: headDir });
   await runFinetune(b.ctx);

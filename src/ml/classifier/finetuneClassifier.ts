@@ -23,6 +23,7 @@ import type { ClassifierNet } from './ClassifierNet.js';
 import { withLabels } from './resnetConfig.js';
 import { Sgd, cosineAnnealing } from './sgd.js';
 import { evaluateClassifier, type ResNetEvalResult } from './evaluateResNet.js';
+import { Interrupted } from '../../util/interrupted.js';
 
 /** Optimizer block of the method config (torch names). */
 export interface ClassifierOptimizer {
@@ -105,13 +106,6 @@ export class ClassifierArgsError extends Error {
   }
 }
 
-/** Training stopped because the abort signal fired; a checkpoint at `step` was written first. */
-export class ClassifierInterrupted extends Error {
-  constructor(readonly step: number) {
-    super(`classifier training interrupted at step ${step} (checkpoint written)`);
-    this.name = 'ClassifierInterrupted';
-  }
-}
 
 interface ClassifierCheckpointState extends CheckpointState {
   readonly counts: { readonly [prefix: string]: number };
@@ -302,7 +296,7 @@ export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset,
       }
       if (args.signal?.aborted) {
         await checkpoint(prevSeconds + (performance.now() - t0) / 1000);
-        throw new ClassifierInterrupted(step);
+        throw new Interrupted(step, 'classifier training');
       }
       const idx = order.slice(cursor, cursor + bs);
       cursor += idx.length;

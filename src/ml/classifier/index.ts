@@ -6,7 +6,7 @@ export { loadResNet, saveResNet, readResNetConfig, resnetImageSize, writeResNetP
 export { Sgd, cosineAnnealing, type SgdArgs } from './sgd.js';
 export { evaluateResNet, evaluateClassifier, ClassifierTaskMismatch, type ResNetEvalResult } from './evaluateResNet.js';
 export {
-  finetuneClassifier, fitClassifierToTask, smoothedCrossEntropy, ClassifierArgsError, ClassifierInterrupted,
+  finetuneClassifier, fitClassifierToTask, smoothedCrossEntropy, ClassifierArgsError,
   type ClassifierArgs, type ClassifierOptimizer, type ClassifierEval, type ClassifierResult, type TopKEntry,
 } from './finetuneClassifier.js';
 export { writeClassifierRun } from './writeClassifierRun.js';

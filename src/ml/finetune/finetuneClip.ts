@@ -16,6 +16,7 @@ import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safet
 import { Adam, cosineLr } from './adam.js';
 import { LoraAdapters, type LoraConfig } from './lora.js';
 import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from './checkpoint.js';
+import { Interrupted } from '../../util/interrupted.js';
 
 /** The CLIP fine-tuning methods (issue 5); the catalogue's CLIP_FINETUNE_METHODS must cover exactly these (type-checked). */
 export type FinetuneMethod = 'full' | 'lora' | 'l_lora' | 'bitfit';
@@ -113,13 +114,6 @@ export interface FinetuneResult {
   readonly resumedFrom?: number;
 }
 
-/** Training stopped because the abort signal fired; a checkpoint at `step` was written first. */
-export class TrainingInterrupted extends Error {
-  constructor(readonly step: number) {
-    super(`training interrupted at step ${step} (checkpoint written)`);
-    this.name = 'TrainingInterrupted';
-  }
-}
 
 /** state_dict_load_path does not fit the method's trained tensors. */
 export class StateDictMismatch extends Error {
@@ -370,7 +364,7 @@ export async function finetuneClip(model: ClipModel, head: Head, train: TaskData
     while (step < total) {
       if (args.signal?.aborted) {
         await checkpoint(prevSeconds + (performance.now() - t0) / 1000);
-        throw new TrainingInterrupted(step);
+        throw new Interrupted(step, 'training');
       }
       if (cursor + bs > order.length) { epoch++; newEpoch(); }
       const idx = order.slice(cursor, cursor + bs);

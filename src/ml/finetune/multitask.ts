@@ -14,8 +14,9 @@ import type { NamedTensor } from '../io/safetensors.js';
 import { Adam, cosineLr } from './adam.js';
 import { LoraAdapters } from './lora.js';
 import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from './checkpoint.js';
-import { TrainingInterrupted, restoreTrainable, trainingSetup, type FinetuneArgs } from './finetuneClip.js';
+import { restoreTrainable, trainingSetup, type FinetuneArgs } from './finetuneClip.js';
 import { TaskListError, type TaskSplits } from './continual.js';
+import { Interrupted } from '../../util/interrupted.js';
 
 /** The CLIP fine-tune arguments; batch_size is per task. */
 export interface MultitaskArgs extends Omit<FinetuneArgs, 'onProgress' | 'head' | 'state_dict_load_path' | 'state_dict_save_path' | 'skip_training'> {
@@ -128,7 +129,7 @@ export async function multitaskFinetune(model: ClipModel, tasks: readonly TaskSp
     while (step < total) {
       if (args.signal?.aborted) {
         await checkpoint(prevSeconds + (performance.now() - t0) / 1000);
-        throw new TrainingInterrupted(step);
+        throw new Interrupted(step, 'training');
       }
       const batches = tasks.map((t, i) => {
         if (cursors[i]! + bsPer[i]! > orders[i]!.length) { epochs[i]!++; newEpoch(i); }

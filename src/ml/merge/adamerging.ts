@@ -7,8 +7,9 @@
 // tensor), λ initialised to init_values, Adam(lr), max_steps steps of batch_size images per task,
 // loss = Σ_tasks mean entropy; clamp_weights merges with clamp(λ, 0, 1); given `weights`, no training.
 import * as tf from '@tensorflow/tfjs-core';
-import { batchStream, meanEntropy, visionNames, ModelMergeAborted, type ModelMergeArgs } from './modelMerge.js';
+import { batchStream, meanEntropy, visionNames, type ModelMergeArgs } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
+import { Interrupted } from '../../util/interrupted.js';
 import { newVariable, type ForwardContext } from '../models/clip.js';
 import { MergeInputError } from './errors.js';
 
@@ -118,7 +119,7 @@ export async function adaMerge(p: AdaMergingArgs, a: ModelMergeArgs): Promise<Ma
       const streams = await Promise.all(a.models.map(async (_, i) => batchStream(await a.data(i, 'test'), a.base.config.vision_config.image_size, p.batch_size, p.seed + i)));
       const adam: AdamState = { m1: new Float32Array(n * L), m2: new Float32Array(n * L), t: 0 };
       for (let step = 0; step < steps; step++) {
-        if (a.signal?.aborted) throw new ModelMergeAborted();
+        if (a.signal?.aborted) throw new Interrupted(0, 'merge');
         const { loss, grad } = adamergingObjective(problem, lambda, streams.map((s) => s()));
         adamStep(lambda, grad, adam, p.lr);
         const t = step + 1;

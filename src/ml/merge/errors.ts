@@ -33,10 +33,3 @@ export class MergeInputError extends Error {
   }
 }
 
-/** The caller's AbortSignal fired (Ctrl-C): the merge stopped and wrote nothing. */
-export class MergeAborted extends Error {
-  constructor() {
-    super('merge interrupted; no output was written');
-    this.name = 'MergeAborted';
-  }
-}

@@ -7,9 +7,10 @@
 // accumulated and divided by the examples counted; θ = Σ c_i F_i θ_i / Σ c_i F_i with
 // F_i + minimal_fisher_weight, and with normalize_fisher_weight c_i ∝ 1/(‖F_i‖ + minimal).
 import * as tf from '@tensorflow/tfjs-core';
-import { batches, excluded, visionNames, ModelMergeAborted, type ModelMergeArgs } from './modelMerge.js';
+import { batches, excluded, visionNames, type ModelMergeArgs } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
 import { MergeInputError } from './errors.js';
+import { Interrupted } from '../../util/interrupted.js';
 
 /** identity whose gradient is zero (torch's .detach()): p̂ is a constant weight in the loss */
 const detach = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
@@ -38,7 +39,7 @@ async function fisherWeights(p: FisherArgs, a: ModelMergeArgs, i: number, names:
   let counted = 0, step = 0;
   const total = Math.ceil(count / bs);
   for (const b of batches(ds, model.config.vision_config.image_size, bs, count, p.seed + i)) {
-    if (a.signal?.aborted) throw new ModelMergeAborted();
+    if (a.signal?.aborted) throw new Interrupted(0, 'merge');
     const { value, grads } = tf.variableGrads(() => {
       const logits = classify(model, a.heads[i]!, b.x, b.n, ctx);
       return tf.sum(tf.mul(tf.sqrt(detach(tf.softmax(logits))), tf.logSoftmax(logits))) as tf.Scalar;

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { SafetensorsWriter, type Dtype, type TensorSpec } from '../io/safetensors.js';
 import { StateDictSource } from './StateDictSource.js';
 import type { Chunk, PassContext, StreamingMerge } from './method.js';
-import { MergeAborted, MergeInputError, MergeInputMismatch } from './errors.js';
+import { MergeInputError, MergeInputMismatch } from './errors.js';
 import { isLinearWeight } from './kernels.js';
+import { Interrupted } from '../../util/interrupted.js';
 
 /** Where the checkpoints are and what to report while merging. */
 export interface MergeFilesOptions {
@@ -29,7 +30,7 @@ export interface MergeFilesOptions {
   readonly onProgress?: (p: { pass: number; passes: number; done: number; total: number }) => void;
   /** elements per streamed chunk (default 1 Mi) */
   readonly chunkElements?: number;
-  /** stops the merge between chunks (MergeAborted; no output is left behind) */
+  /** stops the merge between chunks (Interrupted; no output is left behind) */
   readonly signal?: AbortSignal;
   /** stored dtype of the output's float tensors (default F32: merging happens in float32 either way) */
   readonly dtype?: 'F32' | 'F16' | 'BF16';
@@ -168,7 +169,7 @@ export async function mergeFiles(m: StreamingMerge, opts: MergeFilesOptions): Pr
       let done = 0;
       for (let j = 0; j < jobs.length; j++) {
         await pending;
-        if (opts.signal?.aborted) throw new MergeAborted();
+        if (opts.signal?.aborted) throw new Interrupted(0, 'merge');
         const job = jobs[j]!;
         const slot = j & 1;
         pending = j + 1 < jobs.length ? load(jobs[j + 1]!, (j + 1) & 1, which(jobs[j + 1]!)) : undefined;

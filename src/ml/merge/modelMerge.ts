@@ -24,9 +24,6 @@ export interface ModelMergeArgs {
 }
 
 /** The merge was interrupted (signal aborted). */
-export class ModelMergeAborted extends Error {
-  constructor() { super('merge interrupted; no output was written'); this.name = 'ModelMergeAborted'; }
-}
 
 /** Vision-tower tensors in model order: what FusionBench's CLIPVisionModel state dict holds. */
 export function visionNames(m: ClipModel): string[] {

@@ -6,10 +6,11 @@
 // num_regmean_examples training examples (running mean over batch·tokens rows), off-diagonal
 // entries multiplied by reduce_non_diagonal_ratio, non-Linear parameters simply averaged.
 import * as tf from '@tensorflow/tfjs-core';
-import { batches, excluded, visionNames, ModelMergeAborted, type ModelMergeArgs } from './modelMerge.js';
+import { batches, excluded, visionNames, type ModelMergeArgs } from './modelMerge.js';
 import { classify } from '../eval/evaluate.js';
 import type { ForwardContext } from '../models/clip.js';
 import { loadNativeAddon, type NativeAddon } from '../backend/native/nativeAddon.js';
+import { Interrupted } from '../../util/interrupted.js';
 
 /**
  * Solve A X = B for X (A [d, d], B [d, m], row-major float64), Gaussian elimination with partial
@@ -132,7 +133,7 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
     };
     let step = 0;
     for (const b of batches(ds, model.config.vision_config.image_size, bs, count, p.seed + i)) {
-      if (a.signal?.aborted) throw new ModelMergeAborted();
+      if (a.signal?.aborted) throw new Interrupted(0, 'merge');
       tf.tidy(() => { classify(model, a.heads[i]!, b.x, b.n, ctx); });
       a.progress?.({ step: ++step, total: Math.ceil(count / bs), phase: `regmean ${i + 1}/${n}` });
     }

@@ -12,7 +12,7 @@ import { Adam, cosineLr } from '../finetune/adam.js';
 import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from '../finetune/checkpoint.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import type { TextEncoder } from '../heads/zeroshotHead.js';
-import { TrainingInterrupted } from '../finetune/finetuneClip.js';
+import { Interrupted } from '../../util/interrupted.js';
 
 export interface PretrainArgs {
   readonly num_steps: number;
@@ -84,7 +84,7 @@ export async function pretrainClip(model: ClipModel, tok: TextEncoder, tasks: re
   let lastT = t0;
   try {
     while (step < total) {
-      if (args.signal?.aborted) { await checkpoint(prevSeconds + (performance.now() - t0) / 1000); throw new TrainingInterrupted(step); }
+      if (args.signal?.aborted) { await checkpoint(prevSeconds + (performance.now() - t0) / 1000); throw new Interrupted(step, 'pretraining'); }
       // sample (task, index) pairs, then one random template per pair
       const picks: { task: number; idx: number }[] = [];
       for (let i = 0; i < B; i++) { const ti = rng.int(0, tasks.length - 1); picks.push({ task: ti, idx: rng.int(0, tasks[ti]!.size - 1) }); }
