@@ -6,7 +6,7 @@ import { join, dirname } from 'node:path';
 import type { StageContext } from '../stages/contract.js';
 import type { StageProgress } from '../protocol/events.js';
 import { stageImpl } from '../stages/registry.js';
-import { CHECKPOINT_STATE } from '../plan/planRun.js';
+import { CHECKPOINT_STATE, type CheckpointRecord } from '../plan/planRun.js';
 import { toWire, type FromWorker, type StageJob } from '../protocol/stageJob.js';
 import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGroup } from './dataParallel.js';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
@@ -60,7 +60,7 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
     },
     checkpointed: (step) => {
       flushProgress();
-      writeFileAtomicSync(join(job.checkpointDir, CHECKPOINT_STATE), JSON.stringify({ step, t: Date.now(), stage: job.stage.id }), { mkdir: true });
+      writeFileAtomicSync(join(job.checkpointDir, CHECKPOINT_STATE), JSON.stringify({ step, t: Date.now(), stage: job.stage.id } satisfies CheckpointRecord), { mkdir: true });
       log(`checkpoint at step ${step}`);
       send({ type: 'checkpointed', step });
     },

@@ -5,6 +5,8 @@ import { readTextFile } from '../util/readTextFile.js';
 import { MAX_DIAGNOSTICS_SHOWN } from '../diagnostics/formatDiagnostic.js';
 import { resolve } from 'node:path';
 import type { Graph } from '../compile/ir.js';
+import { userGraphFormat } from '../compile/graphFormat.js';
+import { PersistedFileInvalid } from '../util/jsonFormat.js';
 
 export type LoadedWorkflow =
   | { readonly ok: true; readonly graph: Graph }
@@ -30,11 +32,13 @@ export async function loadWorkflow(file: string, cwd: string = process.cwd()): P
   if (!read.ok) return { ok: false, exitCode: read.binary ? 1 : 2, message: `${file}: ${read.reason}` };
   const text = read.text;
   if (path.endsWith('.json')) {
-    let v: { file?: string; stages?: unknown; graph?: { stages?: unknown } };
-    try { v = JSON.parse(text); } catch (e) { return { ok: false, exitCode: 1, message: `${file}: not valid JSON (${(e as Error).message})` }; }
-    const g = (v.graph ?? v) as { file?: string; stages?: unknown };
-    if (!Array.isArray(g.stages)) return { ok: false, exitCode: 1, message: `${file}: expected a compiled graph { "stages": [...] }` };
-    return { ok: true, graph: { file: typeof g.file === 'string' ? resolve(cwd, g.file) : path, stages: g.stages as Graph['stages'] } };
+    let v: ReturnType<typeof userGraphFormat.parse>;
+    try { v = userGraphFormat.parse(text, file); } catch (e) {
+      if (!(e instanceof PersistedFileInvalid)) throw e;
+      return { ok: false, exitCode: 1, message: `${e.message}; expected a compiled graph { "stages": [...] }` };
+    }
+    const g = 'graph' in v ? v.graph : v;
+    return { ok: true, graph: { file: typeof g.file === 'string' ? resolve(cwd, g.file) : path, stages: g.stages } };
   }
   let mod: CompileModule;
   try { mod = (await import(new URL(COMPILE_MODULE, import.meta.url).href)) as CompileModule; } catch (e) {

@@ -7,6 +7,7 @@ import type { Store } from '../store/Store.js';
 import type { KeyComponents } from '../store/keyComponents.js';
 import { computeKeys, type KeyOptions } from './computeKeys.js';
 import { diffComponents, formatChanges } from './diffComponents.js';
+import { jsonFormat } from '../util/jsonFormat.js';
 
 export type PlanStatus = 'cached' | 'resumable' | 'run' | 'blocked';
 
@@ -36,11 +37,19 @@ export interface Plan {
 /** Where a training stage records its last checkpoint step, inside checkpoints/<key>/. */
 export const CHECKPOINT_STATE = 'fbw-checkpoint.json';
 
-/** Last checkpoint step recorded for a key, if any. */
+/** What the worker records at each checkpoint (devices/runStageJob.ts writes it). */
+export interface CheckpointRecord { readonly step: number; readonly t: number; readonly stage: string }
+
+export const checkpointRecordFormat = jsonFormat<CheckpointRecord>('checkpoint record', {
+  type: 'object', required: ['step', 't', 'stage'],
+  properties: { step: { type: 'integer', minimum: 0 }, t: { type: 'number' }, stage: { type: 'string' } },
+});
+
+/** Last checkpoint step recorded for a key, if any (a damaged record counts as none: the stage's own checkpoints decide). */
 export function checkpointStep(store: Store, key: string): number | undefined {
   try {
-    const v = JSON.parse(readFileSync(join(store.checkpointDir(key), CHECKPOINT_STATE), 'utf8')) as { step?: unknown };
-    return typeof v.step === 'number' && v.step > 0 ? v.step : undefined;
+    const v = checkpointRecordFormat.read(join(store.checkpointDir(key), CHECKPOINT_STATE));
+    return v.step > 0 ? v.step : undefined;
   } catch {
     return undefined;
   }

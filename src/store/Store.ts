@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { MANIFEST, parseManifest, hashFileSync, ManifestInvalid, type Manifest, type ManifestFile } from './manifest.js';
 import type { KeyComponents } from './keyComponents.js';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
+import { jsonFormat } from '../util/jsonFormat.js';
 
 /** Outcome of verifying a committed artifact: a reason a user can read when it fails. */
 export type Verified =
@@ -39,6 +40,12 @@ export interface StageIndexEntry {
   readonly committed: string;
   readonly run?: string;
 }
+
+/** index/<stage>.json: `fbw why` compares a stage's key components against its last commit. */
+const indexEntryFormat = jsonFormat<StageIndexEntry>('stage index entry', {
+  type: 'object', required: ['stage', 'key', 'components', 'committed'],
+  properties: { stage: { type: 'string' }, key: { type: 'string' }, components: { type: 'object' }, committed: { type: 'string' }, run: { type: 'string' } },
+});
 
 /** A stage's output folder failed to commit (e.g. the stage wrote manifest.json itself). */
 export class CommitFailed extends Error {
@@ -242,7 +249,8 @@ export class Store {
 
   /** The last committed result of a stage id, if any. */
   readIndex(stageId: string): StageIndexEntry | undefined {
-    try { return JSON.parse(readFileSync(this.indexPath(stageId), 'utf8')) as StageIndexEntry; } catch { return undefined; }
+    // a damaged entry only loses the "changed since last commit" explanation
+    try { return indexEntryFormat.read(this.indexPath(stageId)); } catch { return undefined; }
   }
 
   /** Keys of every folder under objects/. */

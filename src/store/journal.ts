@@ -7,6 +7,8 @@ import type { RunEvent } from '../protocol/events.js';
 import type { Graph } from '../compile/ir.js';
 import type { Store } from './Store.js';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
+import { jsonFormat, PersistedFileInvalid } from '../util/jsonFormat.js';
+import { GRAPH_SCHEMA } from '../compile/graphFormat.js';
 
 /** A run id that sorts by start time: YYYYMMDD-HHMMSS-xxxx (UTC). */
 export function newRunId(now: Date = new Date()): string {
@@ -69,7 +71,13 @@ export class JournalLineInvalid extends Error {
   }
 }
 
-const EVENTS = new Set(['run', 'queued', 'cached', 'started', 'job', 'resumed', 'progress', 'checkpointed', 'committed', 'retried', 'failed', 'skipped', 'interrupted', 'finished']);
+const EVENTS = ['run', 'queued', 'cached', 'started', 'job', 'resumed', 'progress', 'checkpointed', 'committed', 'retried', 'failed', 'skipped', 'interrupted', 'finished'] as const;
+
+/** One journal line: the envelope every RunEvent has (the UI reads the rest by event name). */
+const journalLine = jsonFormat<RunEvent>('run event', {
+  type: 'object', required: ['t', 'run', 'event'],
+  properties: { t: { type: 'number' }, run: { type: 'string' }, event: { enum: [...EVENTS] }, stage: { type: 'string' } },
+});
 
 /** Parse a journal. A torn last line (crash mid-append) is dropped; any other bad line throws. */
 export function readJournal(path: string): RunEvent[] {
@@ -84,9 +92,10 @@ export function readJournal(path: string): RunEvent[] {
       if (i >= lines.length - 2) break; // torn final line
       throw new JournalLineInvalid(path, i + 1, 'not JSON');
     }
-    const ev = v as { event?: unknown; t?: unknown };
-    if (typeof ev.event !== 'string' || !EVENTS.has(ev.event) || typeof ev.t !== 'number') throw new JournalLineInvalid(path, i + 1, 'not a run event');
-    out.push(v as RunEvent);
+    try { out.push(journalLine.check(v, `${path}:${i + 1}`)); } catch (e) {
+      if (!(e instanceof PersistedFileInvalid)) throw e;
+      throw new JournalLineInvalid(path, i + 1, `not a run event: ${e.reason}`);
+    }
   }
   return out;
 }
@@ -103,10 +112,25 @@ export interface RunRecord {
   readonly replayOf?: string;
 }
 
+/** runs/<id>/graph.json; records written before the format tag existed are read as well. */
+const runRecordFormat = jsonFormat<RunRecord>('run record', {
+  type: 'object', required: ['graph', 'keys', 'argv', 'cwd', 'devices'],
+  properties: {
+    format: { const: 'fbw-run-record-v1' },
+    graph: GRAPH_SCHEMA,
+    keys: { type: 'object', additionalProperties: { type: 'string' } },
+    argv: { type: 'array', items: { type: 'string' } },
+    cwd: { type: 'string' },
+    devices: { type: 'array', items: { type: 'string' } },
+    replayOf: { type: 'string' },
+  },
+});
+
 export function writeRunRecord(store: Store, runId: string, rec: RunRecord): void {
-  writeFileAtomicSync(join(store.runDir(runId), 'graph.json'), JSON.stringify(rec), { mkdir: true });
+  writeFileAtomicSync(join(store.runDir(runId), 'graph.json'), JSON.stringify({ format: 'fbw-run-record-v1', ...rec }), { mkdir: true });
 }
 
+/** The run record `fbw replay` re-runs; PersistedFileInvalid when it is damaged. */
 export function readRunRecord(store: Store, runId: string): RunRecord {
-  return JSON.parse(readFileSync(join(store.runDir(runId), 'graph.json'), 'utf8')) as RunRecord;
+  return runRecordFormat.read(join(store.runDir(runId), 'graph.json'));
 }

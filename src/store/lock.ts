@@ -12,6 +12,7 @@
 import { openSync, writeSync, closeSync, readFileSync, unlinkSync, fsyncSync, linkSync, fstatSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { jsonFormat } from '../util/jsonFormat.js';
 
 export interface LockInfo {
   readonly pid: number;
@@ -54,9 +55,15 @@ function isAlive(info: LockInfo): boolean {
   return info.start === null || p.start === info.start;
 }
 
+/** The lock file's record; a torn or foreign file is no record (and so stale). */
+const lockFormat = jsonFormat<LockInfo>('store lock', {
+  type: 'object', required: ['pid', 'start', 'host', 'since'],
+  properties: { pid: { type: 'integer' }, start: { type: ['integer', 'null'] }, host: { type: 'string' }, run: { type: 'string' }, command: { type: 'string' }, since: { type: 'string' } },
+});
+
 /** Read the current lock, or undefined. */
 export function readLock(lockFile: string): LockInfo | undefined {
-  try { return JSON.parse(readFileSync(lockFile, 'utf8')) as LockInfo; } catch { return undefined; }
+  try { return lockFormat.read(lockFile); } catch { return undefined; }
 }
 
 export interface HeldLock {
@@ -98,14 +105,14 @@ function inspect(name: string): { ino: number; holder: LockInfo | undefined } | 
   try {
     const ino = fstatSync(fd).ino;
     let holder: LockInfo | undefined;
-    try { holder = JSON.parse(readFileSync(fd, 'utf8')) as LockInfo; } catch { holder = undefined; }
+    try { holder = lockFormat.parse(readFileSync(fd, 'utf8'), name); } catch { holder = undefined; }
     return { ino, holder };
   } finally { closeSync(fd); }
 }
 
 /** A record nobody can hold any more: unreadable (torn by an old version or a crash), or its process is gone. */
 function isStale(holder: LockInfo | undefined): boolean {
-  return holder === undefined || typeof holder.pid !== 'number' || !isAlive(holder);
+  return holder === undefined || !isAlive(holder);
 }
 
 function sleepSync(ms: number): void {

@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import type { Graph } from '../../compile/ir.js';
 import { Store } from '../../store/Store.js';
 import { readRunRecord } from '../../store/journal.js';
+import { PersistedFileInvalid } from '../../util/jsonFormat.js';
 import { summarizeRun } from '../../store/runSummary.js';
 import { didYouMean } from '../../util/suggest.js';
 import { requireStore, StoreNotFound } from '../../store/locateStore.js';
@@ -122,8 +123,9 @@ Examples:
     }
     const store = new Store(dir);
     let rec;
-    try { rec = readRunRecord(store, runId); } catch {
-      io.stderr.write(`fbw replay: run ${runId} has no readable record (runs/${runId}/graph.json), so its graph cannot be replayed\n`);
+    try { rec = readRunRecord(store, runId); } catch (e) {
+      const why = e instanceof PersistedFileInvalid ? `: ${e.reason}` : '';
+      io.stderr.write(`fbw replay: run ${runId} has no readable record (runs/${runId}/graph.json${why}), so its graph cannot be replayed\n`);
       return 1;
     }
     let chosen = v.values.stage ?? [];

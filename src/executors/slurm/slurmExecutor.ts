@@ -22,6 +22,7 @@ import { renderSbatchScript, shQuote } from './sbatchScript.js';
 import { checkSharedStore, type SharedStoreCheck } from './sharedStore.js';
 import { readLogTail } from './logTail.js';
 import { writeFileAtomicSync } from '../../util/writeFileAtomic.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
 
 const WORKER = fileURLToPath(new URL('../../devices/worker.js', import.meta.url));
 
@@ -58,6 +59,15 @@ export interface SlurmJobRecord {
   readonly logFile: string;
   readonly submitted: number;
 }
+
+/** <store>/slurm/<key>.json: read by the executor (re-attach) and by gc. */
+export const slurmRecordFormat = jsonFormat<SlurmJobRecord>('SLURM job record', {
+  type: 'object', required: ['format', 'key', 'stage', 'run', 'jobName', 'dir', 'outDir', 'logFile', 'submitted'],
+  properties: {
+    format: { const: 'fbw-slurm-record-v1' }, key: { type: 'string' }, stage: { type: 'string' }, run: { type: 'string' },
+    jobName: { type: 'string' }, jobId: { type: 'string' }, dir: { type: 'string' }, outDir: { type: 'string' }, logFile: { type: 'string' }, submitted: { type: 'number' },
+  },
+});
 
 /** Jobs in flight by default under SLURM (`--devices cpu:N` changes it): SLURM does the placing. */
 export const SLURM_DEFAULT_DEVICES = 'cpu:64';
@@ -233,7 +243,8 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
 
   /** The job of a previous head for this key, if SLURM still knows it (or it left a result). */
   async function previous(job: StageJob, store: string): Promise<{ rec: SlurmJobRecord & { jobId: string }; status: JobStatus } | undefined> {
-    const rec = readJson<SlurmJobRecord>(recordPath(store, job.key));
+    let rec: SlurmJobRecord | undefined;
+    try { rec = slurmRecordFormat.read(recordPath(store, job.key)); } catch { rec = undefined; /* none, or damaged: submit afresh */ }
     if (!rec || rec.format !== 'fbw-slurm-record-v1' || rec.key !== job.key) return undefined;
     let jobId = rec.jobId;
     if (jobId === undefined) {

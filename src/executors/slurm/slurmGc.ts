@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Store } from '../../store/Store.js';
 import { readRunRecord } from '../../store/journal.js';
 import { createSlurmClient, type JobStatus, type SlurmClient } from './SlurmClient.js';
-import type { SlurmJobRecord } from './slurmExecutor.js';
+import { slurmRecordFormat, type SlurmJobRecord } from './slurmExecutor.js';
 
 /** What the SLURM part of gc kept and removed, and what the rest of gc must not touch. */
 export interface SlurmSweep {
@@ -46,10 +46,7 @@ function size(p: string): number {
 }
 
 function readRecord(path: string): SlurmJobRecord | undefined {
-  try {
-    const r = JSON.parse(readFileSync(path, 'utf8')) as SlurmJobRecord;
-    return r.format === 'fbw-slurm-record-v1' && typeof r.key === 'string' ? r : undefined;
-  } catch { return undefined; }
+  try { return slurmRecordFormat.read(path); } catch { return undefined; }
 }
 
 /**

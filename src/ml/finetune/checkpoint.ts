@@ -7,6 +7,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { writeFileAtomic } from '../../util/writeFileAtomic.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
 
 /** One line of train_log.json. */
 export interface TrainLogEntry {
@@ -34,6 +35,22 @@ export interface CheckpointState {
   /** seconds of training before this checkpoint (wall time continues across resumes) */
   readonly seconds: number;
 }
+
+/** JSON Schema of one train_log.json entry (also checked in checkpoints). */
+export const TRAIN_LOG_ENTRY_SCHEMA = {
+  type: 'object', required: ['step', 'loss', 'lr', 'seconds'],
+  properties: { step: { type: 'integer' }, loss: { type: 'number' }, lr: { type: 'number' }, accuracy: { type: 'number' }, seconds: { type: 'number' } },
+} as const;
+
+/** state.json of a checkpoint; loops that keep more (the classifier's best-k, ...) add fields. */
+const checkpointStateFormat = jsonFormat<CheckpointState>('checkpoint state', {
+  type: 'object', required: ['version', 'runId', 'step', 'adamT', 'dataRng', 'noiseRng', 'epoch', 'cursor', 'order', 'log', 'seconds'],
+  properties: {
+    version: { const: 1 }, runId: { type: 'string' }, step: { type: 'integer', minimum: 0 }, adamT: { type: 'number' },
+    dataRng: { type: 'number' }, noiseRng: { type: 'number' }, epoch: { type: 'integer' }, cursor: { type: 'integer' },
+    order: { type: 'array', items: { type: 'integer' } }, log: { type: 'array', items: TRAIN_LOG_ENTRY_SCHEMA }, seconds: { type: 'number' },
+  },
+});
 
 /** A checkpoint folder that cannot be used: names it and why. */
 export class CheckpointCorrupt extends Error {
@@ -82,8 +99,7 @@ export async function readLatestCheckpoint(dir: string, runId: string, log?: (s:
   for (const name of all) {
     const path = join(dir, name);
     try {
-      const state = JSON.parse(await readFile(join(path, 'state.json'), 'utf8')) as CheckpointState;
-      if (state.version !== 1) throw new CheckpointCorrupt(path, `unknown version ${String(state.version)}`);
+      const state = await checkpointStateFormat.readAsync(join(path, 'state.json'));
       if (state.runId !== runId) { log?.(`ignoring checkpoint ${path}: made by a different run configuration`); continue; }
       const tensors = await readSafetensors(join(path, 'state.safetensors'));
       return { state, tensors, path };
