@@ -42,7 +42,7 @@ test('commit writes a manifest with hashes; verify catches a flipped byte, trunc
   const m = JSON.parse(readFileSync(join(d1, 'manifest.json'), 'utf8'));
   assert.equal(m.files.map((f: { path: string }) => f.path), ['adapter/adapter_config.json', 'model.safetensors']);
   assert.ok(store.verify(k1).ok);
-  const buf = readFileSync(join(d1, 'model.safetensors')); buf[500] ^= 1; writeFileSync(join(d1, 'model.safetensors'), buf);
+  const buf = readFileSync(join(d1, 'model.safetensors')); buf[500] = buf[500]! ^ 1; writeFileSync(join(d1, 'model.safetensors'), buf);
   const v = store.verify(k1);
   assert.ok(!v.ok && /content hash differs/.test(v.reason));
   const d2 = committed(store, k2, { 'a.bin': 'y'.repeat(100) });

@@ -128,7 +128,10 @@ export function fitClassifierToTask(model: ResNetModel, classnames: readonly str
 export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: Int32Array, eps: number): tf.Scalar {
   const [n, c] = logits.shape;
   const q = new Float32Array(n * c).fill(eps / c);
-  for (let i = 0; i < n; i++) q[i * c + labels[i]!] += 1 - eps;
+  for (let i = 0; i < n; i++) {
+    const j = i * c + labels[i]!; // labels are class indices < c, so j is inside q
+    q[j] = q[j]! + 1 - eps;
+  }
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.tensor2d(q, [n, c]), tf.logSoftmax(logits)), -1))) as tf.Scalar;
 }
 

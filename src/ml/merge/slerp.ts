@@ -33,7 +33,7 @@ export async function slerpKernel(a: { readonly t: number }, ctx: PassContext): 
     const v0 = c.models[0]!, v1 = c.models[1]!;
     let a0 = 0, a1 = 0, d = 0;
     for (let i = 0; i < c.length; i++) { const x = v0[i]!, y = v1[i]!; a0 += x * x; a1 += y * y; d += x * y; }
-    s[0] += a0; s[1] += a1; s[2] += d;
+    s[0] = s[0]! + a0; s[1] = s[1]! + a1; s[2] = s[2]! + d;
   });
   const coef = new Map<string, [number, number]>();
   for (const [name, s] of stats) coef.set(name, slerpCoefficients(a.t, s[0]!, s[1]!, s[2]!));

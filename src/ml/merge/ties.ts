@@ -64,7 +64,8 @@ export async function topkThresholds(ctx: PassContext, thresholdPercent: number,
     for (let k = 0; k < n; k++) {
       const u = new Uint32Array(scr[k]!.buffer, 0, c.length);
       const h = hi[k]!;
-      for (let i = 0; i < u.length; i++) h[(u[i]! & 0x7fffffff) >>> 16]++;
+      // the top 16 bits of a non-negative float's pattern index the 1<<15 bins
+      for (let i = 0; i < u.length; i++) { const b = (u[i]! & 0x7fffffff) >>> 16; h[b] = h[b]! + 1; }
     }
   });
   const bin = new Int32Array(n);
@@ -86,7 +87,7 @@ export async function topkThresholds(ctx: PassContext, thresholdPercent: number,
       const l = lo[k]!, want = bin[k]!;
       for (let i = 0; i < u.length; i++) {
         const a = u[i]! & 0x7fffffff;
-        if (a >>> 16 === want) l[a & 0xffff]++;
+        if (a >>> 16 === want) { const b = a & 0xffff; l[b] = l[b]! + 1; }
       }
     }
   });
