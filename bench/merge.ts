@@ -3,7 +3,8 @@
 // seeded random values in a temp dir), against the same merges in PyTorch (Debian's
 // python3-torch, bench/merge_torch.py, FusionBench's arithmetic) on the same files in the same
 // run, and against this machine's memory-copy bandwidth. Also checks both give the same weights.
-// usage: npm run bench -- merge [--layers N] [--models N]
+// usage: npm run bench -- merge [--layers N] [--models N] [--cli-only]
+// (--cli-only: only the peak RSS of the `fbw merge average` command over the N models)
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
       { name: 'ties_merging', params: { scaling_factor: 0.3, threshold: 20, merge_func: 'sum' }, inputs: MODELS + 1 },
     ];
     const fbwRates: number[] = [], torchRates: number[] = [];
-    for (const m of methods) {
+    const cliOnly = args.includes('--cli-only');
+    for (const m of cliOnly ? [] : methods) {
       const gb = m.inputs * fileGB;
       const outF = join(dir, `fbw-${m.name}.safetensors`);
       const ts = process.hrtime.bigint();
@@ -156,8 +158,9 @@ async function main(): Promise<void> {
       const c = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, fbwBin, 'merge', 'average', '--quiet', '--models', ...models, '-o', outC], { encoding: 'utf8' });
       const m = /(\d+) ([\d.]+)\s*$/.exec(c.stderr ?? '');
       if (c.status === 0 && m) {
-        const peak = Number(m[1]) / 1024;
+        const peak = Number(m[1]) * 1024 / 1e6; // KiB -> MB, as the file sizes
         console.log(`fbw merge average of ${MODELS} checkpoints (${(MODELS * fileGB * 1e3).toFixed(0)} MB in, CLI process): peak RSS ${peak.toFixed(0)} MB = ${(peak / (fileGB * 1e3)).toFixed(2)}x one checkpoint, ${m[2]} s`);
+        if (cliOnly) { console.log(`RESULT name=merge value=${peak.toFixed(0)} unit=MB-peak-RSS anchor=one-checkpoint-MB ratio=${((fileGB * 1e3) / peak).toFixed(3)}`); return; }
       } else console.log(`fbw merge CLI: could not measure (${c.status !== 0 ? (c.stderr || String(c.error)).trim().split('\n').pop() : '/usr/bin/time gave no figure'})`);
       rmSync(outC, { force: true });
     }
