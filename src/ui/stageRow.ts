@@ -29,16 +29,16 @@ const COLUMNS: readonly ColumnSpec[] = [
   { id: 'status', header: '', width: 1, keep: Infinity, align: 'left' },
   { id: 'name', header: 'stage', width: 16, keep: Infinity, align: 'left' },
   // the stage id already ends with the task, so the task column is among the first to go
-  { id: 'task', header: 'task', width: 12, keep: 3, align: 'left' },
+  { id: 'task', header: 'task', width: 12, keep: 1, align: 'left' },
   { id: 'device', header: 'dev', width: 5, keep: 0, align: 'left' },
   { id: 'bar', header: 'progress', width: 10, keep: 4, align: 'left' },
   { id: 'steps', header: 'step', width: 9, keep: Infinity, align: 'right' },
   { id: 'loss', header: 'loss', width: 6, keep: 6, align: 'right' },
   // the number a finished run is for: kept down to 80 columns and below
   { id: 'acc', header: 'acc', width: 5, keep: 8, align: 'right' },
-  { id: 'rate', header: 'img/s', width: 5, keep: 2, align: 'right' },
+  { id: 'rate', header: 'img/s', width: 5, keep: 3, align: 'right' },
   { id: 'eta', header: 'ETA', width: 5, keep: 7, align: 'right' },
-  { id: 'spark', header: 'loss curve', width: 10, keep: 1, align: 'left' },
+  { id: 'spark', header: 'loss curve', width: 10, keep: 2, align: 'left' },
   { id: 'note', header: '', width: 0, keep: Infinity, align: 'left' },
 ];
 
@@ -59,7 +59,7 @@ export interface ContentWidths {
 const DEVICE_MAX = 24;
 /** room for "resumed from step 100" */
 const NOTE_MIN = 21;
-/** optional columns give way before the name shrinks below this */
+/** optional columns give way before the name shrinks below this (or 28 % of a wider terminal) */
 const NAME_KEEP = 22;
 
 /** Content widths of a set of stages. */
@@ -79,7 +79,8 @@ export function contentWidths(stages: Iterable<StageState>): ContentWidths {
  */
 export function layoutTable(width: number, content: ContentWidths = {}): TableLayout {
   const wantName = Math.max(12, content.name ?? NAME_KEEP);
-  const nameNeed = Math.min(wantName, NAME_KEEP);
+  // a wider terminal keeps more of the name before it keeps the device, sparkline or rate
+  const nameNeed = Math.min(wantName, Math.max(NAME_KEEP, Math.floor(width * 0.28)));
   const sized = COLUMNS.map((c) => {
     if (c.id === 'task' && content.task !== undefined) return { ...c, width: Math.max(4, Math.min(16, content.task)) };
     // a cluster job label (slurm:1234@node1) gets room, and outlives the sparkline, rate, task and accuracy
