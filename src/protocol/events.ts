@@ -49,3 +49,15 @@ export type RunEvent =
   | (Base & { readonly event: 'finished'; readonly status: 'ok' | 'failed' | 'interrupted'; readonly report?: string; readonly counts: { readonly done: number; readonly cached: number; readonly failed: number; readonly skipped: number }; readonly seconds: number });
 
 export type RunEventName = RunEvent['event'];
+
+/** An event without its envelope (time and run id): what a producer states. */
+export type RunEventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 't' | 'run'> : never) : never;
+
+/**
+ * The one constructor of events: the body is type-checked against its own kind (a `committed`
+ * without `key` does not compile), and the envelope is added here.
+ */
+export function runEvent(run: string, body: RunEventBody, t: number = Date.now()): RunEvent {
+  // sound: a member of RunEventBody plus the envelope is the matching member of RunEvent
+  return { t, run, ...body } as RunEvent;
+}

@@ -11,7 +11,7 @@ import * as Effect from 'effect/Effect';
 import * as Schedule from 'effect/Schedule';
 import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync, statSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
-import type { RunEvent } from '../protocol/events.js';
+import { runEvent, type RunEvent, type RunEventBody } from '../protocol/events.js';
 import type { Executor, ExecOutcome } from '../protocol/executor.js';
 import type { Plan, PlannedStage } from '../plan/planRun.js';
 import type { Store } from '../store/Store.js';
@@ -117,8 +117,8 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
       stopping ??= code === 'EFBIG' ? 'a file reached the size limit' : 'the disk is full';
       halt.abort();
     };
-    const emit = (e: Record<string, unknown> & { event: RunEvent['event'] }): void => {
-      try { o.emit({ t: Date.now(), run, ...e } as unknown as RunEvent); } catch (err) {
+    const emit = (e: RunEventBody): void => {
+      try { o.emit(runEvent(run, e)); } catch (err) {
         // the journal cannot be written: stop; later events (interrupted, finished) are written if room appears
         const code = diskFullCode(err);
         if (code === undefined) throw err;
@@ -146,7 +146,8 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
     for (const p of plan.stages) done.set(p.stage.id, Deferred.makeUnsafe<Outcome>());
     const toRun: PlannedStage[] = [];
     for (const p of plan.stages) {
-      if (p.status === 'cached') { emit({ event: 'cached', stage: p.stage.id, key: p.key }); finish(p.stage.id, 'cached'); }
+      // a stage is cached only by its key, so a cached stage has one
+      if (p.status === 'cached') { emit({ event: 'cached', stage: p.stage.id, key: p.key! }); finish(p.stage.id, 'cached'); }
       else {
         if (p.key && !p.error) emit({ event: 'queued', stage: p.stage.id, key: p.key });
         toRun.push(p);
@@ -261,7 +262,8 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
         const twin = p.key ? firstWithKey.get(p.key) : undefined;
         if (twin && twin !== p.stage.id) {
           const r = yield* Deferred.await(done.get(twin)!);
-          if (r === 'ok' || r === 'cached') { emit({ event: 'cached', stage: p.stage.id, key: p.key }); return finish(p.stage.id, 'cached'); }
+          // twins are found by key: p.key is set
+          if (r === 'ok' || r === 'cached') { emit({ event: 'cached', stage: p.stage.id, key: p.key! }); return finish(p.stage.id, 'cached'); }
           return skip(p, `same work as ${twin}, which ${r === 'failed' ? 'failed' : r === 'interrupted' ? 'was interrupted' : 'was skipped'}`);
         }
         if (p.status === 'blocked') return skip(p, p.reason);

@@ -12,10 +12,10 @@ import { PlainLines } from '../../src/ui/plainLines.js';
 import { initialRunState, reduceRun, replayRun, jobLabel, type RunState } from '../../src/ui/reduceRun.js';
 import { contentWidths, layoutTable } from '../../src/ui/stageRow.js';
 import { Journal, readJournal } from '../../src/store/journal.js';
-import type { RunEvent } from '../../src/protocol/events.js';
+import { runEvent, type RunEvent, type RunEventBody } from '../../src/protocol/events.js';
 
 const run = 'r1';
-const ev = (e: Record<string, unknown>): RunEvent => ({ t: 1_700_000_000_000, run, ...e } as unknown as RunEvent);
+const ev = (e: RunEventBody): RunEvent => runEvent(run, e, 1_700_000_000_000);
 const events: RunEvent[] = [
   ev({ event: 'run', file: 'w.fbw', store: '/s', devices: ['cpu#1', 'cpu#2'], backend: 'native', stages: [{ id: 'finetune.full.mnist', kind: 'finetune', label: 'ft', task: 'mnist', inputs: [] }] }),
   ev({ event: 'queued', stage: 'finetune.full.mnist', key: 'k' }),
