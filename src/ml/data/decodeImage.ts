@@ -17,7 +17,7 @@ import { DatasetFormatError } from './errors.js';
 import { describeFsError } from '../../util/fsErrors.js';
 import type { RgbImage } from './types.js';
 
-/** PIL's Image.MAX_IMAGE_PIXELS (a 1024×1024×3 ×... bound: 89,478,485 px); PIL refuses images over twice it. */
+/** PIL's Image.MAX_IMAGE_PIXELS (89,478,485 px): PIL warns above it and refuses images over twice it, as fbw does. */
 export const MAX_IMAGE_PIXELS = 89_478_485;
 
 /** An image whose header claims more pixels than fbw decodes (a decompression bomb, or a mistake). */
