@@ -36,7 +36,7 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
     ...(a.warmup_steps !== null ? { warmup_steps: a.warmup_steps } : {}),
     seed: a.seed,
     vocab_size: a.vocab_size,
-    ...(a.max_train !== null ? { max_train: a.max_train } : {}),
+    max_train: a.max_train,
     ...(initFrom ? { init_from: initFrom } : {}),
     save_interval: a.save_interval,
     checkpointDir: ctx.checkpointDir,

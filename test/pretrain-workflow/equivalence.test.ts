@@ -1,6 +1,6 @@
 // The two-phase pretraining recipe of workflows/pretrain-tiny-clip.fbw, at toy size: the workflow run
 // through the real CLI (compile -> scheduler -> pretrain stage, phase 2 continuing from phase 1's
-// committed artifact) and the direct script (node dist/src/ml/pretrain/main.js, phase 2 with
+// committed artifact) and the direct script (node dist/src/cli/scripts/pretrain.js, phase 2 with
 // --init-from) given the same settings produce bit-identical weights, phase by phase.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'fbw.js');
-const SCRIPT = join(ROOT, 'dist', 'src', 'ml', 'pretrain', 'main.js');
+const SCRIPT = join(ROOT, 'dist', 'src', 'cli', 'scripts', 'pretrain.js');
 const dir = mkdtempSync(join(tmpdir(), 'fbw-pretrain-eq-'));
 
 // tiny budgets: 3 steps of 8 pairs, 64 training images per task; phase 2 repeats tasks as weights

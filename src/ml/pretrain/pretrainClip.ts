@@ -19,7 +19,7 @@ export interface PretrainArgs {
   readonly batch_size: number;
   readonly learning_rate: number;
   /** decoupled (AdamW) weight decay, default 0 */
-  readonly weight_decay?: number;
+  readonly weight_decay: number;
   /** linear warm-up steps before the cosine decay (default 5% of num_steps) */
   readonly warmup_steps?: number;
   readonly seed: number;
@@ -45,7 +45,7 @@ export async function pretrainClip(model: ClipModel, tok: TextEncoder, tasks: re
   const log = args.log ?? (() => {});
   const rng = new SeededRng(args.seed >>> 0);
   const vars = new Map<string, tf.Variable>(model.params);
-  const adam = new Adam(vars, { learningRate: args.learning_rate, weightDecay: args.weight_decay ?? 0, decoupled: true });
+  const adam = new Adam(vars, { learningRate: args.learning_rate, weightDecay: args.weight_decay, decoupled: true });
   const ctx: ForwardContext = { p: (n) => model.get(n), trainable: () => true };
   const varList = [...vars.values()];
   const keyOf = new Map([...vars].map(([k, x]) => [x.name, k]));

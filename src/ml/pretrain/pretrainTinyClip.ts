@@ -18,25 +18,26 @@ import { CLIP_MEAN, CLIP_STD } from '../data/preprocess.js';
 /** The eight local tasks the tiny CLIP is pretrained on (LOCAL8). */
 export const LOCAL8 = ['mnist', 'fashion_mnist', 'synth_shapes', 'synth_colors', 'synth_stripes', 'synth_counting', 'synth_position', 'synth_textures'] as const;
 
-export interface TinyClipArgs extends Omit<PretrainArgs, 'num_steps' | 'batch_size' | 'learning_rate' | 'seed'> {
+/**
+ * The resolved arguments (names, defaults and ranges: the catalogue's `contrastive` method,
+ * src/registry/methods/contrastive.ts), plus where to write and what to train on.
+ */
+export interface TinyClipArgs extends Omit<PretrainArgs, 'weight_decay'> {
   readonly out: string;
-  readonly tasks?: readonly DataRef[];
-  readonly num_steps?: number;
-  readonly batch_size?: number;
-  readonly learning_rate?: number;
-  readonly seed?: number;
+  readonly tasks: readonly DataRef[];
+  readonly weight_decay: number;
   /** BPE vocabulary size (fewer tokens if the captions run out of pairs) */
-  readonly vocab_size?: number;
-  /** use only the first N training images of each task (limits what pretraining sees) */
-  readonly max_train?: number;
+  readonly vocab_size: number;
+  /** use only the first N training images of each task (limits what pretraining sees); null = all */
+  readonly max_train: number | null;
   /** continue from this model folder (its weights and tokenizer) instead of random init: a second phase */
   readonly init_from?: string;
 }
 
 /** Pretrain a tiny CLIP from scratch and save it to `out` (config, weights, tokenizer, train_log). */
 export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]> {
-  const tasks = a.tasks ?? LOCAL8;
-  const seed = a.seed ?? 42;
+  const tasks = a.tasks;
+  const seed = a.seed;
   const captions: string[] = [];
   for (const t of tasks) {
     const info = taskInfo(t);
@@ -48,7 +49,7 @@ export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]
     tok = await ClipTokenizer.fromFiles(join(a.init_from, 'vocab.json'), join(a.init_from, 'merges.txt'));
     for (const f of ['vocab.json', 'merges.txt']) await copyFile(join(a.init_from, f), join(a.out, f));
   } else {
-    const bpe = trainBpe(captions, { vocabSize: a.vocab_size ?? 1024 });
+    const bpe = trainBpe(captions, { vocabSize: a.vocab_size });
     await writeFile(join(a.out, 'vocab.json'), JSON.stringify(bpe.vocab));
     await writeFile(join(a.out, 'merges.txt'), formatMerges(bpe.merges));
     tok = ClipTokenizer.fromData(bpe.vocab, bpe.merges);
@@ -66,14 +67,10 @@ export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]
   });
   const rng = new SeededRng(seed);
   const model = a.init_from ? await loadClip(a.init_from) : initClip(config, () => rng.next());
-  const data = await Promise.all(tasks.map((t) => loadTask(t, 'train', a.max_train ? { maxExamples: a.max_train } : {})));
+  const data = await Promise.all(tasks.map((t) => loadTask(t, 'train', a.max_train !== null ? { maxExamples: a.max_train } : {})));
   try {
     const log = await pretrainClip(model, tok, data, {
       ...a,
-      num_steps: a.num_steps ?? 600,
-      batch_size: a.batch_size ?? 128,
-      learning_rate: a.learning_rate ?? 5e-4,
-      weight_decay: a.weight_decay ?? 0,
       seed,
     });
     // the tokenizer files are already in `out`

@@ -1,5 +1,5 @@
 // Contrastive image-text pretraining (Radford et al., CLIP, ICML 2021): how the bundled tiny CLIP is made.
-// Defaults equal the direct script's (node dist/src/ml/pretrain/main.js with no flags), so a
+// Defaults equal the direct script's (node dist/src/cli/scripts/pretrain.js with no flags), so a
 // workflow and the script given the same settings produce the same weights bit for bit.
 import { defineMethod } from './MethodDef.js';
 import { int, intOrNull, num } from './common.js';
