@@ -254,7 +254,7 @@ async function run(args: readonly string[], io: CommandIO): Promise<number> {
   }
   const resolved = resolveArgs(def, raw, preset);
   const log = (line: string): void => { if (!p.quiet) io.stderr.write(line + '\n'); };
-  for (const [k, a] of Object.entries(def.paramAliases ?? {})) if (k in raw) log(`note: ${k} ${JSON.stringify(raw[k])} is ${a.to} ${JSON.stringify(resolved[a.to as keyof typeof resolved])} (${a.doc})`);
+  for (const [k, a] of Object.entries(def.paramAliases ?? {})) if (k in raw) log(`note: ${k} ${JSON.stringify(raw[k])} is ${a.to} ${JSON.stringify(resolved[a.to as keyof typeof resolved])}, fbw's name for it`);
   if (!p.models.length) throw new MergeUsage('no models given: use --models A B ...');
   if (p.models.length < impl.minModels) throw new MergeUsage(`${def.name} needs at least ${impl.minModels} models, got ${p.models.length} (a merge of one model is that model)`);
   if (impl.maxModels !== undefined && p.models.length > impl.maxModels) throw new MergeUsage(`${def.name} merges exactly ${impl.maxModels} models, got ${p.models.length}`);
