@@ -7,7 +7,7 @@
 // scaled by flop count to the other shapes (a 3072-wide JavaScript solve alone takes minutes).
 // The forward passes that collect the Grams are inference and are measured by the ViT-B/32
 // benchmarks, not here.
-//   npm run bench -- regmean_solve [--layers 12] [--models 8] [--builtin]
+//   npm run bench -- regmean_solve [--layers 12] [--models 8] [--threads N] [--builtin]
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { loadNativeAddon } from '../src/ml/backend/native/nativeAddon.js';
@@ -19,7 +19,7 @@ const LAYERS = opt('layers', 12), MODELS = opt('models', 8);
 const loaded = loadNativeAddon();
 if (!loaded.ok) { console.error(`bench regmean_solve: the native addon is not available: ${loaded.reason}`); process.exit(1); }
 const addon = loaded.addon;
-addon.setThreads(availableParallelism());
+addon.setThreads(opt('threads', availableParallelism()));
 if (args.includes('--builtin')) addon.setBlas(false); // built-in GEMM + blocked LU, as without OpenBLAS
 const useLapack = !args.includes('--builtin');
 const solveWith = useLapack ? addon : { ...addon, solve: (a: Float64Array, b: Float64Array, d: number, m: number) => addon.solve(a, b, d, m, false) };
@@ -71,8 +71,8 @@ console.log(`native: ${nativeSeconds.toFixed(1)} s for ${LAYERS} layers (${(tota
 const d = 768, o = 768;
 const s: RegmeanSums = { A: new Float64Array(d * d), B: new Float64Array(d * o), d, o };
 const t0 = performance.now();
-for (let i = 0; i < MODELS; i++) regmeanAccumulate(s, grams.get(d)![i]!, weights.get(`${o}x${d}`)![i]!, 0.6, undefined);
-regmeanSolve(s, 'js', undefined);
+for (let i = 0; i < MODELS; i++) regmeanAccumulate(s, grams.get(d)![i]!, weights.get(`${o}x${d}`)![i]!, 0.6, null);
+regmeanSolve(s, 'js', null);
 const jsOne = (performance.now() - t0) / 1000;
 const jsRate = flops(d, o, MODELS) / jsOne;
 const jsSeconds = totalFlops / jsRate;

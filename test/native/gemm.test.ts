@@ -185,10 +185,10 @@ test('RegMean sums and solve: native equals the JavaScript implementation', () =
     for (let r = 0; r < rows; r++) for (let p = 0; p < d; p++) for (let q = 0; q < d; q++) g[p * d + q] = g[p * d + q]! + x[r * d + p]! * x[r * d + q]! / rows;
     const w = rand(o * d, 40 + i);
     regmeanAccumulate(nat, g, w, alpha, addon);
-    regmeanAccumulate(js, g, w, alpha, undefined);
+    regmeanAccumulate(js, g, w, alpha, null);
   }
   for (let i = 0; i < d * o; i++) assert.ok(Math.abs(nat.B[i]! - js.B[i]!) <= 1e-9 * Math.max(1, Math.abs(js.B[i]!)), `B[${i}]`);
-  const got = regmeanSolve(nat, 'layer', addon), want = regmeanSolve(js, 'layer', undefined);
+  const got = regmeanSolve(nat, 'layer', addon), want = regmeanSolve(js, 'layer', null);
   for (let i = 0; i < want.length; i++) {
     if (Math.abs(got[i]! - want[i]!) > 1e-6 * Math.max(1, Math.abs(want[i]!))) assert.unreachable(`W*[${i}]: ${got[i]} vs ${want[i]}`);
   }

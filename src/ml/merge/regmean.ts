@@ -59,9 +59,9 @@ function nativeLinalg(): NativeAddon | undefined {
   return r.ok && typeof r.addon.solve === 'function' ? r.addon : undefined;
 }
 
-/** Folds one model's Gram matrix G [d, d] and Linear weight W [o, d] into the sums. */
+/** Folds one model's Gram matrix G [d, d] and Linear weight W [o, d] into the sums (addon null: in JavaScript). */
 export function regmeanAccumulate(sums: RegmeanSums, gram: Float64Array, w: Float32Array, alpha: number,
-  addon: NativeAddon | undefined = nativeLinalg()): void {
+  addon: NativeAddon | null = nativeLinalg() ?? null): void {
   const { A, B, d, o } = sums;
   if (addon) { addon.regmeanAccumulate(A, B, gram, w, d, o, alpha); return; }
   const gt = new Float64Array(d * d);
@@ -75,8 +75,8 @@ export function regmeanAccumulate(sums: RegmeanSums, gram: Float64Array, w: Floa
   }
 }
 
-/** The merged weight W* [o, d] (as stored: [out, in]) from the sums: solve A W*ᵀ = B. Consumes the sums. */
-export function regmeanSolve(sums: RegmeanSums, module: string, addon: NativeAddon | undefined = nativeLinalg()): Float32Array {
+/** The merged weight W* [o, d] (as stored: [out, in]) from the sums: solve A W*ᵀ = B (addon null: in JavaScript). Consumes the sums. */
+export function regmeanSolve(sums: RegmeanSums, module: string, addon: NativeAddon | null = nativeLinalg() ?? null): Float32Array {
   const { A, B, d, o } = sums;
   let X: Float64Array;
   if (addon) {
