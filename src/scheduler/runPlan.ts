@@ -9,18 +9,17 @@ import * as Data from 'effect/Data';
 import * as Deferred from 'effect/Deferred';
 import * as Effect from 'effect/Effect';
 import * as Schedule from 'effect/Schedule';
-import { readFileSync, rmSync, existsSync, mkdirSync, copyFileSync, readdirSync, appendFileSync, statSync, renameSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
+import { readFileSync, rmSync, existsSync, mkdirSync, appendFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
 import { runEvent, type RunEvent, type RunEventBody } from '../protocol/events.js';
 import type { Executor, ExecOutcome } from '../protocol/executor.js';
 import type { Plan, PlannedStage } from '../plan/planRun.js';
 import type { Store } from '../store/Store.js';
-import { MANIFEST } from '../store/manifest.js';
 import { diskFullCode } from '../store/diskFull.js';
 import { slotRequest, deviceEnv, type DeviceSlot } from '../devices/deviceSlots.js';
 import type { StageJob, WireError } from '../protocol/stageJob.js';
 import { PriorityGate, criticalPathLengths } from './priorityGate.js';
-import { stampReport, runProvenance, rowSpecs } from '../report/stampReport.js';
+import { publishOutputs } from './publishOutputs.js';
 
 /** A stage failed for a reason of its own (or, when transient, one worth retrying). */
 export class StageFailed extends Data.TaggedError('StageFailed')<{ readonly stage: string; readonly error: WireError }> {}
@@ -61,24 +60,6 @@ export interface RunResult {
   readonly outcomes: ReadonlyMap<string, Outcome>;
   /** set when the run stopped because the disk filled (its errno code: ENOSPC, EDQUOT, EFBIG) */
   readonly diskFull?: string;
-}
-
-/**
- * Copy a committed artifact's files into `dir` (each written beside and renamed into place).
- * A cached artifact is copied only when a file is missing there or its size differs.
- */
-export function saveCopy(store: Store, key: string, dir: string, always: boolean): void {
-  const m = store.readManifest(key);
-  if (!m) return;
-  const src = store.objectDir(key);
-  const stale = always || m.files.some((f) => { try { return statSync(join(dir, ...f.path.split('/'))).size !== f.size; } catch { return true; } });
-  if (!stale) return;
-  for (const f of m.files) {
-    const to = join(dir, ...f.path.split('/'));
-    mkdirSync(dirname(to), { recursive: true });
-    copyFileSync(join(src, ...f.path.split('/')), `${to}.tmp-${process.pid}`);
-    renameSync(`${to}.tmp-${process.pid}`, to);
-  }
 }
 
 /** The errno code of a thrown error, to carry in a WireError. */
@@ -285,52 +266,13 @@ export function runPlanEffect(o: RunPlanOptions): Effect.Effect<RunResult> {
 
     yield* Effect.forEach(toRun, runStage, { concurrency: 'unbounded', discard: true });
 
-    // the run's report: copy the committed report stage's files into runs/<id>/report/
-    let report: string | undefined;
-    for (const p of plan.stages) {
-      if (p.stage.kind !== 'report' || !p.key) continue;
-      const r = outcomes.get(p.stage.id);
-      if (r !== 'ok' && r !== 'cached') continue;
-      const src = store.objectDir(p.key);
-      const dst = join(store.runDir(run), 'report');
-      try { mkdirSync(dst, { recursive: true }); } catch (e) {
-        const code = diskFullCode(e);
-        if (code === undefined) throw e;
-        diskFull ??= code;
-        continue;
-      }
-      for (const f of readdirSync(src)) if (f !== MANIFEST && !f.startsWith('.')) { try { copyFileSync(join(src, f), join(dst, f)); } catch (e) { diskFull ??= diskFullCode(e); /* else a sub-folder */ } }
-      if (existsSync(join(dst, 'report.json'))) {
-        report = join(dst, 'report.json');
-        // the run's copy names its run, workflow, version, seeds and each row's parameters
-        const stages = plan.stages.map((q) => q.stage);
-        const prov = runProvenance({ run, workflow: o.file, backend: o.backend ?? env['FBW_BACKEND'] ?? 'auto', store: store.root }, stages);
-        yield* Effect.promise(() => stampReport(dst, prov, rowSpecs(p.stage, stages)).catch((e: unknown) => {
-          appendFileSync(logOf(p.stage.id), `${new Date().toISOString()} cannot stamp the run's report with its provenance: ${(e as Error).message}\n`);
-        }));
-      }
-      // `report "DIR"` in the workflow: the files also land where the user asked, beside the workflow
-      const userDir = p.stage.params['dir'];
-      if (typeof userDir === 'string' && userDir) {
-        const out = resolve(o.workflowDir, userDir);
-        try {
-          mkdirSync(out, { recursive: true });
-          for (const f of readdirSync(dst)) copyFileSync(join(dst, f), join(out, f));
-        } catch (e) {
-          appendFileSync(logOf(p.stage.id), `${new Date().toISOString()} cannot copy the report to ${out}: ${(e as Error).message}\n`);
-        }
-      }
-    }
-    // `-> save "DIR"`: a committed output is also copied where the workflow asked (not part of the key)
-    for (const p of plan.stages) {
-      const r = outcomes.get(p.stage.id);
-      if (!p.stage.saveTo || !p.key || (r !== 'ok' && r !== 'cached')) continue;
-      try { saveCopy(store, p.key, p.stage.saveTo, r === 'ok'); } catch (e) {
-        const log = logOf(p.stage.id);
-        mkdirSync(dirname(log), { recursive: true });
-        appendFileSync(log, `${new Date().toISOString()} cannot save the output to ${p.stage.saveTo}: ${(e as Error).message}\n`);
-      }
-    }
+    // the run's outputs outside the store: runs/<id>/report/, `report "DIR"`, `-> save "DIR"`
+    const published = yield* Effect.promise(() => publishOutputs({
+      store, run, plan, workflowDir: o.workflowDir, file: o.file, backend: o.backend ?? env['FBW_BACKEND'] ?? 'auto', logOf,
+      committed: (id) => { const r = outcomes.get(id); return r === 'ok' || r === 'cached' ? r : undefined; },
+    }));
+    const report = published.report;
+    diskFull ??= published.diskFull;
     const count = (k: Outcome) => [...outcomes.values()].filter((v) => v === k).length;
     const counts = { done: count('ok'), cached: count('cached'), failed: count('failed'), skipped: count('skipped') };
     const status: RunResult['status'] = signal.aborted || count('interrupted') ? 'interrupted' : counts.failed || counts.skipped ? 'failed' : 'ok';
