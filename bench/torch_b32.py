@@ -132,7 +132,7 @@ def main():
             loss = step()
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"mode": a.mode, "threads": a.threads, "img_s": a.batch * a.steps / wall, "img_cpu_s": a.batch * a.steps / cpu,
-                      "peak_rss_mb": peak_rss_mb(), "loss": loss, "trained": sum(p.numel() for p in trained)}))
+                      "peak_rss_mb": peak_rss_mb(), "loss": None if math.isnan(loss) else loss, "trained": sum(p.numel() for p in trained)}))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 // measurement is its own process, so "peak RSS" is that process's VmHWM (weights, gradients, Adam
 // moments, activations, runtime). Ratios are wall clock (> 1 = fbw better; for RSS, PyTorch / fbw)
 // against PyTorch at its best thread count, plus per CPU-second (less disturbed by a busy machine).
-// usage: npm run bench -- train_b32 [--steps 3] [--warmup 1] [--threads 1,2] [--no-gc]
+// usage: npm run bench -- train_b32 [--steps 2] [--warmup 1] [--threads 1,2] [--modes full,lora,infer] [--no-gc]
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ const opt = (name: string, def: string): string => { const i = args.indexOf(`--$
 const steps = opt('steps', '2'), warmup = opt('warmup', '1');
 const threadList = opt('threads', '1,2').split(',').map(Number);
 const withGc = !args.includes('--no-gc');
+const modes = opt('modes', 'full,lora,infer').split(',');
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const python = opt('python', '/usr/bin/python3');
@@ -49,7 +50,7 @@ console.log(`ViT-B/32 vision tower + projection + linear head (10 classes), batc
 
 type Row = { fbw: M; torch: M | undefined };
 const results = new Map<string, Row>();
-for (const mode of ['full', 'lora', 'infer']) {
+for (const mode of modes) {
   for (const th of threadList) {
     const f = fbw(mode, th);
     console.log(`  fbw ${mode} ${th}t: ${JSON.stringify(f)}`);
@@ -60,7 +61,7 @@ for (const mode of ['full', 'lora', 'infer']) {
   }
 }
 if (withGc) {
-  for (const mode of ['full', 'lora']) {
+  for (const mode of ['full', 'lora'].filter((m) => modes.includes(m))) {
     const th = threadList[threadList.length - 1]!;
     const g = fbw(mode, th, true);
     const plain = results.get(`${mode}/${th}`)!.fbw;
@@ -70,15 +71,16 @@ if (withGc) {
 const best = (mode: string, key: 'img_s' | 'img_cpu_s'): number => Math.max(...threadList.map((th) => results.get(`${mode}/${th}`)!.torch?.[key] ?? 0));
 const bestF = (mode: string, key: 'img_s' | 'img_cpu_s'): number => Math.max(...threadList.map((th) => results.get(`${mode}/${th}`)!.fbw[key]));
 const minRss = (mode: string, who: 'fbw' | 'torch'): number => Math.min(...threadList.map((th) => results.get(`${mode}/${th}`)![who]?.peak_rss_mb ?? Infinity));
-const anchor = best('full', 'img_s') > 0;
-for (const mode of ['full', 'lora', 'infer']) {
+const main = modes[0]!;
+const anchor = best(main, 'img_s') > 0;
+for (const mode of modes) {
   if (!anchor) break;
   console.log(`${mode}: fbw/pytorch (best thread count each) speed ${f1(bestF(mode, 'img_s') / best(mode, 'img_s'))}x wall, ${f1(bestF(mode, 'img_cpu_s') / best(mode, 'img_cpu_s'))}x per CPU-second; peak RSS pytorch/fbw ${f1(minRss(mode, 'torch') / minRss(mode, 'fbw'))}x (${mb(minRss(mode, 'fbw'))} vs ${mb(minRss(mode, 'torch'))})`);
 }
 console.log(`load average at end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 if (!anchor) {
   console.log('pytorch unavailable: no anchor (install python3-torch: apt-get install python3-torch)');
-  console.log(`RESULT name=train_b32 value=${f1(bestF('full', 'img_s'))} unit=img/s anchor=pytorch-unavailable ratio=0`);
+  console.log(`RESULT name=train_b32 value=${f1(bestF(main, 'img_s'))} unit=img/s anchor=pytorch-unavailable ratio=0`);
   process.exit(1);
 }
-console.log(`RESULT name=train_b32 value=${f1(bestF('full', 'img_s'))} unit=img/s anchor=pytorch-best-thread-full-finetune ratio=${(bestF('full', 'img_s') / best('full', 'img_s')).toFixed(3)}`);
+console.log(`RESULT name=train_b32 value=${f1(bestF(main, 'img_s'))} unit=img/s anchor=pytorch-best-thread-${main === 'full' ? 'full-finetune' : main} ratio=${(bestF(main, 'img_s') / best(main, 'img_s')).toFixed(3)}`);

@@ -86,20 +86,27 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
   const toHeads = (x: T): T => tf.reshape(tf.transpose(tf.reshape(x, [b, t, heads, dh]), [0, 2, 1, 3]), [b * heads, t, dh]);
   const fromHeads = (x: T): T => tf.reshape(tf.transpose(tf.reshape(x, [b, heads, t, dh]), [0, 2, 1, 3]), [b * t, d]);
 
+  // each half in its own scope, so a half's temporaries (at inference: everything but its
+  // output) are released before the next half allocates its own
   const forward = (x: T): { y: T; c: Cache } => {
-    const l1 = lnForward(x, 1);
-    const q3 = toHeads(tf.mul(linear('q_proj', l1.y), qScale));
-    const k3 = toHeads(linear('k_proj', l1.y));
-    const v3 = toHeads(linear('v_proj', l1.y));
-    let s = tf.matMul(q3 as tf.Tensor3D, k3 as tf.Tensor3D, false, true) as T;
-    if (mask) s = tf.add(s, mask);
-    const att = tf.softmax(s);
-    const merged = fromHeads(tf.matMul(att as tf.Tensor3D, v3 as tf.Tensor3D));
-    const x2 = tf.add(x, linear('out_proj', merged));
-    const l2 = lnForward(x2, 2);
-    const u = linear('fc1', l2.y);
-    const y = tf.add(x2, linear('fc2', activation(u, cfg.hidden_act)));
-    return { y, c: { xhat1: l1.xhat, rstd1: l1.rstd, q3, k3, v3, att, merged, xhat2: l2.xhat, rstd2: l2.rstd, u } };
+    const a = tf.tidy(() => {
+      const l1 = lnForward(x, 1);
+      const q3 = toHeads(tf.mul(linear('q_proj', l1.y), qScale));
+      const k3 = toHeads(linear('k_proj', l1.y));
+      const v3 = toHeads(linear('v_proj', l1.y));
+      let s = tf.matMul(q3 as tf.Tensor3D, k3 as tf.Tensor3D, false, true) as T;
+      if (mask) s = tf.add(s, mask);
+      const att = tf.softmax(s);
+      const merged = fromHeads(tf.matMul(att as tf.Tensor3D, v3 as tf.Tensor3D));
+      return { x2: tf.add(x, linear('out_proj', merged)), xhat1: l1.xhat, rstd1: l1.rstd, q3, k3, v3, att, merged };
+    });
+    const m = tf.tidy(() => {
+      const l2 = lnForward(a.x2, 2);
+      const u = linear('fc1', l2.y);
+      return { y: tf.add(a.x2, linear('fc2', activation(u, cfg.hidden_act))), xhat2: l2.xhat, rstd2: l2.rstd, u };
+    });
+    a.x2.dispose();
+    return { y: m.y, c: { xhat1: a.xhat1, rstd1: a.rstd1, q3: a.q3, k3: a.k3, v3: a.v3, att: a.att, merged: a.merged, xhat2: m.xhat2, rstd2: m.rstd2, u: m.u } };
   };
 
   /** d activation(u)/du */
