@@ -22,7 +22,7 @@ export const LocalPathsRule: Rule = (ctx) => {
     if (s.kind === 'model' && s.value.kind === 'path' && !s.from) {
       const src = ctx.scope.checkpoint(s.value.path);
       if (src.kind === 'path') missing(`model '${s.name.text}':`, s.value.path, s.value.span);
-      else if (!src.dir) ctx.report(warning('FBW0129', s.value.span, `model '${s.name.text}': "${s.value.path}" is neither a path nor a repo in the Hugging Face hub cache (looked at ${src.looked.join(', ')})`, `fbw never downloads: fetch it once with \`${downloadCommand(src.repo)}\`, or fix the path`));
+      else if (!src.dir) ctx.report(warning('FBW0129', s.value.span, `model '${s.name.text}': "${s.value.path}" does not exist (looked at ${src.looked[0]}; nor is it a repo in the Hugging Face hub cache: ${src.looked.slice(1).join(', ')})`, `fix the path, or (a hub repo id) fetch it once with \`${downloadCommand(src.repo)}\`; fbw never downloads`));
     }
     if (s.kind === 'dataset') {
       // the folder is the first positional argument or path=
