@@ -18,8 +18,9 @@ import type { ClipModel } from '../models/clip.js';
 import type { Head } from '../heads/head.js';
 import { evaluate } from '../eval/evaluate.js';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
-import { writeJsonAtomic, type TrainLogEntry } from './checkpoint.js';
+import { writeJsonAtomic, TRAIN_LOG_ENTRY_SCHEMA, type TrainLogEntry } from './checkpoint.js';
 import { finetuneClip, type FinetuneArgs } from './finetuneClip.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
 
 /** One task of a continual or multi-task run: its zero-shot head, train split and test split. */
 export interface TaskSplits {
@@ -109,6 +110,16 @@ export function backwardTransfer(R: readonly (readonly number[])[]): number | nu
   return s / (T - 1);
 }
 
+/** progress.json of a task sequence: how far it got, so a resumed run continues after the last task. */
+const progressFormat = jsonFormat<Progress>('continual progress', {
+  type: 'object', required: ['identity', 'done', 'zeroshot', 'accuracy', 'tasks', 'log', 'seconds'],
+  properties: {
+    identity: { type: 'string' }, done: { type: 'integer', minimum: 0 }, zeroshot: { type: 'array', items: { type: ['number', 'null'] } },
+    accuracy: { type: 'array', items: { type: 'array', items: { type: 'number' } } }, tasks: { type: 'array' },
+    log: { type: 'array', items: TRAIN_LOG_ENTRY_SCHEMA }, seconds: { type: 'number' },
+  },
+});
+
 interface Progress {
   readonly identity: string;
   readonly done: number;
@@ -149,7 +160,7 @@ export async function continualFinetune(model: ClipModel, tasks: readonly TaskSp
   let prog: Progress | undefined;
   if (seqDir && existsSync(join(seqDir, 'progress.json'))) {
     try {
-      const p = JSON.parse(await readFile(join(seqDir, 'progress.json'), 'utf8')) as Progress;
+      const p = await progressFormat.readAsync(join(seqDir, 'progress.json'));
       if (p.identity === identity && existsSync(join(seqDir, `after-${p.done}`, 'vision.safetensors'))) {
         model.assign(await readSafetensors(join(seqDir, `after-${p.done}`, 'vision.safetensors')));
         prog = p;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { l2Normalize } from '../models/ops.js';
 import { writeFileAtomic } from '../../util/writeFileAtomic.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
 
 /**
  * 'zeroshot': frozen text embeddings; 'linear': a trained Linear(projection_dim, num_classes) on
@@ -50,11 +51,21 @@ export async function writeHead(dir: string, head: Head): Promise<void> {
   await writeFileAtomic(join(dir, 'head.json'), JSON.stringify(meta, null, 2) + '\n');
 }
 
+/** head.json beside head.safetensors (writeHead writes it). */
+const headMetaFormat = jsonFormat<{ kind?: HeadKind; task: string; classnames: string[]; templates: string[]; logit_scale: number }>('head.json', {
+  type: 'object', required: ['task', 'classnames', 'templates', 'logit_scale'],
+  properties: {
+    kind: { enum: ['zeroshot', 'linear'] }, task: { type: 'string' }, classnames: { type: 'array', items: { type: 'string' } },
+    templates: { type: 'array', items: { type: 'string' } }, logit_scale: { type: 'number' },
+  },
+});
+
 /** Read a head folder written by writeHead. */
 export async function readHead(dir: string): Promise<Head> {
   const jp = join(dir, 'head.json');
   if (!existsSync(jp)) throw new HeadFormatError(dir, 'no head.json (not a head artifact: expected the output of a zeroshot_head stage)');
-  const meta = JSON.parse(await readFile(jp, 'utf8')) as { kind?: HeadKind; task: string; classnames: string[]; templates: string[]; logit_scale: number };
+  let meta: Awaited<ReturnType<typeof headMetaFormat.readAsync>>;
+  try { meta = await headMetaFormat.readAsync(jp); } catch (e) { throw new HeadFormatError(dir, (e as Error).message); }
   const t = await readSafetensors(join(dir, 'head.safetensors'));
   const w = t.get('weight');
   if (!w || w.shape.length !== 2) throw new HeadFormatError(dir, "head.safetensors lacks a 2-D tensor 'weight'");
