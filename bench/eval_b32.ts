@@ -98,7 +98,7 @@ try {
   if (!po) {
     console.log(`pytorch unavailable: ${(p.stderr || String(p.error)).trim().split('\n').pop()} (install python3-torch python3-pil)`);
     console.log(`RESULT name=eval_b32 value=${fo.img_s.toFixed(2)} unit=img/s anchor=pytorch-unavailable ratio=0`);
-    process.exitCode = 1;
+    process.exitCode = 3;
   } else {
     console.log(line('pytorch', po));
     const agree = fo.preds.filter((x, i) => x === po.preds[i]).length;

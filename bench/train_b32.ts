@@ -81,6 +81,6 @@ console.log(`load average at end: ${readFileSync('/proc/loadavg', 'utf8').trim()
 if (!anchor) {
   console.log('pytorch unavailable: no anchor (install python3-torch: apt-get install python3-torch)');
   console.log(`RESULT name=train_b32 value=${f1(bestF(main, 'img_s'))} unit=img/s anchor=pytorch-unavailable ratio=0`);
-  process.exit(1);
+  process.exit(3);
 }
 console.log(`RESULT name=train_b32 value=${f1(bestF(main, 'img_s'))} unit=img/s anchor=pytorch-best-thread-${main === 'full' ? 'full-finetune' : main} ratio=${(bestF(main, 'img_s') / best(main, 'img_s')).toFixed(3)}`);
