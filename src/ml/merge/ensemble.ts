@@ -14,6 +14,7 @@ import { checkHead, classify, evaluateLogits, type EvalResult, type EvaluateArgs
 import type { Head } from '../heads/head.js';
 import type { TaskDataset } from '../data/types.js';
 import { writeFileAtomic } from '../../util/writeFileAtomic.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
 
 /** the file that marks a folder as an ensemble */
 export const ENSEMBLE_FILE = 'ensemble.json';
@@ -76,10 +77,20 @@ export interface LoadedEnsemble {
   dispose(): void;
 }
 
+/** ensemble.json of an ensemble folder (written by writeEnsemble). */
+const ensembleFormat = jsonFormat<EnsembleSpec>(ENSEMBLE_FILE, {
+  type: 'object', required: ['kind', 'method', 'members', 'weights'],
+  properties: {
+    kind: { const: 'ensemble' }, method: { enum: ['simple_ensemble', 'weighted_ensemble'] },
+    members: { type: 'array', items: { type: 'string' } }, weights: { type: 'array', items: { type: 'number' } },
+    sources: { type: 'array', items: { type: 'string' } },
+  },
+});
+
 /** Load every member of an ensemble folder. */
 export async function loadEnsemble(dir: string): Promise<LoadedEnsemble> {
   let spec: EnsembleSpec;
-  try { spec = JSON.parse(await readFile(join(dir, ENSEMBLE_FILE), 'utf8')) as EnsembleSpec; } catch (e) { throw new EnsembleFormatError(dir, `cannot read ${ENSEMBLE_FILE}: ${(e as Error).message}`); }
+  try { spec = await ensembleFormat.readAsync(join(dir, ENSEMBLE_FILE)); } catch (e) { throw new EnsembleFormatError(dir, `cannot read ${ENSEMBLE_FILE}: ${(e as Error).message}`); }
   if (!Array.isArray(spec.members) || !Array.isArray(spec.weights) || spec.members.length !== spec.weights.length) throw new EnsembleFormatError(dir, `${ENSEMBLE_FILE} needs members and weights of equal length`);
   const models: ClipModel[] = [];
   try { for (const m of spec.members) models.push(await loadClip(join(dir, m))); } catch (e) { for (const m of models) m.dispose(); throw e; }
