@@ -15,6 +15,7 @@ import { summarizeRun } from '../../src/store/runSummary.js';
 import type { RunEvent } from '../../src/protocol/events.js';
 import { tempDir, stage, pretrained } from './helpers.js';
 import { makeTinyClip } from './tinyClip.js';
+import { compiledParams } from '../shared/compiledParams.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 const TASK = 'mnist';
@@ -25,7 +26,7 @@ function trainGraph(model: string): Stage[] {
   return [
     pretrained('model.tiny', model),
     stage(`head.${t}`, 'zeroshot_head', 'zeroshot', {}, [{ stage: 'model.tiny', role: 'model' }], { task: t, output: 'head' }),
-    stage(`finetune.full.${t}`, 'finetune', 'full', { learning_rate: 1e-3, weight_decay: 0, num_steps: 20, batch_size: 16, save_interval: 5, seed: 42, head: 'zeroshot' },
+    stage(`finetune.full.${t}`, 'finetune', 'full', compiledParams(['full'], { learning_rate: 1e-3, weight_decay: 0, num_steps: 20, batch_size: 16, save_interval: 5, seed: 42, head: 'zeroshot' }),
       [{ stage: 'model.tiny', role: 'base' }, { stage: `head.${t}`, role: 'head', task: t }], { task: t }),
     stage(`eval.zeroshot.${t}`, 'eval', 'accuracy', { row: 'pretrained (zero-shot)', max_examples: 100, batch_size: 100 },
       [{ stage: 'model.tiny', role: 'model' }, { stage: `head.${t}`, role: 'head', task: t }], { task: t, output: 'metrics' }),
@@ -72,8 +73,9 @@ function runAndKillAtCheckpoint(cwd: string, how: 'kill9' | 'sigint' = 'kill9'):
   });
 }
 
+/** the report without what differs between two runs by design: timings and provenance (run id, date, store) */
 const withoutTimes = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(withoutTimes) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'seconds').map(([k, x]) => [k, withoutTimes(x)])) : v;
+  Array.isArray(v) ? v.map(withoutTimes) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'seconds' && k !== 'provenance').map(([k, x]) => [k, withoutTimes(x)])) : v;
 
 function modelHashes(store: Store, events: RunEvent[]): Record<string, string> {
   const out: Record<string, string> = {};
