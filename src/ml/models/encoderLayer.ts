@@ -48,8 +48,11 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
   const d = cfg.hidden_size, heads = cfg.num_attention_heads, dh = d / heads, eps = cfg.layer_norm_eps;
   const qScale = dh ** -0.5;
   const name = (m: Linear, w: 'weight' | 'bias') => `${modulePath(layer, m)}.${w}`;
-  const W = (m: Linear) => ctx.p(name(m, 'weight'));
-  const B = (m: Linear) => ctx.p(name(m, 'bias'));
+  // the layer's weights as the forward saw them; the backward reads the copies the tape node saved,
+  // because a weight may be a computed tensor (AdaMerging's θ₀ + Σλτ) that is gone by then
+  let param = (n: string): T => ctx.p(n);
+  const W = (m: Linear) => param(name(m, 'weight'));
+  const B = (m: Linear) => param(name(m, 'bias'));
   const ln = (i: 1 | 2, w: 'weight' | 'bias') => `${layer}.layer_norm${i}.${w}`;
   const lora = new Map<Linear, LoraTerm>();
   for (const m of LINEARS) { const x = ctx.lora?.(modulePath(layer, m)); if (x) lora.set(m, x); }
@@ -81,7 +84,7 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
     const { mean, variance } = tf.moments(x, -1, true);
     const rstd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(tf.sub(x, mean), rstd);
-    return { xhat, rstd, y: tf.add(tf.mul(xhat, ctx.p(ln(i, 'weight'))), ctx.p(ln(i, 'bias'))) };
+    return { xhat, rstd, y: tf.add(tf.mul(xhat, param(ln(i, 'weight'))), param(ln(i, 'bias'))) };
   };
   const toHeads = (x: T): T => tf.reshape(tf.transpose(tf.reshape(x, [b, t, heads, dh]), [0, 2, 1, 3]), [b * heads, t, dh]);
   const fromHeads = (x: T): T => tf.reshape(tf.transpose(tf.reshape(x, [b, heads, t, dh]), [0, 2, 1, 3]), [b * t, d]);
@@ -156,11 +159,11 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
     const lnB = (i: 1 | 2, dyn: T, xhat: T, rstd: T): T => {
       if (want(ln(i, 'weight'))) g.set(ln(i, 'weight'), tf.sum(tf.mul(dyn, xhat), 0));
       if (want(ln(i, 'bias'))) g.set(ln(i, 'bias'), tf.sum(dyn, 0));
-      const dxh = tf.mul(dyn, ctx.p(ln(i, 'weight')));
+      const dxh = tf.mul(dyn, param(ln(i, 'weight')));
       return tf.mul(rstd, tf.sub(tf.sub(dxh, tf.mean(dxh, -1, true)), tf.mul(xhat, tf.mean(tf.mul(dxh, xhat), -1, true))));
     };
-    const n1 = tf.add(tf.mul(c.xhat1, ctx.p(ln(1, 'weight'))), ctx.p(ln(1, 'bias')));
-    const n2 = tf.add(tf.mul(c.xhat2, ctx.p(ln(2, 'weight'))), ctx.p(ln(2, 'bias')));
+    const n1 = tf.add(tf.mul(c.xhat1, param(ln(1, 'weight'))), param(ln(1, 'bias')));
+    const n2 = tf.add(tf.mul(c.xhat2, param(ln(2, 'weight'))), param(ln(2, 'bias')));
     // MLP
     const du = tf.mul(linB('fc2', activation(c.u, cfg.hidden_act), dy), actGrad(c.u));
     const dx2 = tf.add(dy, lnB(2, linB('fc1', n2, du), c.xhat2, c.rstd2));
@@ -182,21 +185,26 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
     return { xhat1, rstd1, q3, k3, v3, att, merged, xhat2, rstd2, u };
   };
   const checkpointing = ctx.gradientCheckpointing === true;
+  const weightNames = [...LINEARS.flatMap((m) => [name(m, 'weight'), name(m, 'bias')]), ln(1, 'weight'), ln(1, 'bias'), ln(2, 'weight'), ln(2, 'bias')];
   const node = tf.customGrad(((...args: unknown[]) => {
     const x = args[0] as T;
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const { y, c } = forward(x);
-    save(checkpointing ? [x] : cacheList(c));
+    // saved tensors are kept clones (shared storage): the weights cost no memory here
+    save([...weightNames.map((n) => ctx.p(n)), ...(checkpointing ? [x] : cacheList(c))]);
     return {
       value: y,
-      gradFunc: (dy: T, saved: T[]) => {
+      gradFunc: (dy: T, savedAll: T[]) => {
+        const savedWeights = new Map(weightNames.map((n, i) => [n, savedAll[i]!]));
+        param = (n) => savedWeights.get(n) ?? ctx.p(n);
+        const saved = savedAll.slice(weightNames.length);
         const grads = tf.tidy(() => {
           const gm = backward(dy, checkpointing ? forward(saved[0]!).c : cacheOf(saved));
           return [gm.dx!, ...trained.map((x) => gm.get(x.key) ?? tf.zerosLike(x.tensor))];
         });
         // this layer's activations are not needed any more: free them now, not at the end of the
         // whole backward pass (the engine's own dispose of them later is a no-op)
-        for (const s of saved) s.dispose();
+        for (const s of savedAll) s.dispose();
         return grads;
       },
     };
