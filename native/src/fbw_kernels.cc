@@ -45,15 +45,23 @@ struct Blas {
   int threads = 1;
 };
 Blas g_blas;
-// False with FBW_NATIVE_BLAS=builtin or setBlas(false): OpenBLAS stays loaded (LAPACK, and the
-// gemm benchmark's anchor) but GEMMs run on the built-in kernel.
-bool g_useBlas = true;
+// GEMMs run on the built-in kernel unless FBW_NATIVE_BLAS=openblas (or a library path) or
+// setBlas(true): the built-in kernel's result does not depend on the thread count (OpenBLAS's
+// does), so a stage gives the same bits on a 1-core slot, a 2-core slot or a SLURM node, and it is
+// the faster of the two on this project's machines (bench gemm). OpenBLAS is still loaded when
+// present, for LAPACK's solve and as the gemm benchmark's anchor.
+bool g_useBlas = false;
 
 void loadBlas() {
   const char* env = getenv("FBW_NATIVE_BLAS");
-  if (env != nullptr && std::string(env) == "builtin") {
-    g_useBlas = false;
-    env = nullptr;  // still load OpenBLAS when present: the gemm benchmark's anchor
+  const std::string choice = env != nullptr ? env : "";
+  if (choice == "openblas") {
+    g_useBlas = true;
+    env = nullptr;
+  } else if (!choice.empty() && choice != "builtin") {
+    g_useBlas = true;  // a library path
+  } else {
+    env = nullptr;
   }
   const char* candidates[] = {env, "libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0",
                               "libopenblas.dylib"};

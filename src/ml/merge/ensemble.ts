@@ -81,7 +81,8 @@ export interface LoadedEnsemble {
 const ensembleFormat = jsonFormat<EnsembleSpec>(ENSEMBLE_FILE, {
   type: 'object', required: ['kind', 'method', 'members', 'weights'],
   properties: {
-    kind: { const: 'ensemble' }, method: { enum: ['simple_ensemble', 'weighted_ensemble'] },
+    // method: the label writeEnsemble wrote (EnsembleSpec's union); the catalogue owns the names
+    kind: { const: 'ensemble' }, method: { type: 'string' },
     members: { type: 'array', items: { type: 'string' } }, weights: { type: 'array', items: { type: 'number' } },
     sources: { type: 'array', items: { type: 'string' } },
   },
