@@ -1,26 +1,29 @@
-// Merging throughput: GB of weights read per second for simple average, task arithmetic and
-// TIES on a ViT-B/32-vision-shaped state dict (base + 4 fine-tuned models, ~350 MB each,
-// seeded random values in a temp dir), against the same merges in PyTorch (Debian's
-// python3-torch, bench/merge_torch.py, FusionBench's arithmetic) on the same files in the same
-// run, and against this machine's memory-copy bandwidth. Also checks both give the same weights.
-// usage: npm run bench -- merge [--layers N] [--models N] [--cli-only]
-// (--cli-only: only the peak RSS of the `fbw merge average` command over the N models)
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+// Merging eight ViT-B/32 checkpoints: time and peak RSS of `fbw merge average | task_arithmetic |
+// ties` (the command a user runs, each in its own process) on a ViT-B/32-vision-shaped state dict
+// (CLIPVisionModel tensors, as FusionBench publishes its TA8 fine-tunes: base + 8 fine-tuned
+// models, ~350 MB each, seeded values in a temp dir), against the same merges in PyTorch (Debian's
+// python3-torch, bench/merge_torch.py, FusionBench's state-dict arithmetic) on the same files in the
+// same run, each in its own process too. Both are timed and their peak RSS read by /usr/bin/time
+// (whole process, start-up included). fbw streams tensor by tensor, so its peak RSS should be a
+// small multiple of one chunk per input, not of the checkpoints; the bench prints it against one
+// checkpoint, one encoder layer and the largest tensor. Also checks both give the same weights.
+// usage: npm run bench -- merge [--layers N] [--models N] [--methods average,task_arithmetic,ties]
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsWriter, SafetensorsReader } from '../src/ml/io/safetensors.js';
-import { mergeCheckpoints } from '../src/registry/index.js';
-import { requirePythonModule } from './_anchor.js';
+import { requireCommand, requirePythonModule } from './_anchor.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const LAYERS = opt('layers', 12);
-const MODELS = opt('models', 4);
+const MODELS = opt('models', 8);
 const here = dirname(fileURLToPath(import.meta.url));
 const pyScript = join(here, '..', '..', 'bench', 'merge_torch.py');
 requirePythonModule('merge', '/usr/bin/python3', 'torch', 'python3-torch');
+requireCommand('merge', '/usr/bin/time', 'time');
 
 /** CLIPVisionModel ViT-B/32 tensor names and shapes (Hugging Face layout) */
 function vitB32(layers: number): { name: string; shape: number[] }[] {
@@ -119,56 +122,75 @@ async function compare(a: string, b: string): Promise<{ maxAbs: number; differin
   return { maxAbs, differing, total };
 }
 
+/** Runs a command under /usr/bin/time: wall seconds and peak RSS (MB, as the file sizes), or why it failed. */
+function timed(cmd: string, argv: readonly string[], env?: NodeJS.ProcessEnv): { ok: true; seconds: number; peakMB: number; stdout: string } | { ok: false; why: string } {
+  const r = spawnSync('/usr/bin/time', ['-f', 'FBWTIME %M %e', cmd, ...argv], { encoding: 'utf8', env: env ?? process.env, maxBuffer: 1 << 26 });
+  const m = /FBWTIME (\d+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) return { ok: false, why: (r.stderr || String(r.error ?? `exit ${r.status}`)).trim().split('\n').filter((l) => !l.startsWith('FBWTIME') && !l.startsWith('Command exited')).pop() ?? `exit ${r.status}` };
+  return { ok: true, seconds: Number(m[2]), peakMB: Number(m[1]) * 1024 / 1e6, stdout: r.stdout };
+}
+
+const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** MemAvailable in MB (PyTorch's TIES holds every task vector flattened: it is capped below this) */
+function memAvailableMB(): number {
+  const m = /MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) / 1024 : 8192;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fbw-bench-merge-'));
   try {
+    console.log(`load average at start: ${load()}`);
     const specs = vitB32(LAYERS);
     const t0 = Date.now();
     const { base, models } = await generate(dir, specs);
-    const fileGB = statSync(base).size / 1e9;
-    console.log(`generated base + ${MODELS} models, ${(fileGB * 1e3).toFixed(0)} MB each (${specs.length} tensors, ViT-B/32 vision tower, ${LAYERS} layers) in ${((Date.now() - t0) / 1e3).toFixed(1)} s`);
-    const methods: { name: string; params: { readonly [k: string]: number | string }; inputs: number }[] = [
-      { name: 'simple_average', params: {}, inputs: MODELS },
-      { name: 'task_arithmetic', params: { scaling_factor: 0.3 }, inputs: MODELS + 1 },
-      { name: 'ties_merging', params: { scaling_factor: 0.3, threshold: 20, merge_func: 'sum' }, inputs: MODELS + 1 },
+    const fileMB = statSync(base).size / 1e6;
+    const largestMB = Math.max(...specs.map((s) => s.shape.reduce((a, b) => a * b, 1))) * 4 / 1e6;
+    const layerMB = specs.filter((s) => s.name.includes('.layers.0.')).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0) * 4 / 1e6;
+    console.log(`generated base + ${MODELS} models, ${fileMB.toFixed(0)} MB each (${specs.length} tensors, ViT-B/32 vision tower, ${LAYERS} layers; one encoder layer ${layerMB.toFixed(1)} MB, largest tensor ${largestMB.toFixed(1)} MB) in ${((Date.now() - t0) / 1e3).toFixed(1)} s`);
+    const fbwBin = join(here, '..', '..', 'bin', 'fbw.js');
+    // the Node process that runs fbw, doing nothing: what a merge adds to it is the merge's memory
+    const idle = timed(process.execPath, [fbwBin, 'merge', '--help']);
+    const idleMB = idle.ok ? idle.peakMB : 0;
+    if (idle.ok) console.log(`fbw process baseline (\`fbw merge --help\`): peak RSS ${idleMB.toFixed(0)} MB`);
+    const all = [
+      { cli: 'average', torch: 'simple_average', params: [] as string[], inputs: MODELS },
+      { cli: 'task_arithmetic', torch: 'task_arithmetic', params: ['--scaling_factor', '0.3'], inputs: MODELS + 1 },
+      { cli: 'ties', torch: 'ties_merging', params: ['--scaling_factor', '0.3', '--threshold', '20'], inputs: MODELS + 1 },
     ];
-    const fbwRates: number[] = [], torchRates: number[] = [];
-    const cliOnly = args.includes('--cli-only');
-    for (const m of cliOnly ? [] : methods) {
-      const gb = m.inputs * fileGB;
-      const outF = join(dir, `fbw-${m.name}.safetensors`);
-      const ts = process.hrtime.bigint();
-      const r = await mergeCheckpoints(m.name, m.params, { ...(m.name === 'simple_average' ? {} : { base }), models, out: outF });
-      const fs = Number(process.hrtime.bigint() - ts) / 1e9;
-      const outT = join(dir, `torch-${m.name}.safetensors`);
-      const py = spawnSync('/usr/bin/python3', [pyScript, m.name, outT, base, ...models], { encoding: 'utf8' });
-      if (py.status !== 0) throw new Error(`pytorch ${m.name} failed: ${py.stderr}`);
-      const pr = JSON.parse(py.stdout.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string; maxRssMB: number };
+    const mi = args.indexOf('--methods');
+    const methods = mi >= 0 ? all.filter((m) => args[mi + 1]!.split(',').includes(m.cli)) : all;
+    const fbwRates: number[] = [], torchRates: number[] = [], timeRatios: number[] = [];
+    for (const m of methods) {
+      const gb = m.inputs * fileMB / 1e3;
+      const outF = join(dir, `fbw-${m.cli}.safetensors`);
+      const f = timed(process.execPath, [fbwBin, 'merge', m.cli, ...m.params, '--quiet', ...(m.cli === 'average' ? [] : ['--base', base]), '--models', ...models, '-o', outF]);
+      if (!f.ok) throw new Error(`fbw merge ${m.cli} failed: ${f.why}`);
+      const outT = join(dir, `torch-${m.cli}.safetensors`);
+      // capped so that FusionBench's flattened TIES cannot take the shared machine's memory
+      const capMB = Math.max(2048, Math.floor(memAvailableMB() - 3072));
+      const t = timed('/usr/bin/python3', [pyScript, m.torch, outT, base, ...models], { ...process.env, FBW_BENCH_MEM_LIMIT_MB: String(capMB) });
+      const line = `${m.cli.padEnd(16)} fbw ${f.seconds.toFixed(1)} s = ${(gb / f.seconds).toFixed(2)} GB/s, peak RSS ${f.peakMB.toFixed(0)} MB ` +
+        `(${(f.peakMB / fileMB).toFixed(2)}× one checkpoint, ${(f.peakMB / layerMB).toFixed(1)}× one layer; above the idle process ${(f.peakMB - idleMB).toFixed(0)} MB = ${((f.peakMB - idleMB) / largestMB).toFixed(1)}× the largest tensor)`;
+      if (!t.ok) {
+        console.log(`${line} | pytorch: failed (${t.why}; memory capped at ${capMB} MB)`);
+        rmSync(outF, { force: true });
+        continue;
+      }
+      const pr = JSON.parse(t.stdout.trim().split('\n').pop()!) as { seconds: number; threads: number; torch: string };
       const cmp = await compare(outF, outT);
-      const fr = gb / fs, tr = gb / pr.seconds;
-      fbwRates.push(fr); torchRates.push(tr);
-      console.log(`${m.name.padEnd(16)} fbw ${fs.toFixed(2)} s = ${fr.toFixed(2)} GB/s (${(r.bytesRead / 1e9).toFixed(2)} GB physically read) | pytorch ${pr.torch} (${pr.threads} thread) ${pr.seconds.toFixed(2)} s = ${tr.toFixed(2)} GB/s, peak RSS ${pr.maxRssMB.toFixed(0)} MB | fbw/pytorch ${(fr / tr).toFixed(2)} | same weights: ${cmp.differing === 0 ? 'bit-identical' : `${cmp.differing} of ${cmp.total} differ, max |Δ| ${cmp.maxAbs.toExponential(2)}`}`);
+      const fr = gb / f.seconds, tr = gb / t.seconds;
+      fbwRates.push(fr); torchRates.push(tr); timeRatios.push(t.seconds / f.seconds);
+      console.log(`${line} | pytorch ${pr.torch} (${pr.threads} threads) ${t.seconds.toFixed(1)} s (merge alone ${pr.seconds.toFixed(1)} s) = ${tr.toFixed(2)} GB/s, peak RSS ${t.peakMB.toFixed(0)} MB | ` +
+        `time ${(t.seconds / f.seconds).toFixed(2)}×, memory ${(t.peakMB / f.peakMB).toFixed(1)}× less | same weights: ${cmp.differing === 0 ? 'bit-identical' : `${cmp.differing} of ${cmp.total} differ, max |Δ| ${cmp.maxAbs.toExponential(2)}`} | load ${load()}`);
       rmSync(outF); rmSync(outT);
     }
-    console.log(`fbw peak RSS over generation + all merges + checks: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
-    // the command a user runs, in its own process, so its peak RSS is the merge's alone
-    {
-      const outC = join(dir, 'cli-average.safetensors');
-      const fbwBin = join(here, '..', '..', 'bin', 'fbw.js');
-      const c = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, fbwBin, 'merge', 'average', '--quiet', '--models', ...models, '-o', outC], { encoding: 'utf8' });
-      const m = /(\d+) ([\d.]+)\s*$/.exec(c.stderr ?? '');
-      if (c.status === 0 && m) {
-        const peak = Number(m[1]) * 1024 / 1e6; // KiB -> MB, as the file sizes
-        console.log(`fbw merge average of ${MODELS} checkpoints (${(MODELS * fileGB * 1e3).toFixed(0)} MB in, CLI process): peak RSS ${peak.toFixed(0)} MB = ${(peak / (fileGB * 1e3)).toFixed(2)}x one checkpoint, ${m[2]} s`);
-        if (cliOnly) { console.log(`RESULT name=merge value=${peak.toFixed(0)} unit=MB-peak-RSS anchor=one-checkpoint-MB ratio=${((fileGB * 1e3) / peak).toFixed(3)}`); return; }
-      } else console.log(`fbw merge CLI: could not measure (${c.status !== 0 ? (c.stderr || String(c.error)).trim().split('\n').pop() : '/usr/bin/time gave no figure'})`);
-      rmSync(outC, { force: true });
-    }
+    if (!timeRatios.length) { console.error('bench merge: no PyTorch anchor finished'); process.exit(1); }
     const mem = memcpyBandwidth();
-    console.log(`memory copy (Buffer.copy, 256 MB): ${mem.toFixed(2)} GB/s; fbw/memcpy: ${methods.map((m, i) => `${m.name} ${(fbwRates[i]! / mem).toFixed(3)}`).join(', ')}`);
+    console.log(`memory copy (Buffer.copy, 256 MB): ${mem.toFixed(2)} GB/s; load average at end: ${load()}`);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const value = mean(fbwRates), anchor = mean(torchRates);
-    console.log(`mean of the three: fbw ${value.toFixed(2)} GB/s, pytorch ${anchor.toFixed(2)} GB/s, memcpy ${mem.toFixed(2)} GB/s`);
+    console.log(`mean over the methods with an anchor: fbw ${value.toFixed(2)} GB/s, pytorch ${anchor.toFixed(2)} GB/s, memcpy ${mem.toFixed(2)} GB/s`);
     console.log(`RESULT name=merge value=${value.toFixed(3)} unit=GB/s anchor=pytorch ratio=${(value / anchor).toFixed(3)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

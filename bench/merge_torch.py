@@ -2,7 +2,14 @@
 # them (state-dict arithmetic in float32; TIES on the flattened, key-sorted state dict with
 # torch.kthvalue), reading and writing the same safetensors files. Prints one JSON line.
 # usage: merge_torch.py METHOD OUT BASE MODEL...
+# FBW_BENCH_MEM_LIMIT_MB caps the address space (TIES holds every task vector flattened, several
+# GB with eight ViT-B/32 models): past it the merge fails with MemoryError instead of taking the
+# shared machine's memory.
 import json, os, resource, struct, sys, time
+
+_cap = os.environ.get('FBW_BENCH_MEM_LIMIT_MB')
+if _cap:
+    resource.setrlimit(resource.RLIMIT_AS, (int(_cap) << 20, int(_cap) << 20))
 import torch
 
 def load(path):
@@ -74,6 +81,14 @@ def ties(base, models, s, threshold=20, func='sum'):
     return {k: out[k] for k in base}
 
 def main():
+    try:
+        run()
+    except (MemoryError, RuntimeError) as e:
+        if 'memory' not in str(e).lower() and not isinstance(e, MemoryError):
+            raise
+        sys.exit(f'out of memory under the {os.environ.get("FBW_BENCH_MEM_LIMIT_MB")} MB cap: {str(e).splitlines()[0][:200]}')
+
+def run():
     method, out, base_path, *model_paths = sys.argv[1:]
     torch.set_grad_enabled(False)
     t0 = time.perf_counter()
