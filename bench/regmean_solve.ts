@@ -1,17 +1,19 @@
 // RegMean's closed-form part at ViT-B/32 width: for every Linear of the vision tower (per layer
 // q/k/v/out_proj 768→768, fc1 768→3072, fc2 3072→768), fold each model's Gram matrix and weight
 // into A = Σ G̃_i, B = Σ G̃_i W_iᵀ and solve A W*ᵀ = B — the O(d³) work that src/ml/merge/regmean.ts
-// now does in native code (OpenBLAS dgemm + LAPACK dgesv when loaded, else the built-in GEMM and
-// blocked LU). Gram matrices are real XᵀX/rows of seeded activations. The anchor is the
+// now does in native code: the built-in GEMM and blocked LU, whose result does not depend on the
+// thread count (--openblas: OpenBLAS dgemm + LAPACK dgesv instead, what FBW_NATIVE_BLAS=openblas gives).
+// Gram matrices are real XᵀX/rows of seeded activations. The anchor is the
 // JavaScript implementation it replaced, measured in the same run on one 768→768 module and
 // scaled by flop count to the other shapes (a 3072-wide JavaScript solve alone takes minutes).
 // The forward passes that collect the Grams are inference and are measured by the ViT-B/32
 // benchmarks, not here.
-//   npm run bench -- regmean_solve [--layers 12] [--models 8] [--threads N] [--builtin]
+//   npm run bench -- regmean_solve [--layers 12] [--models 8] [--threads N] [--openblas]
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { loadNativeAddon } from '../src/ml/backend/native/nativeAddon.js';
 import { regmeanAccumulate, regmeanSolve, type RegmeanSums } from '../src/ml/merge/regmean.js';
+import { requireAnchor } from './_anchor.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number): number => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : def; };
@@ -20,9 +22,13 @@ const loaded = loadNativeAddon();
 if (!loaded.ok) { console.error(`bench regmean_solve: the native addon is not available: ${loaded.reason}`); process.exit(1); }
 const addon = loaded.addon;
 addon.setThreads(opt('threads', availableParallelism()));
-if (args.includes('--builtin')) addon.setBlas(false); // built-in GEMM + blocked LU, as without OpenBLAS
-const useLapack = !args.includes('--builtin');
-const solveWith = useLapack ? addon : { ...addon, solve: (a: Float64Array, b: Float64Array, d: number, m: number) => addon.solve(a, b, d, m, false) };
+// the product's path by default (built-in GEMM + blocked LU); --openblas: OpenBLAS dgemm + LAPACK dgesv
+const useLapack = args.includes('--openblas');
+if (useLapack) {
+  requireAnchor('regmean_solve --openblas', 'OpenBLAS (libopenblas.so.0, found by the native addon)', 'libopenblas0-pthread', addon.info().lapack);
+  addon.setBlas(true);
+}
+const solveWith = addon;
 
 function rand(n: number, seed: number): Float32Array {
   const v = new Float32Array(n);

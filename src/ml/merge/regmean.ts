@@ -75,12 +75,18 @@ export function regmeanAccumulate(sums: RegmeanSums, gram: Float64Array, w: Floa
   }
 }
 
-/** The merged weight W* [o, d] (as stored: [out, in]) from the sums: solve A W*ᵀ = B (addon null: in JavaScript). Consumes the sums. */
+/**
+ * The merged weight W* [o, d] (as stored: [out, in]) from the sums: solve A W*ᵀ = B (addon null: in
+ * JavaScript). Consumes the sums. Natively the solve is the built-in blocked LU, whose result does
+ * not depend on the thread count (each GEMM element is summed in the same order however the rows
+ * are split), as the built-in GEMM's; LAPACK's dgesv (OpenBLAS), whose bits change with its
+ * threads, only when the user chose OpenBLAS for GEMMs (FBW_NATIVE_BLAS=openblas).
+ */
 export function regmeanSolve(sums: RegmeanSums, module: string, addon: NativeAddon | null = nativeLinalg() ?? null): Float32Array {
   const { A, B, d, o } = sums;
   let X: Float64Array;
   if (addon) {
-    const bad = addon.solve(A, B, d, o, true);
+    const bad = addon.solve(A, B, d, o, addon.info().gemm === 'openblas');
     if (bad !== 0) throw new Error(`regmean: singular Gram matrix of ${module} (column ${bad - 1}); use more examples or a smaller reduce_non_diagonal_ratio`);
     X = B;
   } else {
