@@ -50,13 +50,19 @@ export function rowSpecs(report: Stage, stages: readonly Stage[]): Map<string, R
   return specs;
 }
 
+/** A row's spec: by its label, or by the label before an eval's " [chosen on val: ...]" note (src/stages/eval.ts). */
+function specOfRow(specs: ReadonlyMap<string, RowSpec>, label: string): RowSpec | undefined {
+  const note = label.lastIndexOf(' [chosen on val: ');
+  return specs.get(label) ?? (note > 0 ? specs.get(label.slice(0, note)) : undefined);
+}
+
 /** Add provenance and row specs to the report in `dir` (its report.json), rewriting every file. */
 export async function stampReport(dir: string, provenance: Provenance, specs: ReadonlyMap<string, RowSpec>): Promise<Report> {
   const before = reportFromJson(readFileSync(path.join(dir, 'report.json'), 'utf8'));
   const stamped: Report = {
     ...before,
     title: before.title === 'fbw report' ? workflowTitle(provenance.workflow) : before.title,
-    rows: before.rows.map((r) => (specs.has(r.method) ? { ...r, spec: specs.get(r.method)! } : r)),
+    rows: before.rows.map((r) => { const spec = specOfRow(specs, r.method); return spec ? { ...r, spec } : r; }),
     provenance,
   };
   await writeReport(dir, stamped);

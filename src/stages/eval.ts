@@ -68,6 +68,18 @@ async function runResNetEval(ctx: StageContext, modelDir: string, task: string):
   }
 }
 
+/**
+ * What a merge chose on its validation split (merge.json "selected", e.g. scaling_search's λ), as a
+ * row-label suffix: the report must say which factor the row's model was merged with.
+ */
+export function selectionNote(modelDir: string): string {
+  const file = join(modelDir, 'merge.json');
+  if (!existsSync(file)) return '';
+  const sel = (JSON.parse(readFileSync(file, 'utf8')) as { selected?: Record<string, unknown> }).selected;
+  if (!sel || typeof sel !== 'object') return '';
+  return ` [chosen on val: ${Object.entries(sel).map(([k, v]) => `${k}=${String(v)}`).join(', ')}]`;
+}
+
 /** StageRunner for kind 'eval'. */
 export async function runEval(ctx: StageContext): Promise<void> {
   await initBackend(ctx.device);
@@ -94,7 +106,7 @@ export async function runEval(ctx: StageContext): Promise<void> {
     const args = { batchSize: num(ctx.stage.params, 'batch_size', EVAL_BATCH), onProgress: (done: number, total: number) => progress({ done, total }, done === total), signal: ctx.signal };
     const r = 'models' in model ? evaluateEnsemble(model, head, test, args) : evaluate(model, head, test, args);
     const seconds = (performance.now() - t0) / 1000;
-    const row = str(ctx.stage.params, 'row', ctx.stage.label);
+    const row = str(ctx.stage.params, 'row', ctx.stage.label) + selectionNote(modelDir);
     await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), { task, row, accuracy: r.accuracy, loss: r.loss, n: r.n, head: head.kind, seconds: Math.round(seconds * 1000) / 1000 });
     ctx.progress({ step: r.n, total: r.n, phase: 'eval', accuracy: r.accuracy, loss: r.loss, throughput: r.n / Math.max(seconds, 1e-9) });
     ctx.log(`${task} [${row}]: accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images`);

@@ -56,3 +56,14 @@ test('weighted_average answers to mergekit\'s name linear', () => {
 });
 
 test.run();
+
+test('scaling_search: the grid is a list value, not a sweep; it reads each task\'s head; TIES parameters only with on=ties', () => {
+  const g = graphOf(`${FT} then scaling_search(on=ties, grid=[0.2, 0.4], k=0.2)`);
+  const m = stage(g, 'merge.scaling_search');
+  assert.equal(m.params['grid'], [0.2, 0.4]);
+  assert.is(m.params['threshold'], 20);
+  assert.equal(m.inputs.filter((i) => i.role === 'head').map((i) => i.task), ['mnist', 'svhn']);
+  assert.equal(stage(graphOf(`${FT} then scaling_search`), 'merge.scaling_search').params['grid'], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
+  assert.equal(compile(`${FT} then scaling_search(threshold=20)`).diagnostics.map((d) => d.code), ['FBW0105']);
+  assert.equal(compile(`${FT} then scaling_search(grid=[-0.1])`).diagnostics.map((d) => d.code), ['FBW0106']);
+});

@@ -271,7 +271,7 @@ test('--help lists every method with its parameters, aliases and defaults, and t
   assert.match(merge.help, /--k: fraction of each task vector kept: k=0\.2 is threshold=20/);
   assert.match(merge.help, /dare \| dare_task_arithmetic/);
   assert.match(merge.help, /slerp\s+\[two models\]/);
-  assert.match(merge.help, /Workflow-only methods .*: fisher, regmean, adamerging, ensemble/);
+  assert.match(merge.help, /Workflow-only methods .*: scaling_search, fisher, regmean, adamerging, ensemble/);
 });
 
 test.run();

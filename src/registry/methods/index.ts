@@ -17,6 +17,7 @@ import { average } from './average.js';
 import { weighted_average } from './weighted_average.js';
 import { task_arithmetic } from './task_arithmetic.js';
 import { ties } from './ties.js';
+import { scaling_search } from './scaling_search.js';
 import { dare } from './dare.js';
 import { fisher } from './fisher.js';
 import { regmean } from './regmean.js';
@@ -34,7 +35,7 @@ export { defaultArgs, resolveArgs, argsOfStage, canonicalParam, inapplicable, in
 export const METHODS: readonly MethodDef[] = [
   full, lora, l_lora, bitfit, classifier,
   continual, multitask,
-  average, weighted_average, task_arithmetic, ties, dare, slerp, fisher, regmean, adamerging, ensemble,
+  average, weighted_average, task_arithmetic, ties, scaling_search, dare, slerp, fisher, regmean, adamerging, ensemble,
   contrastive,
   imagefolder, parquet,
 ];
