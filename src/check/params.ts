@@ -2,7 +2,7 @@
 // validated with ajv against its parameter's JSON Schema, so an error points at the exact value.
 // Shared by the checker (diagnostics) and the compiler (resolved params, sweep points).
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
-import type { Json } from '../util/json.js';
+import { cloneJson, type Json } from '../util/json.js';
 import { error, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 import type { JsonSchema, MethodDef } from '../registry/index.js';
 import type * as A from '../syntax/ast.js';
@@ -221,7 +221,7 @@ export function checkArgs(calls: readonly A.Call[], space: ParamSpace, what: str
 }
 
 function clone(j: Json): Json {
-  return j === null || typeof j !== 'object' ? j : JSON.parse(JSON.stringify(j)) as Json;
+  return cloneJson(j);
 }
 
 function isObj(j: Json | undefined): j is { readonly [k: string]: Json } {

@@ -10,6 +10,7 @@ import { CHECKPOINT_STATE, type CheckpointRecord } from '../plan/planRun.js';
 import { toWire, type FromWorker, type StageJob } from '../protocol/stageJob.js';
 import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGroup } from './dataParallel.js';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
+import { readMetricsSync } from '../report/reportInputs.js';
 import { Interrupted } from '../util/interrupted.js';
 
 const PROGRESS_EVERY_MS = 200;
@@ -108,10 +109,8 @@ export function isAbortError(e: Error): boolean {
 /** accuracy / loss of an eval stage's metrics.json, for the committed event. */
 function readMetrics(dir: string): { [k: string]: number } | undefined {
   try {
-    const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as Record<string, unknown>;
-    const out: { [k: string]: number } = {};
-    for (const k of ['accuracy', 'loss']) if (typeof m[k] === 'number') out[k] = m[k] as number;
-    return Object.keys(out).length ? out : undefined;
+    const m = readMetricsSync(join(dir, 'metrics.json'));
+    return Number.isFinite(m.loss) ? { accuracy: m.accuracy, loss: m.loss } : { accuracy: m.accuracy };
   } catch {
     return undefined;
   }

@@ -5,9 +5,9 @@
 //
 // Standalone: `node worker.js JOB.json EVENTS.jsonl` runs one job and appends each message to
 // EVENTS.jsonl (for executors without an IPC channel, such as SLURM batch jobs).
-import { readFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { runStageJob } from './runStageJob.js';
-import type { FromWorker, ToWorker } from '../protocol/stageJob.js';
+import { stageJobFormat, toWire, type FromWorker, type StageJob, type ToWorker } from '../protocol/stageJob.js';
 
 const controller = new AbortController();
 process.on('SIGTERM', () => controller.abort());
@@ -32,8 +32,16 @@ if (process.send) {
     process.stderr.write('usage: node worker.js JOB.json EVENTS.jsonl\n');
     process.exit(2);
   }
-  const job = JSON.parse(readFileSync(jobFile, 'utf8'));
   let failed = false;
   const send = (m: FromWorker) => { if (m.type === 'error') failed = true; appendFileSync(eventsFile, JSON.stringify(m) + '\n'); };
+  let job: StageJob;
+  try {
+    job = stageJobFormat.read(jobFile);
+  } catch (e) {
+    // a damaged job file: say which file and why, as the stage's error, and stop
+    send({ type: 'error', error: toWire(e) });
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
   void runStageJob(job, send, controller.signal).then(() => { process.exitCode = failed ? 1 : 0; });
 }

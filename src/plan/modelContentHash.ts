@@ -6,8 +6,15 @@ import type { ResolvedModel } from '../ml/models/locateModel.js';
 import { hashFileSync } from '../store/manifest.js';
 import { canonicalJson, sha256 } from '../store/canonical.js';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
+import { jsonFormat } from '../util/jsonFormat.js';
 
 interface HashCacheEntry { readonly stamp: string; readonly sha256: string }
+
+/** The hash cache file: real path -> stamp + sha256. A damaged cache is rebuilt by hashing again. */
+const hashCacheFormat = jsonFormat<{ readonly [path: string]: HashCacheEntry }>('file hash cache', {
+  type: 'object',
+  additionalProperties: { type: 'object', required: ['stamp', 'sha256'], properties: { stamp: { type: 'string' }, sha256: { type: 'string' } } },
+});
 
 /** sha256 of each file, cached by path + inode + size + mtime + ctime in `cacheFile`. */
 export class FileHashCache {
@@ -17,7 +24,7 @@ export class FileHashCache {
   private load(): Map<string, HashCacheEntry> {
     if (!this.entries) {
       this.entries = new Map();
-      try { for (const [k, v] of Object.entries(JSON.parse(readFileSync(this.cacheFile, 'utf8')) as Record<string, HashCacheEntry>)) this.entries.set(k, v); } catch { /* empty */ }
+      try { for (const [k, v] of Object.entries(hashCacheFormat.read(this.cacheFile))) this.entries.set(k, v); } catch { /* empty */ }
     }
     return this.entries;
   }

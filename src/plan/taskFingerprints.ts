@@ -11,6 +11,20 @@ import { canonicalJson, sha256 } from '../store/canonical.js';
 import type { Json } from '../util/json.js';
 import type { DataRef } from '../ml/data/index.js';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
+import { jsonFormat } from '../util/jsonFormat.js';
+
+interface FingerprintEntry { stamp: string; fingerprint: string }
+
+/** The fingerprint cache: task -> stamp + fingerprint. */
+const fingerprintCacheFormat = jsonFormat<Record<string, FingerprintEntry>>('task fingerprint cache', {
+  type: 'object',
+  additionalProperties: { type: 'object', required: ['stamp', 'fingerprint'], properties: { stamp: { type: 'string' }, fingerprint: { type: 'string' } } },
+});
+
+/** The cache's entries; none when it does not exist yet or is damaged (the fingerprints are then recomputed). */
+function readFingerprintCache(file: string): Record<string, FingerprintEntry> {
+  try { return fingerprintCacheFormat.read(file); } catch { return {}; }
+}
 
 export type Fingerprint = { readonly ok: true; readonly fingerprint: string } | { readonly ok: false; readonly error: string };
 
@@ -46,7 +60,7 @@ function treeStamp(dir: string): string {
 export class TaskFingerprints {
   private readonly memo = new Map<string, Promise<Fingerprint>>();
   private mod: Promise<DataModule | undefined> | undefined;
-  private disk: Record<string, { stamp: string; fingerprint: string }> | undefined;
+  private disk: Record<string, FingerprintEntry> | undefined;
 
   constructor(private readonly cacheFile?: string) {}
 
@@ -93,7 +107,7 @@ export class TaskFingerprints {
     if (!m) return `name:${task}`; // no data engine in this build: the name stands in for the content
     const stamp = this.stamp(m, ref);
     if (stamp && this.cacheFile) {
-      this.disk ??= (() => { try { return JSON.parse(readFileSync(this.cacheFile!, 'utf8')); } catch { return {}; } })();
+      this.disk ??= readFingerprintCache(this.cacheFile);
       const hit = this.disk![task];
       if (hit && hit.stamp === stamp) return hit.fingerprint;
     }
@@ -101,8 +115,7 @@ export class TaskFingerprints {
     const fp = sha256(canonicalJson({ train: train.fingerprint, test: test.fingerprint, classnames: [...test.classnames], templates: [...test.templates] }));
     if (stamp && this.cacheFile) {
       // re-read before writing: another process may have added tasks meanwhile
-      let cur: Record<string, { stamp: string; fingerprint: string }> = {};
-      try { cur = JSON.parse(readFileSync(this.cacheFile, 'utf8')); } catch { /* first */ }
+      const cur = readFingerprintCache(this.cacheFile);
       cur[task] = { stamp, fingerprint: fp };
       this.disk = cur;
       writeFileAtomicSync(this.cacheFile, JSON.stringify(cur), { mkdir: true });

@@ -2,6 +2,8 @@
 // channel locally; as JSON lines when a stage runs standalone, e.g. as a SLURM job).
 import type { Stage } from '../compile/ir.js';
 import type { StageProgress } from './events.js';
+import { STAGE_SCHEMA } from '../compile/graphFormat.js';
+import { jsonFormat } from '../util/jsonFormat.js';
 
 /** Everything needed to run one stage anywhere: plain JSON. */
 export interface StageJob {
@@ -42,6 +44,28 @@ export type FromWorker =
   | { readonly type: 'done'; readonly metrics?: { readonly [k: string]: number } }
   | { readonly type: 'interrupted'; readonly step: number }
   | { readonly type: 'error'; readonly error: WireError };
+
+/** job.json of a standalone worker (a SLURM job): the job it runs, checked before it starts. */
+export const stageJobFormat = jsonFormat<StageJob>('stage job', {
+  type: 'object', required: ['run', 'stage', 'key', 'attempt', 'inputs', 'outDir', 'checkpointDir', 'device', 'logFile', 'workflowDir'],
+  properties: {
+    run: { type: 'string' }, stage: STAGE_SCHEMA, key: { type: 'string' }, attempt: { type: 'integer', minimum: 0 },
+    inputs: { type: 'object', additionalProperties: { type: 'string' } },
+    outDir: { type: 'string' }, checkpointDir: { type: 'string' }, device: { type: 'string' }, logFile: { type: 'string' }, workflowDir: { type: 'string' },
+  },
+});
+
+const numberMap = { type: 'object', additionalProperties: { type: 'number' } };
+
+/** One line of a standalone worker's events.jsonl: a FromWorker message. */
+export const fromWorkerFormat = jsonFormat<FromWorker>('worker message', {
+  oneOf: [
+    { type: 'object', required: ['type', 'progress'], properties: { type: { const: 'progress' }, progress: { type: 'object', required: ['step', 'total'], properties: { step: { type: 'number' }, total: { type: 'number' }, phase: { type: 'string' } } } } },
+    { type: 'object', required: ['type', 'step'], properties: { type: { enum: ['checkpointed', 'resumed', 'interrupted'] }, step: { type: 'number' } } },
+    { type: 'object', required: ['type'], properties: { type: { const: 'done' }, metrics: numberMap } },
+    { type: 'object', required: ['type', 'error'], properties: { type: { const: 'error' }, error: { type: 'object', required: ['name', 'message', 'transient'], properties: { name: { type: 'string' }, message: { type: 'string' }, stack: { type: 'string' }, transient: { type: 'boolean' }, code: { type: 'string' } } } } },
+  ],
+});
 
 const TRANSIENT_CODES = new Set(['ENOMEM', 'EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE']);
 

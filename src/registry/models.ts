@@ -1,6 +1,7 @@
 // Built-in model names. Resolution to files on disk (HF cache, $FBW_DATA, models/clip-tiny) is the
 // engine's job; the language only needs names, Hugging Face repo ids and architecture ids.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { hfConfigFormat } from '../ml/io/hfFormats.js';
 import { dirname, join } from 'node:path';
 import { BUILTIN_POOLS } from './datasets.js';
 
@@ -55,8 +56,7 @@ export function modelFolderArchitecture(path: string): string | undefined {
   try {
     const cfg = existsSync(path) && statSync(path).isDirectory() ? join(path, 'config.json') : join(dirname(path), 'config.json');
     if (!existsSync(cfg)) return undefined;
-    const c = JSON.parse(readFileSync(cfg, 'utf8')) as { model_type?: unknown };
-    return c.model_type === 'resnet' ? RESNET_ARCHITECTURE : undefined;
+    return hfConfigFormat.read(cfg).model_type === 'resnet' ? RESNET_ARCHITECTURE : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 // Reading what the report is built from: eval stages' metrics.json and fine-tune stages'
 // train_log.json. A bad file is a clear error naming it, never a NaN in the table.
 
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** One evaluation: a model (row) on one task. `accuracy` is a fraction in [0, 1]. */
@@ -46,8 +47,12 @@ async function readJson(file: string): Promise<unknown> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ReportInputError(file, code === 'ENOENT' ? 'file not found (did the producing stage commit it?)' : String(err));
   }
+  return parseJsonText(text, file);
+}
+
+function parseJsonText(text: string, file: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text);
   } catch (err) {
     throw new ReportInputError(file, `not valid JSON (${(err as Error).message}); delete the artifact so the stage is recomputed`);
   }
@@ -90,6 +95,13 @@ export function parseTrainLog(v: unknown, file: string, stage: string, task?: st
 /** Read one metrics.json. */
 export async function readMetrics(file: string): Promise<MetricsRecord> {
   return parseMetrics(await readJson(file), file);
+}
+
+/** Read one metrics.json, synchronously (a worker reporting what its eval stage wrote). */
+export function readMetricsSync(file: string): MetricsRecord {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (err) { throw new ReportInputError(file, String(err)); }
+  return parseMetrics(parseJsonText(text, file), file);
 }
 
 /** Read one train_log.json of a fine-tune stage. */

@@ -7,6 +7,7 @@
 import { leadingRowIndex, type FinetuneSummary, type Provenance, type Report, type ReportRow, type RowSpec } from './buildReport.js';
 import { parseLabel } from './derived.js';
 import { PRECISION, roundHalfAway } from './rounding.js';
+import { jsonFormat } from '../util/jsonFormat.js';
 
 /** The structured method of a row: its spec when known, else parsed from the label. */
 function rowMethod(r: ReportRow): RowSpec {
@@ -58,9 +59,18 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nums = (v: unknown): Record<string, number> => (isObj(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'number')) as Record<string, number> : {});
 
-/** Read a report.json (this version's or an older one) back into a Report. */
-export function reportFromJson(text: string): Report {
-  const d = JSON.parse(text) as Obj;
+/**
+ * report.json as this reader needs it: the top-level lists it maps. Every older version had
+ * these as arrays; fields inside rows are read leniently below (older reports lack some).
+ */
+const reportJsonFormat = jsonFormat<Obj>('report.json', {
+  type: 'object',
+  properties: { format: { type: 'number' }, title: { type: 'string' }, tasks: { type: 'array', items: { type: 'string' } }, rows: { type: 'array', items: { type: 'object' } }, finetune: { type: 'array', items: { type: 'object' } } },
+});
+
+/** Read a report.json (this version's or an older one) back into a Report; PersistedFileInvalid naming `file` when it is not one. */
+export function reportFromJson(text: string, file = 'report.json'): Report {
+  const d = reportJsonFormat.parse(text, file);
   const tasks = Array.isArray(d['tasks']) ? (d['tasks'] as unknown[]).map(String) : [];
   const rows: ReportRow[] = (Array.isArray(d['rows']) ? (d['rows'] as unknown[]) : []).filter(isObj).map((r) => {
     const label = String(r['label'] ?? r['method']);

@@ -58,7 +58,8 @@ function specOfRow(specs: ReadonlyMap<string, RowSpec>, label: string): RowSpec 
 
 /** Add provenance and row specs to the report in `dir` (its report.json), rewriting every file. */
 export async function stampReport(dir: string, provenance: Provenance, specs: ReadonlyMap<string, RowSpec>): Promise<Report> {
-  const before = reportFromJson(readFileSync(path.join(dir, 'report.json'), 'utf8'));
+  const file = path.join(dir, 'report.json');
+  const before = reportFromJson(readFileSync(file, 'utf8'), file);
   const stamped: Report = {
     ...before,
     title: before.title === 'fbw report' ? workflowTitle(provenance.workflow) : before.title,

@@ -10,7 +10,7 @@ import { argsOfStage } from '../registry/methods/resolve.js';
 import { classifier } from '../registry/methods/classifier.js';
 import type { StageContext } from './contract.js';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { hfConfigFormat } from '../ml/io/hfFormats.js';
 import { join } from 'node:path';
 import { inputsWithRole, inputWithRole, num, taskData, throttle } from './stageInputs.js';
 import { loadClip } from '../ml/models/loadClip.js';
@@ -36,7 +36,7 @@ export class ClassifierStageError extends Error {
 async function baseKind(dir: string): Promise<'clip' | 'resnet'> {
   const p = join(dir, 'config.json');
   if (!existsSync(p)) return 'resnet';
-  const c = JSON.parse(await readFile(p, 'utf8')) as { model_type?: string; vision_config?: unknown };
+  const c = await hfConfigFormat.readAsync(p);
   return c.model_type === 'clip' || c.vision_config !== undefined ? 'clip' : 'resnet';
 }
 

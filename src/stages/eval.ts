@@ -3,7 +3,8 @@
 // for its own task) and role 'head' (the task's zero-shot head). A ResNet folder (config.json
 // model_type "resnet") has no 'head' input: it is evaluated with its own classifier, whose labels
 // must be the task's classes.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { hfConfigFormat } from '../ml/io/hfFormats.js';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
 import { inputWithRole, num, str, taskData, throttle } from './stageInputs.js';
@@ -33,7 +34,8 @@ export class ResNetTaskMismatch extends Error {
 export function isResNetFolder(dir: string): boolean {
   const p = join(dir, 'config.json');
   if (!existsSync(p)) return false;
-  try { return (JSON.parse(readFileSync(p, 'utf8')) as { model_type?: unknown }).model_type === 'resnet'; } catch { return false; }
+  // a damaged config.json is not a ResNet's: loading it as a CLIP then names the file and what is wrong
+  try { return hfConfigFormat.read(p).model_type === 'resnet'; } catch { return false; }
 }
 
 /** The classifier's labels (id2label in index order) must be the task's class names (case-insensitive),

@@ -32,6 +32,19 @@ interface VerifiedStamp {
   readonly summary: ManifestSummary;
 }
 
+/** cache/verified.json: a cache, so a damaged one is re-verified from the files, never trusted. */
+const verifiedCacheFormat = jsonFormat<{ readonly [key: string]: VerifiedStamp }>('verified-artifact cache', {
+  type: 'object',
+  additionalProperties: {
+    type: 'object', required: ['stamp', 'files', 'summary'],
+    properties: {
+      stamp: { type: 'string' },
+      files: { type: 'array', items: { type: 'string' } },
+      summary: { type: 'object', required: ['stage', 'kind', 'key', 'created'], properties: { stage: { type: 'string' }, kind: { type: 'string' }, key: { type: 'string' }, created: { type: 'string' }, run: { type: 'string' } } },
+    },
+  },
+});
+
 /** What the last commit of a stage id was, for `fbw why`. */
 export interface StageIndexEntry {
   readonly stage: string;
@@ -139,8 +152,7 @@ export class Store {
     if (!this.verifiedStamps) {
       this.verifiedStamps = new Map();
       try {
-        const o = JSON.parse(readFileSync(join(this.cache, 'verified.json'), 'utf8')) as Record<string, VerifiedStamp>;
-        for (const [k, v] of Object.entries(o)) if (v && typeof v.stamp === 'string' && Array.isArray(v.files)) this.verifiedStamps.set(k, v);
+        for (const [k, v] of Object.entries(verifiedCacheFormat.read(join(this.cache, 'verified.json')))) this.verifiedStamps.set(k, v);
       } catch { /* no cache yet, or unreadable: re-verify */ }
     }
     return this.verifiedStamps;

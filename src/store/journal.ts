@@ -132,5 +132,10 @@ export function writeRunRecord(store: Store, runId: string, rec: RunRecord): voi
 
 /** The run record `fbw replay` re-runs; PersistedFileInvalid when it is damaged. */
 export function readRunRecord(store: Store, runId: string): RunRecord {
-  return runRecordFormat.read(join(store.runDir(runId), 'graph.json'));
+  return readRunRecordFile(join(store.runDir(runId), 'graph.json'));
+}
+
+/** A run record by its path (runs/<id>/graph.json), for readers that have a store folder, not a Store. */
+export function readRunRecordFile(path: string): RunRecord {
+  return runRecordFormat.read(path);
 }

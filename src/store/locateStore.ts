@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
+import { jsonFormat } from '../util/jsonFormat.js';
 
 /** No store was found: the message says where fbw looked and what to do. */
 export class StoreNotFound extends Error {
@@ -48,10 +49,15 @@ const INDEX_SIZE = 200;
 
 interface IndexEntry { readonly cwd: string; readonly store: string; readonly at: string }
 
+/** stores.json: the most recently used store of each working folder, newest first. */
+const storeIndexFormat = jsonFormat<readonly IndexEntry[]>('store index', {
+  type: 'array',
+  items: { type: 'object', required: ['cwd', 'store'], properties: { cwd: { type: 'string' }, store: { type: 'string' }, at: { type: 'string' } } },
+});
+
 function readIndex(env: NodeJS.ProcessEnv): IndexEntry[] {
   try {
-    const v = JSON.parse(readFileSync(storeIndexFile(env), 'utf8')) as unknown;
-    return Array.isArray(v) ? v.filter((e): e is IndexEntry => typeof e?.cwd === 'string' && typeof e?.store === 'string') : [];
+    return [...storeIndexFormat.read(storeIndexFile(env))];
   } catch {
     return []; // no index yet, or an unreadable one: it is only a convenience
   }

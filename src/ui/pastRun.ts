@@ -3,7 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { readJournal } from '../store/journal.js';
+import { readJournal, readRunRecordFile } from '../store/journal.js';
 import { requireStore, StoreNotFound } from '../store/locateStore.js';
 import { didYouMean } from '../util/suggest.js';
 import { replayRun, type RunState } from './reduceRun.js';
@@ -37,9 +37,9 @@ export function listRuns(store: string): string[] {
 /** The run a replay re-ran, or undefined for a run of a workflow (`fbw run`). */
 export function replayOf(store: string, id: string): string | undefined {
   try {
-    const rec = JSON.parse(readFileSync(path.join(store, 'runs', id, 'graph.json'), 'utf8')) as { replayOf?: string; argv?: string[] };
+    const rec = readRunRecordFile(path.join(store, 'runs', id, 'graph.json'));
     // records written before replayOf existed still say how they were started
-    return rec.replayOf ?? (rec.argv?.[0] === 'replay' ? rec.argv[1] ?? '?' : undefined);
+    return rec.replayOf ?? (rec.argv[0] === 'replay' ? rec.argv[1] ?? '?' : undefined);
   } catch {
     return undefined;
   }

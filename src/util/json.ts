@@ -3,3 +3,8 @@
 
 /** A JSON value, as stored in resolved parameters and persisted files. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+
+/** A deep copy of a JSON value (a default handed out must not be shared with the catalogue). */
+export function cloneJson<T extends Json>(j: T): T {
+  return structuredClone(j);
+}

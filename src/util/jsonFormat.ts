@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { Json } from './json.js';
 
 /** A persisted file that is not what its format says. */
 export class PersistedFileInvalid extends Error {
@@ -49,3 +50,6 @@ export function jsonFormat<T>(name: string, schema: object): JsonFormat<T> {
     readAsync: async (path) => parse(await readFile(path, 'utf8'), path),
   };
 }
+
+/** Any JSON value: for a file whose content fbw only checks is JSON (a model folder's sidecars). */
+export const anyJsonFormat = jsonFormat<Json>('JSON file', {});

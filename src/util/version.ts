@@ -1,7 +1,10 @@
 // fbw's version, read once from the package.json it ships with (dist/src/util → repo root),
 // so reports and `--version` name the same release.
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { jsonFormat } from './jsonFormat.js';
+
+/** The one field of package.json fbw reads. */
+const packageJsonFormat = jsonFormat<{ readonly version: string }>('package.json', { type: 'object', required: ['version'], properties: { version: { type: 'string' } } });
 
 let cached: string | undefined;
 
@@ -9,8 +12,7 @@ let cached: string | undefined;
 export function fbwVersion(): string {
   if (cached !== undefined) return cached;
   try {
-    const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version?: unknown };
-    cached = typeof pkg.version === 'string' ? pkg.version : 'unknown';
+    cached = packageJsonFormat.read(fileURLToPath(new URL('../../../package.json', import.meta.url))).version;
   } catch {
     cached = 'unknown';
   }

@@ -10,6 +10,17 @@ import { readJournal, readRunRecord, writeRunRecord, JournalLineInvalid } from '
 import { loadWorkflow } from '../../src/plan/loadWorkflow.js';
 import { readLatestCheckpoint } from '../../src/ml/finetune/checkpoint.js';
 import { PersistedFileInvalid } from '../../src/util/jsonFormat.js';
+import { rememberStore, rememberedStore, storeIndexFile } from '../../src/store/locateStore.js';
+import { FileHashCache } from '../../src/plan/modelContentHash.js';
+import { hashFileSync } from '../../src/store/manifest.js';
+import { reportFromJson } from '../../src/report/reportJson.js';
+import { readMetricsSync, ReportInputError } from '../../src/report/reportInputs.js';
+import { fromWorkerFormat, stageJobFormat } from '../../src/protocol/stageJob.js';
+import { EventsTail, readExitCode, readStoreCheckCache } from '../../src/executors/slurm/jobFiles.js';
+import { replayOf } from '../../src/ui/pastRun.js';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'fbw-formats-'));
 const stage = { id: 'm', kind: 'pretrained', method: 'local', params: { path: 'x' }, inputs: [], output: 'model', label: 'm' };
@@ -52,6 +63,100 @@ test('a checkpoint whose state.json does not fit its schema is skipped with the 
   const lines: string[] = [];
   assert.is(await readLatestCheckpoint(d, 'r', (l) => lines.push(l)), undefined);
   assert.match(lines.join('\n'), /skipping unreadable checkpoint .*ckpt-000000010: .*state\.json: not a valid checkpoint state/);
+});
+
+test('a damaged store index (stores.json) is ignored and replaced, never a TypeError', () => {
+  const d = dir();
+  const env = { FBW_STATE_DIR: d };
+  writeFileSync(storeIndexFile(env), JSON.stringify([{ cwd: 7, store: null }]));
+  assert.is(rememberedStore('/w', env), undefined);
+  const store = new Store(join(d, 'store')).init();
+  rememberStore('/w', store.root, env);
+  assert.is(rememberedStore('/w', env), store.root);
+  writeFileSync(storeIndexFile(env), '{"torn');
+  assert.is(rememberedStore('/w', env), undefined);
+});
+
+test('an ill-typed file-hash cache is rebuilt: the hash is computed from the file', () => {
+  const d = dir();
+  const f = join(d, 'w.bin');
+  writeFileSync(f, 'weights');
+  writeFileSync(join(d, 'hashes.json'), JSON.stringify({ [f]: { stamp: 1, sha256: ['x'] } }));
+  assert.is(new FileHashCache(join(d, 'hashes.json')).hash(f), hashFileSync(f).sha256);
+});
+
+test('an ill-typed verified-artifact cache makes the store re-verify, not crash', () => {
+  const store = new Store(dir()).init();
+  mkdirSync(join(store.root, 'cache'), { recursive: true });
+  writeFileSync(join(store.root, 'cache', 'verified.json'), JSON.stringify({ k: { stamp: 3, files: 'all' } }));
+  const v = store.verify('0'.repeat(64));
+  assert.is(v.ok, false);
+});
+
+test('report.json that is not a report is a PersistedFileInvalid naming the file', () => {
+  assert.throws(() => reportFromJson('{"rows": 3}', '/r/report.json'), (e: unknown) => e instanceof PersistedFileInvalid && /\/r\/report\.json: not a valid report\.json \(\/rows must be array\)/.test((e as Error).message));
+  assert.throws(() => reportFromJson('{"rows": [', '/r/report.json'), (e: unknown) => e instanceof PersistedFileInvalid && /not JSON/.test((e as Error).message));
+});
+
+test('an ill-typed metrics.json is a ReportInputError naming the file', () => {
+  const d = dir();
+  writeFileSync(join(d, 'metrics.json'), JSON.stringify({ task: 'mnist', row: 'r', accuracy: 'high', loss: 0.1, n: 3 }));
+  assert.throws(() => readMetricsSync(join(d, 'metrics.json')), (e: unknown) => e instanceof ReportInputError && /metrics\.json.*"accuracy" must be a fraction/.test((e as Error).message));
+});
+
+test('a worker job file and worker messages are checked against their schemas', () => {
+  const job = { run: 'r', stage, key: 'k', attempt: 1, inputs: {}, outDir: '/o', checkpointDir: '/c', device: 'cpu', logFile: '/l', workflowDir: '/w' };
+  assert.equal(stageJobFormat.parse(JSON.stringify(job), 'job.json'), job);
+  assert.throws(() => stageJobFormat.parse(JSON.stringify({ ...job, attempt: 'one' }), '/j/job.json'), (e: unknown) => e instanceof PersistedFileInvalid && /\/j\/job\.json: not a valid stage job \(\/attempt must be integer\)/.test((e as Error).message));
+  assert.equal(fromWorkerFormat.parse('{"type":"checkpointed","step":4}', 'e'), { type: 'checkpointed', step: 4 });
+  assert.throws(() => fromWorkerFormat.parse('{"type":"checkpointed","step":"4"}', 'e'), (e: unknown) => e instanceof PersistedFileInvalid);
+  assert.throws(() => fromWorkerFormat.parse('{"type":"exploded"}', 'e'), (e: unknown) => e instanceof PersistedFileInvalid);
+});
+
+test('the standalone worker with a damaged job file exits 1 with an error message naming the file', () => {
+  const d = dir();
+  writeFileSync(join(d, 'job.json'), JSON.stringify({ run: 'r', stage }));
+  const worker = fileURLToPath(new URL('../../src/devices/worker.js', import.meta.url));
+  const r = spawnSync(process.execPath, [worker, join(d, 'job.json'), join(d, 'events.jsonl')], { encoding: 'utf8' });
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /job\.json: not a valid stage job \(the top level must have required property 'key'\)/);
+  assert.not.match(r.stderr, /at .*\.js:\d+/);
+  const [line] = readFileSync(join(d, 'events.jsonl'), 'utf8').trim().split('\n');
+  const m = fromWorkerFormat.parse(line!, 'events.jsonl');
+  assert.ok(m.type === 'error' && m.error.name === 'PersistedFileInvalid');
+});
+
+test("a SLURM job's events.jsonl: a torn line is skipped, an ill-typed one becomes the stage's error naming the file", () => {
+  const d = dir();
+  const f = join(d, 'events.jsonl');
+  writeFileSync(f, '{"type":"progress","progress":{"step":1,"total":2}}\n{"type":"do\n{"type":"done","metrics":{"accuracy":"high"}}\n');
+  const got = new EventsTail(f).read();
+  assert.is(got.length, 2);
+  assert.is(got[0]!.type, 'progress');
+  const e = got[1]!;
+  assert.ok(e.type === 'error' && /events\.jsonl: not a valid worker message/.test(e.error.message) && !e.error.transient);
+});
+
+test("a SLURM job's exit file and the shared-store cache read through their schemas", () => {
+  const d = dir();
+  assert.is(readExitCode(d), undefined);
+  writeFileSync(join(d, 'exit'), '0\n');
+  assert.is(readExitCode(d), 0);
+  writeFileSync(join(d, 'exit'), 'garbage\n');
+  assert.is(readExitCode(d), undefined);
+  writeFileSync(join(d, 'shared.json'), JSON.stringify({ fsType: 'nfs', network: 'yes', node: 'n1', jobId: '3', t: 1 }));
+  assert.is(readStoreCheckCache(join(d, 'shared.json')), undefined);
+  writeFileSync(join(d, 'shared.json'), JSON.stringify({ fsType: 'nfs', network: true, node: 'n1', jobId: '3', t: 1 }));
+  assert.equal(readStoreCheckCache(join(d, 'shared.json')), { fsType: 'nfs', network: true, node: 'n1', jobId: '3', t: 1 });
+});
+
+test('a run record whose argv is not a list is not a replay, not a TypeError', () => {
+  const store = new Store(dir()).init();
+  mkdirSync(store.runDir('r3'), { recursive: true });
+  writeFileSync(join(store.runDir('r3'), 'graph.json'), JSON.stringify({ graph: { stages: [stage] }, keys: {}, argv: 'replay x', cwd: '/w', devices: [] }));
+  assert.is(replayOf(store.root, 'r3'), undefined);
+  writeRunRecord(store, 'r4', { graph: { stages: [stage] }, keys: {}, argv: ['replay', 'r1'], cwd: '/w', devices: [] } as never);
+  assert.is(replayOf(store.root, 'r4'), 'r1');
 });
 
 test.run();

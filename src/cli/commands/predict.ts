@@ -18,7 +18,7 @@ const USAGE = 'Usage: fbw predict MODEL IMAGE... (--labels a,b,c [--template T] 
 /** Errors of loading a model or an image that are the user's files, not a bug: printed as one line. */
 const USER_FILE_ERRORS = new Set([
   'ModelLoadError', 'ModelNotFound', 'ModelFilesInvalid', 'SafetensorsError', 'ConfigError', 'TokenizerMissing',
-  'TokenizerFileError', 'DatasetFormatError', 'DecompressionBombError', 'ImageShapeError', 'HeadMismatch',
+  'TokenizerFileError', 'DatasetFormatError', 'DecompressionBombError', 'ImageShapeError', 'HeadMismatch', 'PersistedFileInvalid',
 ]);
 
 class PredictUsage extends Error {}

@@ -21,10 +21,11 @@ import { stageResources } from './resources.js';
 import { renderSbatchScript, shQuote } from './sbatchScript.js';
 import { checkSharedStore, type SharedStoreCheck } from './sharedStore.js';
 import { readLogTail } from './logTail.js';
-import { writeFileAtomicSync } from '../../util/writeFileAtomic.js';
-import { jsonFormat } from '../../util/jsonFormat.js';
+import { EventsTail, readExitCode, readStoreCheckCache, writeJsonAtomic, type SlurmJobRecord, slurmRecordFormat } from './jobFiles.js';
 
 const WORKER = fileURLToPath(new URL('../../devices/worker.js', import.meta.url));
+
+export { slurmRecordFormat, type SlurmJobRecord } from './jobFiles.js';
 
 /** Where the store is, the site's options, and how jobs start stages (tests swap the worker). */
 export interface SlurmExecutorOptions {
@@ -42,32 +43,6 @@ export interface SlurmExecutorOptions {
   /** resubmissions of a preempted (not requeued) job; default 3 */
   readonly maxPreemptions?: number;
 }
-
-/** What the store remembers about the last job submitted for a stage key. */
-export interface SlurmJobRecord {
-  readonly format: 'fbw-slurm-record-v1';
-  readonly key: string;
-  readonly stage: string;
-  readonly run: string;
-  readonly jobName: string;
-  /** absent only between writing the record and sbatch answering */
-  readonly jobId?: string;
-  /** the job's folder: job.json, job.sh, events.jsonl, exit */
-  readonly dir: string;
-  /** where that job writes its output */
-  readonly outDir: string;
-  readonly logFile: string;
-  readonly submitted: number;
-}
-
-/** <store>/slurm/<key>.json: read by the executor (re-attach) and by gc. */
-export const slurmRecordFormat = jsonFormat<SlurmJobRecord>('SLURM job record', {
-  type: 'object', required: ['format', 'key', 'stage', 'run', 'jobName', 'dir', 'outDir', 'logFile', 'submitted'],
-  properties: {
-    format: { const: 'fbw-slurm-record-v1' }, key: { type: 'string' }, stage: { type: 'string' }, run: { type: 'string' },
-    jobName: { type: 'string' }, jobId: { type: 'string' }, dir: { type: 'string' }, outDir: { type: 'string' }, logFile: { type: 'string' }, submitted: { type: 'number' },
-  },
-});
 
 /** Jobs in flight by default under SLURM (`--devices cpu:N` changes it): SLURM does the placing. */
 export const SLURM_DEFAULT_DEVICES = 'cpu:64';
@@ -101,38 +76,6 @@ interface Watch {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function readJson<T>(path: string): T | undefined {
-  try { return JSON.parse(readFileSync(path, 'utf8')) as T; } catch { return undefined; }
-}
-
-function writeJsonAtomic(path: string, v: unknown): void {
-  writeFileAtomicSync(path, JSON.stringify(v), { mkdir: true });
-}
-
-/** Reads the new lines of a job's events.jsonl on each call. */
-class EventsTail {
-  private offset = 0;
-  private rest = '';
-  constructor(readonly path: string) {}
-  read(): FromWorker[] {
-    let fd: number;
-    try { fd = openSync(this.path, 'r'); } catch { return []; }
-    try {
-      const size = fstatSync(fd).size;
-      if (size <= this.offset) return [];
-      const buf = Buffer.alloc(size - this.offset);
-      readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset = size;
-      const text = this.rest + buf.toString('utf8');
-      const lines = text.split('\n');
-      this.rest = lines.pop() ?? '';
-      const out: FromWorker[] = [];
-      for (const l of lines) { if (l.trim()) { try { out.push(JSON.parse(l) as FromWorker); } catch { /* torn line from a killed job */ } } }
-      return out;
-    } finally { closeSync(fd); }
-  }
-}
 
 /** Variables the local device binding sets; on a node SLURM and the job's CPU count decide them. */
 const LOCAL_BINDING = new Set(['CUDA_VISIBLE_DEVICES', 'FBW_DEVICE', 'FBW_THREADS', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']);
@@ -259,7 +202,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
   /** The shared-store proof for a store, cached a day in <store>/slurm/shared.json. */
   async function checkStoreAt(store: string, force: boolean): Promise<SharedStoreCheck> {
     const cache = join(store, 'slurm', 'shared.json');
-    const cached = readJson<SharedStoreCheck & { t: number }>(cache);
+    const cached = readStoreCheckCache(cache);
     if (!force && cached && Date.now() - cached.t < 86_400_000) return cached;
     const r = await checkSharedStore(store, client, {
       resources: { extra: options.sbatch ?? [], ...(options.partition ? { partition: options.partition } : {}), ...(options.account ? { account: options.account } : {}), ...(options.qos ? { qos: options.qos } : {}) },
@@ -304,7 +247,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
 
       // 1. a previous head's job for this key: watch it or adopt its finished output
       const prev = await previous(job, store).catch(() => undefined);
-      const prevExit = prev ? readJson<number>(join(prev.rec.dir, 'exit')) : undefined;
+      const prevExit = prev ? readExitCode(prev.rec.dir) : undefined;
       if (prev && (prev.status.phase === 'queued' || prev.status.phase === 'running')) {
         rec = prev.rec;
         outDir = prev.rec.outDir;
@@ -412,7 +355,7 @@ export function slurmExecutor(opts: SlurmExecutorOptions = {}): SlurmExecutor {
           void (async () => {
             // the worker's last line can land just after SLURM marks the job done
             if (!final) { await sleep(100); drain(); }
-            const exit = readJson<number>(join(rec.dir, 'exit'));
+            const exit = readExitCode(rec.dir);
             if (final?.type === 'done' && (s.phase === 'completed' || (s.phase === 'unknown' && exit === 0))) {
               finish({ status: 'ok', ...(final.metrics ? { metrics: final.metrics } : {}) });
             } else if (cancelled || (signal.aborted && final?.type === 'interrupted')) {

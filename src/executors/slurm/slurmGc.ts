@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Store } from '../../store/Store.js';
 import { readRunRecord } from '../../store/journal.js';
 import { createSlurmClient, type JobStatus, type SlurmClient } from './SlurmClient.js';
-import { slurmRecordFormat, type SlurmJobRecord } from './slurmExecutor.js';
+import { slurmRecordFormat, type SlurmJobRecord } from './jobFiles.js';
 
 /** What the SLURM part of gc kept and removed, and what the rest of gc must not touch. */
 export interface SlurmSweep {

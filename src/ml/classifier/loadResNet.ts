@@ -9,7 +9,8 @@ import { SafetensorsReader, SafetensorsWriter } from '../io/safetensors.js';
 import { newVariable } from '../models/clip.js';
 import { ResNetModel } from './resnet.js';
 import { parseResNetConfig, resnetTensorShapes, type ResNetConfig } from './resnetConfig.js';
-import type { Json } from '../../util/json.js';
+import { PersistedFileInvalid } from '../../util/jsonFormat.js';
+import { hfConfigFormat, preprocessorConfigFormat, type HfConfig } from '../io/hfFormats.js';
 import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 /** The folder is not a loadable ResNet: names the file/tensor and how to fix it. */
@@ -24,8 +25,8 @@ export class ResNetLoadError extends Error {
 export async function readResNetConfig(dir: string): Promise<ResNetConfig> {
   const p = join(dir, 'config.json');
   if (!existsSync(p)) throw new ResNetLoadError(dir, 'no config.json (expected a Hugging Face ResNetForImageClassification folder)');
-  let raw: { [k: string]: Json };
-  try { raw = JSON.parse(await readFile(p, 'utf8')) as { [k: string]: Json }; } catch (e) { throw new ResNetLoadError(p, `cannot parse: ${(e as Error).message}`); }
+  let raw: HfConfig;
+  try { raw = await hfConfigFormat.readAsync(p); } catch (e) { throw new ResNetLoadError(p, `cannot parse: ${e instanceof PersistedFileInvalid ? e.reason : (e as Error).message}`); }
   return parseResNetConfig(raw, p);
 }
 
@@ -33,14 +34,11 @@ export async function readResNetConfig(dir: string): Promise<ResNetConfig> {
 export async function resnetImageSize(dir: string): Promise<number> {
   const p = join(dir, 'preprocessor_config.json');
   if (!existsSync(p)) return 224;
-  const j = JSON.parse(await readFile(p, 'utf8')) as { [k: string]: Json };
-  for (const k of ['crop_size', 'size']) {
-    const v = j[k];
+  const j = await preprocessorConfigFormat.readAsync(p);
+  for (const v of [j.crop_size, j.size]) {
     if (typeof v === 'number') return v;
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as { readonly [k: string]: Json };
-      for (const f of ['height', 'shortest_edge']) if (typeof o[f] === 'number') return o[f] as number;
-    }
+    const side = v?.height ?? v?.shortest_edge;
+    if (side !== undefined) return side;
   }
   return 224;
 }

@@ -1,5 +1,6 @@
 // Expected run-time failures of the data layer. Each message names the data set or file and
 // says how to fix it, because the user reads it in a failed stage's log.
+import { jsonFormat, PersistedFileInvalid } from '../../util/jsonFormat.js';
 
 /** A data set fbw knows but cannot find on this machine: lists every place it looked. */
 export class DatasetNotFound extends Error {
@@ -30,5 +31,14 @@ export class DatasetFormatError extends Error {
   constructor(readonly path: string, readonly reason: string) {
     super(`${path}: ${reason}`);
     this.name = 'DatasetFormatError';
+  }
+}
+
+const stringListFormat = jsonFormat<string[]>('JSON array of strings', { type: 'array', items: { type: 'string' } });
+
+/** classnames.json / templates.json beside a data set: a JSON array of strings, else DatasetFormatError naming the file. */
+export function readStringList(path: string): string[] {
+  try { return stringListFormat.read(path); } catch (e) {
+    throw new DatasetFormatError(path, e instanceof PersistedFileInvalid ? `expected a JSON array of strings (${e.reason})` : (e as Error).message);
   }
 }

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { decodeImage } from './decodeImage.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError, readStringList } from './errors.js';
 import { filesFingerprint } from './fingerprint.js';
 import type { ImageSource } from './makeTaskDataset.js';
 import type { Split } from './types.js';
@@ -37,9 +37,7 @@ export function isImageFolder(root: string, dirs: SplitDirs = SPLIT_DIRS): boole
 
 function readJsonArray(path: string): string[] | undefined {
   if (!existsSync(path)) return undefined;
-  const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
-  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new DatasetFormatError(path, 'expected a JSON array of strings');
-  return v as string[];
+  return readStringList(path);
 }
 
 /** Optional classnames.json / templates.json beside a data set's splits. */

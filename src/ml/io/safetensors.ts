@@ -4,6 +4,8 @@
 // a time from disk so merges can stream; nothing here loads a whole file unless asked to.
 import { open, type FileHandle, rename, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { PersistedFileInvalid } from '../../util/jsonFormat.js';
+import { parseSafetensorsHeader, type SafetensorsHeader } from './hfFormats.js';
 
 export type Dtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -105,6 +107,14 @@ export function decodeToF32(bytes: Uint8Array, dtype: Dtype, count: number): Flo
   }
 }
 
+/** The header JSON through its schema; the error says which file and which entry is wrong. */
+function parseHeader(text: string, path: string): SafetensorsHeader {
+  try { return parseSafetensorsHeader(text, path); } catch (e) {
+    if (!(e instanceof PersistedFileInvalid)) throw e;
+    throw new SafetensorsError(path, e.reason.startsWith('not JSON') ? 'header is not valid JSON (truncated or not a safetensors file)' : `malformed header: ${e.reason}`);
+  }
+}
+
 /** Random access to the tensors of one safetensors file. */
 export class SafetensorsReader {
   private constructor(
@@ -131,18 +141,13 @@ export class SafetensorsReader {
       }
       const hb = Buffer.alloc(n);
       await fh.read(hb, 0, n, 8);
-      let header: Record<string, unknown>;
-      try { header = JSON.parse(hb.toString('utf8')) as Record<string, unknown>; } catch { throw new SafetensorsError(path, 'header is not valid JSON (truncated or not a safetensors file)'); }
+      const header = parseHeader(hb.toString('utf8'), path);
       const dataStart = 8 + n;
       const dataLen = size - dataStart;
       const infos = new Map<string, TensorInfo>();
-      let metadata: Record<string, string> = {};
-      for (const [name, v] of Object.entries(header)) {
-        if (name === '__metadata__') { metadata = (v ?? {}) as Record<string, string>; continue; }
-        const e = v as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-        if (!e || typeof e.dtype !== 'string' || !(e.dtype in BYTES) || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) {
-          throw new SafetensorsError(path, `tensor '${name}': malformed header entry`);
-        }
+      const metadata = header.metadata;
+      for (const [name, e] of header.tensors) {
+        if (!(e.dtype in BYTES)) throw new SafetensorsError(path, `tensor '${name}': unknown dtype '${e.dtype}'`);
         const [begin, end] = e.data_offsets;
         const dtype = e.dtype as Dtype;
         if (end - begin !== numel(e.shape) * BYTES[dtype] || end > dataLen || begin < 0) {

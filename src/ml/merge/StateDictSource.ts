@@ -4,6 +4,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { SafetensorsReader, SafetensorsError, type TensorInfo } from '../io/safetensors.js';
+import { shardIndexFormat } from '../io/hfFormats.js';
+import { PersistedFileInvalid } from '../../util/jsonFormat.js';
 
 /** Where one tensor lives. */
 interface Located { readonly reader: SafetensorsReader; readonly info: TensorInfo }
@@ -27,7 +29,7 @@ export class StateDictSource {
     let files: string[];
     let folder: string | undefined;
     /** for a sharded folder: the shard each tensor belongs to (a shard may hold more, e.g. a base model's) */
-    let weightMap: Record<string, string> | undefined;
+    let weightMap: { readonly [tensor: string]: string } | undefined;
     if (!isDir) {
       files = [path];
       folder = undefined;
@@ -37,8 +39,7 @@ export class StateDictSource {
       const index = join(path, 'model.safetensors.index.json');
       if (await exists(single)) files = [single];
       else if (await exists(index)) {
-        try { weightMap = (JSON.parse(await readFile(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map; } catch (e) { throw new SafetensorsError(index, `unreadable shard index: ${(e as Error).message}`); }
-        if (!weightMap || typeof weightMap !== 'object') throw new SafetensorsError(index, 'shard index has no weight_map');
+        try { weightMap = (await shardIndexFormat.readAsync(index)).weight_map; } catch (e) { throw new SafetensorsError(index, `unreadable shard index: ${e instanceof PersistedFileInvalid ? e.reason : (e as Error).message}`); }
         files = [...new Set(Object.values(weightMap))].sort().map((f) => join(path, f));
       } else {
         throw new SafetensorsError(path, 'folder has neither model.safetensors nor model.safetensors.index.json (a PyTorch .bin checkpoint must be converted to safetensors first)');

@@ -6,6 +6,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homedir } from 'node:os';
+import { hfConfigFormat, parseSafetensorsHeader, shardIndexFormat } from '../io/hfFormats.js';
 
 /** The hub cache folder: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub
  *  (huggingface_hub's own order; $XDG_CACHE_HOME replaces ~/.cache as it does there). */
@@ -57,10 +58,7 @@ export function readSafetensorsShapes(file: string): Map<string, readonly number
     if (n <= 0 || n > 100_000_000 || n + 8 > statSync(file).size) throw new Error(`header length ${n} does not fit the file`);
     const buf = Buffer.alloc(n);
     readSync(fd, buf, 0, n, 8);
-    const header = JSON.parse(buf.toString('utf8')) as { [k: string]: { shape?: number[] } };
-    const out = new Map<string, readonly number[]>();
-    for (const [k, v] of Object.entries(header)) if (k !== '__metadata__' && v && Array.isArray(v.shape)) out.set(k, v.shape);
-    return out;
+    return new Map(parseSafetensorsHeader(buf.toString('utf8'), file).tensors.map(([k, v]) => [k, v.shape]));
   } finally {
     closeSync(fd);
   }
@@ -83,17 +81,17 @@ export function readModelHeader(path: string): ModelHeader {
   const dir = isFile ? dirname(path) : path;
   const config = join(dir, 'config.json');
   if (!existsSync(config)) throw new Error(`no config.json in ${dir}`);
-  const raw = JSON.parse(readFileSync(config, 'utf8')) as { [k: string]: unknown };
+  const raw = hfConfigFormat.read(config);
   let weights: string[];
   if (isFile) weights = [path];
   else if (existsSync(join(dir, 'model.safetensors'))) weights = [join(dir, 'model.safetensors')];
   else if (existsSync(join(dir, 'model.safetensors.index.json'))) {
-    const map = (JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string> }).weight_map;
+    const map = shardIndexFormat.read(join(dir, 'model.safetensors.index.json')).weight_map;
     weights = [...new Set(Object.values(map))].sort().map((f) => join(dir, f));
   } else throw new Error(`no model.safetensors in ${dir}`);
   const tensors = new Map<string, readonly number[]>();
   for (const w of weights) for (const [k, v] of readSafetensorsShapes(w)) tensors.set(k, v);
-  return { config, modelType: typeof raw['model_type'] === 'string' ? raw['model_type'] : undefined, raw, tensors, weights };
+  return { config, modelType: raw.model_type, raw, tensors, weights };
 }
 
 /** A checkpoint that holds only a CLIP vision tower (transformers' CLIPVisionModel, as FusionBench

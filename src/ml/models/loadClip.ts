@@ -8,7 +8,8 @@ import { basename, dirname, join } from 'node:path';
 import { SafetensorsReader, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { clipParamShapes, parseClipConfig, type ClipConfig } from './clipConfig.js';
 import { ClipModel, newVariable } from './clip.js';
-import type { Json } from '../../util/json.js';
+import { PersistedFileInvalid } from '../../util/jsonFormat.js';
+import { hfConfigFormat, shardIndexFormat, type HfConfig, type ShardIndex } from '../io/hfFormats.js';
 import { writeFileAtomic } from '../../util/writeFileAtomic.js';
 
 /** The model path holds no loadable weights, or weights that do not fit the config. */
@@ -72,9 +73,8 @@ async function openWeights(weights: string): Promise<{ readers: SafetensorsReade
     for (const t of r.tensors()) of.set(t.name, r);
     return { readers: [r], of };
   }
-  let map: Record<string, string>;
-  try { map = (JSON.parse(await readFile(weights, 'utf8')) as { weight_map: Record<string, string> }).weight_map; } catch (e) { throw new ModelLoadError(weights, `unreadable shard index: ${(e as Error).message}`); }
-  if (!map || typeof map !== 'object') throw new ModelLoadError(weights, 'shard index has no weight_map');
+  let map: ShardIndex['weight_map'];
+  try { map = (await shardIndexFormat.readAsync(weights)).weight_map; } catch (e) { throw new ModelLoadError(weights, `unreadable shard index: ${e instanceof PersistedFileInvalid ? e.reason : (e as Error).message}`); }
   const readers = new Map<string, SafetensorsReader>();
   try {
     for (const [name, file] of Object.entries(map)) {
@@ -92,8 +92,8 @@ async function openWeights(weights: string): Promise<{ readers: SafetensorsReade
 
 /** Read config.json as a ClipConfig. */
 export async function readClipConfig(path: string): Promise<ClipConfig> {
-  let raw: { [k: string]: Json };
-  try { raw = JSON.parse(await readFile(path, 'utf8')) as { [k: string]: Json }; } catch (e) { throw new ModelLoadError(path, `cannot read config.json: ${(e as Error).message}`); }
+  let raw: HfConfig;
+  try { raw = await hfConfigFormat.readAsync(path); } catch (e) { throw new ModelLoadError(path, `cannot read config.json: ${e instanceof PersistedFileInvalid ? e.reason : (e as Error).message}`); }
   return parseClipConfig(raw, path);
 }
 

@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import type { Json } from '../../util/json.js';
 import { projectRoot } from '../../util/projectRoot.js';
 import { SafetensorsReader } from '../io/safetensors.js';
+import { shardIndexFormat } from '../io/hfFormats.js';
+import { anyJsonFormat, PersistedFileInvalid } from '../../util/jsonFormat.js';
 import { downloadCommand, hubRepoDir, resolveHubSnapshot } from './hubCache.js';
 
 /** What a model declaration says: a compiled `pretrained` stage has this shape. */
@@ -105,7 +107,7 @@ function filesOf(path: string): ModelFile[] {
   const index = files.find((f) => f.name === 'model.safetensors.index.json');
   if (index) {
     let shards: string[];
-    try { shards = [...new Set(Object.values((JSON.parse(readFileSync(index.path, 'utf8')) as { weight_map: Record<string, string> }).weight_map))].sort(); } catch (e) {
+    try { shards = [...new Set(Object.values(shardIndexFormat.read(index.path).weight_map))].sort(); } catch (e) {
       throw new ModelFilesInvalid(index.path, `unreadable shard index (${(e as Error).message})`);
     }
     for (const s of shards) {
@@ -153,7 +155,7 @@ export function resolveModel(stage: ModelDeclaration, findBuiltin: (name: string
 export async function checkModelFiles(files: readonly ModelFile[]): Promise<void> {
   for (const f of files) {
     if (f.name.endsWith('.json')) {
-      try { JSON.parse(readFileSync(f.path, 'utf8')); } catch (e) { throw new ModelFilesInvalid(f.path, `not valid JSON (${(e as Error).message})`); }
+      try { anyJsonFormat.read(f.path); } catch (e) { throw new ModelFilesInvalid(f.path, e instanceof PersistedFileInvalid ? e.reason : (e as Error).message); }
     } else if (f.name.endsWith('.safetensors')) {
       let r: SafetensorsReader;
       try { r = await SafetensorsReader.open(f.path); } catch (e) { throw new ModelFilesInvalid(f.path, `corrupt safetensors: ${(e as Error).message}`); }

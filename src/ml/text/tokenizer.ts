@@ -6,6 +6,10 @@
 // trainBpe learns a vocabulary in the same format (Sennrich et al. 2016, "Neural Machine
 // Translation of Rare Words with Subword Units"), for the bundled tiny CLIP.
 import { readFile } from 'node:fs/promises';
+import { jsonFormat, PersistedFileInvalid } from '../../util/jsonFormat.js';
+
+/** vocab.json (HF CLIP layout): token -> id. */
+const vocabFormat = jsonFormat<{ readonly [token: string]: number }>('tokenizer vocabulary', { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } });
 
 /** Special token that starts every encoded text. */
 export const START_OF_TEXT = '<|startoftext|>';
@@ -116,11 +120,11 @@ export class ClipTokenizer {
 
   /** Load from a vocab.json and a merges.txt (HF CLIP layout; a `#version` header line is skipped). */
   static async fromFiles(vocabJson: string, mergesTxt: string): Promise<ClipTokenizer> {
-    let vocab: unknown;
+    let vocab: { readonly [token: string]: number };
     try {
-      vocab = JSON.parse(await readFile(vocabJson, 'utf8'));
+      vocab = await vocabFormat.readAsync(vocabJson);
     } catch (e) {
-      throw new TokenizerFileError(vocabJson, `cannot read vocabulary JSON (${(e as Error).message})`);
+      throw new TokenizerFileError(vocabJson, e instanceof PersistedFileInvalid ? `expected a JSON object {token: id} (${e.reason})` : `cannot read vocabulary JSON (${(e as Error).message})`);
     }
     let merges: string;
     try {
@@ -128,8 +132,7 @@ export class ClipTokenizer {
     } catch (e) {
       throw new TokenizerFileError(mergesTxt, `cannot read merges (${(e as Error).message})`);
     }
-    if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) throw new TokenizerFileError(vocabJson, 'expected a JSON object {token: id}');
-    return ClipTokenizer.fromData(vocab as Record<string, number>, parseMerges(merges), vocabJson);
+    return ClipTokenizer.fromData(vocab, parseMerges(merges), vocabJson);
   }
 
   /** Build from an in-memory vocabulary and merge list ("a b" strings, rank order). */

@@ -4,7 +4,7 @@
 // stage (every parameter present and of its schema's type, or the stage is a defect: no silent
 // default below the catalogue).
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { Json } from '../../util/json.js';
+import { cloneJson, type Json } from '../../util/json.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { ArgsOf, JsonSchema, MethodDef, Props } from './MethodDef.js';
 
@@ -37,7 +37,7 @@ export class ResolvedParamsDefect extends Error {
 /** The value of a parameter's schema `default` (a deep copy), or undefined when it has none. */
 export function defaultOf(schema: JsonSchema): Json | undefined {
   const d = schema['default'];
-  return d === undefined ? undefined : JSON.parse(JSON.stringify(d)) as Json;
+  return d === undefined ? undefined : cloneJson(d as Json) /* a schema's default is JSON: the catalogue is plain data */;
 }
 
 /** Every parameter's default (a method called with no arguments). */
