@@ -5,6 +5,7 @@
 // must be the task's classes.
 import { existsSync } from 'node:fs';
 import { hfConfigFormat } from '../ml/io/hfFormats.js';
+import { mergeRecordFormat } from './merge.js';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
 import { inputWithRole, num, str, taskData, throttle } from './stageInputs.js';
@@ -77,8 +78,8 @@ async function runResNetEval(ctx: StageContext, modelDir: string, task: string):
 export function selectionNote(modelDir: string): string {
   const file = join(modelDir, 'merge.json');
   if (!existsSync(file)) return '';
-  const sel = (JSON.parse(readFileSync(file, 'utf8')) as { selected?: Record<string, unknown> }).selected;
-  if (!sel || typeof sel !== 'object') return '';
+  const sel = mergeRecordFormat.read(file).selected;
+  if (!sel) return '';
   return ` [chosen on val: ${Object.entries(sel).map(([k, v]) => `${k}=${String(v)}`).join(', ')}]`;
 }
 

@@ -18,6 +18,8 @@ import { readHead, type Head } from '../ml/heads/head.js';
 import { loadTask, type TaskDataset } from '../ml/data/index.js';
 import type { NamedTensor } from '../ml/io/safetensors.js';
 import { writeFileAtomic } from '../util/writeFileAtomic.js';
+import { jsonFormat } from '../util/jsonFormat.js';
+import type { Json } from '../util/json.js';
 
 /** A data-driven merge whose inputs do not say which task a model or head belongs to. */
 export class MergeTaskMissing extends Error {
@@ -33,6 +35,11 @@ function mergeDef(ctx: StageContext): MethodDef {
   if (!def?.merge) throw new Error(`defect: stage '${ctx.stage.id}': '${ctx.stage.method}' is not a merge method of the catalogue`);
   return def;
 }
+
+/** merge.json as its readers use it: `selected` holds what a search chose (scaling_search's factor). */
+export const mergeRecordFormat = jsonFormat<{ readonly selected?: { readonly [param: string]: Json } }>('merge record', {
+  type: 'object', properties: { selected: { type: 'object' } },
+});
 
 async function writeInfo(dir: string, info: Readonly<Record<string, unknown>>): Promise<void> {
   await writeFileAtomic(join(dir, 'merge.json'), JSON.stringify(info, null, 2) + '\n');
