@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StageKind } from '../compile/ir.js';
-import type { GradientAllReduce } from '../ml/finetune/finetuneClip.js';
+import type { GradientAllReduce } from '../ml/finetune/clipTrainStep.js';
 import type { StageJob, WireError } from '../protocol/stageJob.js';
 
 const RANK_WORKER = fileURLToPath(new URL('./rankWorker.js', import.meta.url));

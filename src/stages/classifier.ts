@@ -12,7 +12,8 @@ import type { StageContext } from './contract.js';
 import { existsSync } from 'node:fs';
 import { hfConfigFormat } from '../ml/io/hfFormats.js';
 import { join } from 'node:path';
-import { inputsWithRole, inputWithRole, num, taskData, throttle } from './stageInputs.js';
+import { inputsWithRole, inputWithRole, num, taskData } from './stageInputs.js';
+import { stageTrainingHooks } from './stageTrainingHooks.js';
 import { loadClip } from '../ml/models/loadClip.js';
 import { readHead } from '../ml/heads/head.js';
 import { resnetNet, type ClassifierNet } from '../ml/classifier/ClassifierNet.js';
@@ -20,7 +21,7 @@ import { clipClassifierNet } from '../ml/classifier/clipClassifierNet.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadTask } from '../ml/data/index.js';
 import { loadResNet, resnetImageSize } from '../ml/classifier/loadResNet.js';
-import { finetuneClassifier, fitClassifierToTask, type ClassifierOptimizer } from '../ml/classifier/finetuneClassifier.js';
+import { finetuneClassifier, fitClassifierToTask } from '../ml/classifier/finetuneClassifier.js';
 import { writeClassifierRun } from '../ml/classifier/writeClassifierRun.js';
 
 /** The stage is not a classifier fine-tune on one task (a compiler bug, reported clearly). */
@@ -74,24 +75,16 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
       break;
     }
   }
-  const o = a.optimizer;
-  const optimizer: ClassifierOptimizer = { name: o.name, lr: o.lr, momentum: o.momentum, weight_decay: o.weight_decay };
-  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
-    ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
   try {
     const maxEval = num(p, 'max_eval_examples', 0);
     const r = await finetuneClassifier(net, train, {
       max_epochs: a.max_epochs, max_steps: a.max_steps,
       label_smoothing: a.label_smoothing, save_top_k: a.save_top_k, save_interval: a.save_interval,
-      training_data_ratio: a.training_data_ratio, optimizer,
+      training_data_ratio: a.training_data_ratio, optimizer: a.optimizer,
       lr_scheduler: { name: a.lr_scheduler.name, T_max: a.lr_scheduler.T_max },
       batch_size: a.batch_size, seed, test,
       ...(maxEval > 0 ? { max_eval_examples: maxEval } : {}),
-      checkpointDir: ctx.checkpointDir, signal: ctx.signal,
-      onProgress: (x) => progress(x, x.step === x.total),
-      onCheckpoint: (step) => ctx.checkpointed(step),
-      onResume: (step) => ctx.resumed(step),
-      log: ctx.log,
+      ...stageTrainingHooks(ctx, 'train'),
     });
     await writeClassifierRun(ctx.outDir, net, r, { method: 'classifier', model: kind, task, backend: backend.backend });
   } finally {

@@ -17,7 +17,8 @@ import { readHead } from '../ml/heads/head.js';
 import { loadTask } from '../ml/data/index.js';
 import { type FinetuneMethod } from '../ml/finetune/finetuneClip.js';
 import type { LoraConfig } from '../ml/finetune/lora.js';
-import { continualFinetune, type TaskSplits } from '../ml/finetune/continual.js';
+import { continualFinetune, type SequenceProgress, type TaskSplits } from '../ml/finetune/continual.js';
+import { stageTrainingHooks } from './stageTrainingHooks.js';
 import { writeJsonAtomic } from '../ml/finetune/checkpoint.js';
 
 /** A continual / multitask stage that cannot run as compiled: names the stage and the fix. */
@@ -66,14 +67,10 @@ export async function runContinual(ctx: StageContext): Promise<void> {
   const baseDir = inputWithRole(ctx, 'base');
   const tasks = await stageTaskSplits(ctx, true);
   const model = await loadClip(baseDir);
-  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number; phase: string }) => ctx.progress(x));
   try {
     const r = await continualFinetune(model, tasks, {
       ...t, shuffle_order: argsOfStage(continual, stage.params).shuffle_order,
-      checkpointDir: ctx.checkpointDir, signal: ctx.signal, log: ctx.log,
-      onProgress: (x) => progress({ step: x.step, total: x.total, loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput, phase: `task ${x.taskIndex + 1}/${x.tasks} ${x.task}` }, x.step === x.total),
-      onCheckpoint: (s) => ctx.checkpointed(s),
-      onResume: (s) => ctx.resumed(s),
+      ...stageTrainingHooks<SequenceProgress>(ctx, (x) => `task ${x.taskIndex + 1}/${x.tasks} ${x.task}`),
     });
     await saveClipState(ctx.outDir, model.config, r.state, baseDir);
     await writeJsonAtomic(join(ctx.outDir, 'train_log.json'), r.log);

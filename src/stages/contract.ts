@@ -5,7 +5,7 @@
 import type { StageKind } from '../registry/stageKind.js';
 import type { Stage } from '../compile/ir.js';
 import type { StageProgress } from '../protocol/events.js';
-import type { GradientAllReduce } from '../ml/finetune/finetuneClip.js';
+import type { GradientAllReduce } from '../ml/finetune/clipTrainStep.js';
 
 export interface StageContext {
   readonly stage: Stage;

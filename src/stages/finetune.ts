@@ -4,7 +4,8 @@
 // finetune.json (trainable parameters, steps, seconds) and, for LoRA/L-LoRA, adapter/ (PEFT).
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { inputWithRole, taskData, throttle } from './stageInputs.js';
+import { inputWithRole, taskData } from './stageInputs.js';
+import { stageTrainingHooks } from './stageTrainingHooks.js';
 import { CLIP_FINETUNE_NAMES, clipFinetuneArgs, isClipFinetune } from '../registry/methods/clipFinetune.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
@@ -35,18 +36,11 @@ export async function runFinetune(ctx: StageContext): Promise<void> {
   const train = await loadTask(taskData(ctx, task), 'train');
   ctx.log(`data: ${task} train split, ${train.size} images from ${train.origin ?? 'memory'}`);
   const model = await loadClip(baseDir);
-  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
-    ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
   try {
     const r = await finetuneClip(model, head, train, {
       ...clipFinetuneArgs(method, p, 'stage'),
       gradient_checkpointing: stage.gradient_checkpointing === true,
-      checkpointDir: ctx.checkpointDir,
-      signal: ctx.signal,
-      onProgress: (x) => progress(x, x.step === x.total),
-      onCheckpoint: (s) => ctx.checkpointed(s),
-      onResume: (s) => ctx.resumed(s),
-      log: ctx.log,
+      ...stageTrainingHooks(ctx, 'train'),
       ...(ctx.dataParallel ? { dataParallel: ctx.dataParallel } : {}),
     });
     // data-parallel ranks > 0 hold the same weights as rank 0, which alone writes the artifact

@@ -5,7 +5,8 @@
 // parameters, steps, seconds) and, for LoRA/L-LoRA, adapter/ (PEFT layout).
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { inputWithRole, throttle } from './stageInputs.js';
+import { inputWithRole } from './stageInputs.js';
+import { stageTrainingHooks } from './stageTrainingHooks.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import { multitaskFinetune } from '../ml/finetune/multitask.js';
@@ -21,15 +22,8 @@ export async function runMultitask(ctx: StageContext): Promise<void> {
   const baseDir = inputWithRole(ctx, 'base');
   const tasks = await stageTaskSplits(ctx, false);
   const model = await loadClip(baseDir);
-  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
-    ctx.progress({ step: x.step, total: x.total, phase: 'train', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
   try {
-    const r = await multitaskFinetune(model, tasks, {
-      ...t, checkpointDir: ctx.checkpointDir, signal: ctx.signal, log: ctx.log,
-      onProgress: (x) => progress(x, x.step === x.total),
-      onCheckpoint: (s) => ctx.checkpointed(s),
-      onResume: (s) => ctx.resumed(s),
-    });
+    const r = await multitaskFinetune(model, tasks, { ...t, ...stageTrainingHooks(ctx, 'train') });
     await saveClipState(ctx.outDir, model.config, r.state, baseDir);
     await writeJsonAtomic(join(ctx.outDir, 'train_log.json'), r.log);
     if (r.adapters) {

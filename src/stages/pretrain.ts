@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { inputWithRole, taskData, throttle } from './stageInputs.js';
+import { inputWithRole, taskData } from './stageInputs.js';
+import { stageTrainingHooks } from './stageTrainingHooks.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { pretrainTinyClip, LOCAL8 } from '../ml/pretrain/pretrainTinyClip.js';
 
@@ -24,8 +25,6 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
   const base = inputWithRole(ctx, 'base');
   const initFrom = existsSync(join(base, 'config.json')) ? base : undefined;
   ctx.log(initFrom ? `continuing from ${initFrom}` : 'starting from random init');
-  const progress = throttle(250, (x: { step: number; total: number; loss: number; lr: number; accuracy: number; throughput: number }) =>
-    ctx.progress({ step: x.step, total: x.total, phase: 'pretrain', loss: x.loss, lr: x.lr, accuracy: x.accuracy, throughput: x.throughput }));
   const log = await pretrainTinyClip({
     out: ctx.outDir,
     tasks: ctx.stage.tasks?.length ? ctx.stage.tasks.map((t) => taskData(ctx, t)) : LOCAL8,
@@ -33,18 +32,13 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
     batch_size: a.batch_size,
     learning_rate: a.learning_rate,
     weight_decay: a.weight_decay,
-    ...(a.warmup_steps !== null ? { warmup_steps: a.warmup_steps } : {}),
+    warmup_steps: a.warmup_steps,
     seed: a.seed,
     vocab_size: a.vocab_size,
     max_train: a.max_train,
     ...(initFrom ? { init_from: initFrom } : {}),
     save_interval: a.save_interval,
-    checkpointDir: ctx.checkpointDir,
-    signal: ctx.signal,
-    onProgress: (x) => progress(x, x.step === x.total),
-    onCheckpoint: (s) => ctx.checkpointed(s),
-    onResume: (s) => ctx.resumed(s),
-    log: ctx.log,
+    ...stageTrainingHooks(ctx, 'pretrain'),
   });
   // a second phase writes train_log.phase2.json (as the direct script does); the report reads train_log.json
   if (initFrom) await writeFile(join(ctx.outDir, 'train_log.json'), JSON.stringify(log) + '\n');

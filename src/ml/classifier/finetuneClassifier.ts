@@ -10,36 +10,31 @@
 // a run killed at any moment continues bit-identically (same backend, same seed).
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SeededRng, seededShuffle } from '../data/SeededRng.js';
 import type { TaskDataset } from '../data/types.js';
 import type { NamedTensor } from '../io/safetensors.js';
-import { Adam } from '../finetune/adam.js';
-import { readLatestCheckpoint, writeCheckpoint, type CheckpointState, type TrainLogEntry } from '../finetune/checkpoint.js';
+import type { CheckpointState, TrainLogEntry } from '../finetune/checkpoint.js';
+import { EpochOrder } from '../finetune/EpochOrder.js';
+import type { TrainingHooks, TrainProgress } from '../finetune/TrainingHooks.js';
+import { runTrainingLoop, type LoadedCheckpoint, type Trainer } from '../finetune/trainingLoop.js';
 import { resetClassifier, type BnUpdate, type ResNetModel } from './resnet.js';
 import type { ClassifierNet } from './ClassifierNet.js';
 import { withLabels } from './resnetConfig.js';
-import { Sgd, cosineAnnealing } from './sgd.js';
+import { cosineAnnealing } from './sgd.js';
+import { ClassifierOptimizerState, type ClassifierOptimizer } from './classifierOptimizer.js';
+import { TopK, type ClassifierEval, type TopKEntry } from './topK.js';
 import { evaluateClassifier, type ResNetEvalResult } from './evaluateResNet.js';
-import { Interrupted } from '../../util/interrupted.js';
 
-/** Optimizer block of the method config (torch names). */
-export interface ClassifierOptimizer {
-  readonly name: 'sgd' | 'adam' | 'adamw';
-  readonly lr: number;
-  /** sgd only */
-  readonly momentum: number;
-  readonly weight_decay: number;
-}
+export type { ClassifierOptimizer } from './classifierOptimizer.js';
+export type { ClassifierEval, TopKEntry } from './topK.js';
 
 /**
  * A classifier fine-tune's resolved arguments (FusionBench image_classification_finetune names).
  * Every hyper-parameter is required: names, defaults and ranges live in the method catalogue
  * (src/registry/methods/classifier.ts).
  */
-export interface ClassifierArgs {
+export interface ClassifierArgs extends TrainingHooks<ClassifierProgress> {
   /** ignored when max_steps is set */
   readonly max_epochs: number | null;
   /** when set, training counts steps and the schedule steps per step */
@@ -58,29 +53,14 @@ export interface ClassifierArgs {
   readonly seed: number;
   /** test split used for save_top_k and the final accuracy; without it no evaluation happens */
   readonly test?: TaskDataset;
-  /** evaluate on the first N test examples only (tests, quick runs) */
+  /** evaluate on the first N test examples only (tests, quick runs); absent = the whole test split */
   readonly max_eval_examples?: number;
-  /** where checkpoints (and the top-k model folders) go; without it none are written */
-  readonly checkpointDir?: string;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (p: { step: number; total: number; epoch: number; loss: number; lr: number; accuracy: number; throughput: number }) => void;
-  readonly onCheckpoint?: (step: number) => void;
-  readonly onResume?: (step: number) => void;
   readonly onEval?: (e: ClassifierEval) => void;
-  readonly log?: (line: string) => void;
 }
 
-/** One save-point evaluation. */
-export interface ClassifierEval {
+/** A classifier step's progress: the common figures plus the epoch. */
+export interface ClassifierProgress extends TrainProgress {
   readonly epoch: number;
-  readonly step: number;
-  readonly accuracy: number;
-  readonly loss: number;
-}
-
-/** A kept top-k model: folder (under checkpointDir/top_k) and its test accuracy. */
-export interface TopKEntry extends ClassifierEval {
-  readonly name: string;
 }
 
 export interface ClassifierResult {
@@ -107,6 +87,7 @@ export class ClassifierArgsError extends Error {
 }
 
 
+/** What a classifier checkpoint keeps besides the common fields. */
 interface ClassifierCheckpointState extends CheckpointState {
   readonly counts: { readonly [prefix: string]: number };
   readonly evals: readonly ClassifierEval[];
@@ -135,8 +116,8 @@ export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: Int32Array, ep
   return tf.neg(tf.mean(tf.sum(tf.mul(tf.tensor2d(q, [n, c]), tf.logSoftmax(logits)), -1))) as tf.Scalar;
 }
 
-/** Fine-tune `net` (its variables are updated in place) on `train`. Its classifier must fit the task (see fitClassifierToTask). */
-export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset, args: ClassifierArgs): Promise<ClassifierResult> {
+/** The run's shape from its arguments: step or epoch budget, the fixed training subset, batch size and total steps. */
+function classifierPlan(net: ClassifierNet, train: TaskDataset, args: ClassifierArgs) {
   const stepMode = args.max_steps !== null;
   // the mode not in use counts 0 (a null max_epochs without max_steps is refused just below)
   const maxSteps = args.max_steps !== null ? args.max_steps : 0;
@@ -145,212 +126,144 @@ export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset,
   if (!stepMode && maxEpochs < 1) throw new ClassifierArgsError('max_epochs', `must be ≥ 1 (or give max_steps), got ${maxEpochs}`);
   const eps = args.label_smoothing;
   if (eps < 0 || eps > 1) throw new ClassifierArgsError('label_smoothing', `must be in [0, 1], got ${eps}`);
-  const topKLimit = args.save_top_k;
-  const saveInterval = args.save_interval;
-  const bs0 = args.batch_size;
-  const seed = args.seed;
-  const opt = { name: args.optimizer.name, lr: args.optimizer.lr, momentum: args.optimizer.momentum, weight_decay: args.optimizer.weight_decay };
-  const sched = { name: args.lr_scheduler.name, T_max: args.lr_scheduler.T_max ?? (stepMode ? maxSteps : maxEpochs) };
-  const log = args.log ?? (() => {});
-  const S = net.imageSize;
   if (net.numLabels !== train.classnames.length) {
     throw new ClassifierArgsError('model', `the classifier has ${net.numLabels} labels but task '${train.name}' has ${train.classnames.length} classes; call fitClassifierToTask first`);
   }
-
-  // the fixed training subset (training_data_ratio) and the per-epoch order
+  // the fixed training subset (training_data_ratio)
   const ratio = args.training_data_ratio;
   if (ratio !== null && !(ratio > 0 && ratio <= 1)) throw new ClassifierArgsError('training_data_ratio', `must be in (0, 1], got ${ratio}`);
-  const perm = seededShuffle(train.size, (seed ^ 0x7a11) >>> 0);
+  const perm = seededShuffle(train.size, (args.seed ^ 0x7a11) >>> 0);
   const subset = ratio === null ? Array.from({ length: train.size }, (_, i) => i) : Array.from(perm.subarray(0, Math.max(1, Math.floor(ratio * train.size))));
-  const bs = Math.min(bs0, subset.length);
+  const bs = Math.min(args.batch_size, subset.length);
   const stepsPerEpoch = Math.ceil(subset.length / bs);
   const total = stepMode ? maxSteps : maxEpochs * stepsPerEpoch;
-  const dataRng = new SeededRng(seed >>> 0);
+  const sched = { name: args.lr_scheduler.name, T_max: args.lr_scheduler.T_max ?? (stepMode ? maxSteps : maxEpochs) };
+  return { stepMode, maxSteps, maxEpochs, eps, ratio, subset, bs, stepsPerEpoch, total, sched };
+}
 
-  const vars = net.params;
-  const trainableParams = [...vars.values()].reduce((a, x) => a + x.size, 0);
-  log(`classifier fine-tune on ${train.name}: ${subset.length} examples, ${stepMode ? `${maxSteps} steps` : `${maxEpochs} epochs × ${stepsPerEpoch} steps`}, batch ${bs}, ${opt.name} lr ${opt.lr}, ${trainableParams} trainable parameters`);
-  let sgd: Sgd | undefined;
-  let adam: Adam | undefined;
-  switch (opt.name) {
-    case 'sgd': sgd = new Sgd(vars, { momentum: opt.momentum, weightDecay: opt.weight_decay }); break;
-    case 'adam': adam = new Adam(vars, { learningRate: opt.lr, weightDecay: opt.weight_decay }); break;
-    case 'adamw': adam = new Adam(vars, { learningRate: opt.lr, weightDecay: 0 }); break;
-  }
-
-  const identity = createHash('sha256').update(JSON.stringify({
-    kind: 'classifier', net: net.kind, stepMode, maxSteps, maxEpochs, eps, topKLimit, saveInterval, bs, seed, opt, sched, ratio, S,
-    data: train.fingerprint, test: args.test?.fingerprint ?? null, maxEval: args.max_eval_examples ?? null, labels: net.numLabels,
-  })).digest('hex').slice(0, 16);
-
-  let step = 0, epoch = 0, cursor = 0, prevSeconds = 0;
-  let order: number[] = [];
-  const trainLog: TrainLogEntry[] = [];
-  const evals: ClassifierEval[] = [];
-  let topK: TopKEntry[] = [];
-  const topKDir = args.checkpointDir ? join(args.checkpointDir, 'top_k') : undefined;
-  const newEpoch = () => { order = [...subset]; dataRng.shuffleInPlace(order); cursor = 0; };
-  let resumedFrom: number | undefined;
-
-  if (args.checkpointDir) {
-    const ck = await readLatestCheckpoint(args.checkpointDir, identity, log);
-    if (ck) {
-      const st = ck.state as ClassifierCheckpointState;
-      tf.tidy(() => {
-        for (const [k, x] of [...vars, ...net.buffers]) {
-          const p = ck.tensors.get(`param/${k}`);
-          if (!p) throw new Error(`checkpoint ${ck.path} lacks tensor 'param/${k}'`);
-          x.assign(tf.tensor(p.data, x.shape));
-        }
-        for (const [k, x] of vars) {
-          const m = ck.tensors.get(`m/${k}`);
-          if (sgd?.buf.has(k) && m) sgd.buf.get(k)!.assign(tf.tensor(m.data, x.shape));
-          if (adam && m) adam.m.get(k)!.assign(tf.tensor(m.data, x.shape));
-          const v = ck.tensors.get(`v/${k}`);
-          if (adam && v) adam.v.get(k)!.assign(tf.tensor(v.data, x.shape));
-        }
-      });
-      if (sgd) sgd.t = st.adamT;
-      if (adam) adam.t = st.adamT;
-      net.setCounters(st.counts);
-      dataRng.setState(st.dataRng);
-      step = st.step; epoch = st.epoch; cursor = st.cursor; order = [...st.order];
-      trainLog.push(...st.log);
-      evals.push(...st.evals);
-      topK = [...st.topK];
-      prevSeconds = st.seconds;
-      resumedFrom = step;
-      // top-k folders written after this checkpoint are not part of its state
-      if (topKDir && existsSync(topKDir)) {
-        const keep = new Set(topK.map((e) => e.name));
-        for (const f of readdirSync(topKDir)) if (!keep.has(f)) await rm(join(topKDir, f), { recursive: true, force: true });
-      }
-      log(`resumed from ${ck.path} at step ${step} (epoch ${epoch})`);
-      args.onResume?.(step);
-    }
-  }
-  if (!order.length) newEpoch();
-
-  const checkpoint = async (seconds: number) => {
-    if (!args.checkpointDir) return;
-    const tensors = new Map<string, NamedTensor>();
-    for (const [k, x] of [...vars, ...net.buffers]) tensors.set(`param/${k}`, { shape: x.shape, data: x.dataSync() as Float32Array });
-    for (const [k, x] of vars) {
-      const m = sgd?.buf.get(k) ?? adam?.m.get(k);
-      if (m) tensors.set(`m/${k}`, { shape: x.shape, data: m.dataSync() as Float32Array });
-      const v = adam?.v.get(k);
-      if (v) tensors.set(`v/${k}`, { shape: x.shape, data: v.dataSync() as Float32Array });
-    }
-    const state: ClassifierCheckpointState = {
-      version: 1, runId: identity, step, adamT: sgd?.t ?? adam?.t ?? 0, dataRng: dataRng.getState(), noiseRng: 0, epoch, cursor, order,
-      log: trainLog, seconds, counts: net.counters(), evals, topK,
-    };
-    const path = await writeCheckpoint(args.checkpointDir, state, tensors);
-    log(`checkpoint ${path}`);
-    args.onCheckpoint?.(step);
+/** One classifier step on examples `idx`: label-smoothed cross-entropy, the optimizer's update, BatchNorm statistics. */
+function classifierStep(net: ClassifierNet, train: TaskDataset, eps: number, optimizer: ClassifierOptimizerState): (idx: readonly number[], lr: number) => { loss: number; correct: number; n: number } {
+  const varNames = [...net.params.keys()];
+  const varList = [...net.params.values()];
+  return (idx, lr) => {
+    const batch = train.batch(idx, net.imageSize);
+    const updates: BnUpdate[] = [];
+    let pred: tf.Tensor | undefined;
+    const lossT = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = net.forward(batch, 'train', updates);
+        pred = tf.keep(tf.argMax(logits, 1));
+        return smoothedCrossEntropy(logits, batch.y, eps);
+      }, varList);
+      const byKey = new Map<string, tf.Tensor>();
+      varList.forEach((v, i) => { const g = grads[v.name]; if (g) byKey.set(varNames[i]!, g); });
+      optimizer.apply(byKey, lr);
+      net.applyUpdates(updates);
+      return value;
+    });
+    const loss = lossT.dataSync()[0]!;
+    lossT.dispose();
+    const p = pred!.dataSync();
+    pred!.dispose();
+    let correct = 0;
+    for (let j = 0; j < batch.n; j++) if (p[j] === batch.y[j]) correct++;
+    return { loss, correct, n: batch.n };
   };
+}
 
+/** The net's trained variables and buffers (param/<name>) and the optimizer's tensors, for a checkpoint. */
+function classifierTensors(net: ClassifierNet, optimizer: ClassifierOptimizerState): Map<string, NamedTensor> {
+  const tensors = new Map<string, NamedTensor>();
+  for (const [k, x] of [...net.params, ...net.buffers]) tensors.set(`param/${k}`, { shape: x.shape, data: x.dataSync() as Float32Array });
+  for (const [k, t] of optimizer.tensors()) tensors.set(k, t);
+  return tensors;
+}
+
+/** Put a checkpoint's variables, buffers, counters and optimizer state back into `net`. */
+function restoreClassifier(ck: LoadedCheckpoint, net: ClassifierNet, optimizer: ClassifierOptimizerState, st: ClassifierCheckpointState): void {
+  tf.tidy(() => {
+    for (const [k, x] of [...net.params, ...net.buffers]) {
+      const p = ck.tensors.get(`param/${k}`);
+      if (!p) throw new Error(`checkpoint ${ck.path} lacks tensor 'param/${k}'`);
+      x.assign(tf.tensor(p.data, x.shape));
+    }
+    optimizer.restore(ck.tensors, st.adamT);
+  });
+  net.setCounters(st.counts);
+}
+
+/** Fine-tune `net` (its variables are updated in place) on `train`. Its classifier must fit the task (see fitClassifierToTask). */
+export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset, args: ClassifierArgs): Promise<ClassifierResult> {
+  const plan = classifierPlan(net, train, args);
+  const { stepMode, maxSteps, maxEpochs, eps, bs, total, sched } = plan;
+  const opt = { name: args.optimizer.name, lr: args.optimizer.lr, momentum: args.optimizer.momentum, weight_decay: args.optimizer.weight_decay };
+  const log = args.log ?? (() => {});
+  const trainableParams = [...net.params.values()].reduce((a, x) => a + x.size, 0);
+  log(`classifier fine-tune on ${train.name}: ${plan.subset.length} examples, ${stepMode ? `${maxSteps} steps` : `${maxEpochs} epochs × ${plan.stepsPerEpoch} steps`}, batch ${bs}, ${opt.name} lr ${opt.lr}, ${trainableParams} trainable parameters`);
+  const optimizer = new ClassifierOptimizerState(opt, net.params);
+  const dataRng = new SeededRng(args.seed >>> 0);
+  const data = new EpochOrder(plan.subset, dataRng);
+  const evals: ClassifierEval[] = [];
+  const topK = args.checkpointDir ? new TopK(join(args.checkpointDir, 'top_k'), args.save_top_k) : undefined;
   const evaluateNow = (): ResNetEvalResult | undefined =>
     args.test ? evaluateClassifier(net, args.test, { batchSize: Math.max(bs, 64), ...(args.max_eval_examples ? { maxExamples: args.max_eval_examples } : {}) }) : undefined;
+  const step = classifierStep(net, train, eps, optimizer);
 
-  const savePoint = async (finished: boolean, seconds: number) => {
+  // a save point: evaluate, keep the model if among the best k, checkpoint unless training is over
+  const savePoint = async (done: number, finished: boolean, checkpoint: () => Promise<void>) => {
     const r = evaluateNow();
     if (r) {
-      const e: ClassifierEval = { epoch: stepMode ? epoch : epoch + 1, step, accuracy: r.accuracy, loss: r.loss };
+      const e: ClassifierEval = { epoch: stepMode ? data.epoch : data.epoch + 1, step: done, accuracy: r.accuracy, loss: r.loss };
       evals.push(e);
       args.onEval?.(e);
-      log(`${stepMode ? `step ${step}` : `epoch ${e.epoch}`}: test accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)}`);
-      if (topKDir && topKLimit !== 0) {
-        const name = `epoch=${e.epoch}-step=${step}`;
-        const cand = [...topK, { ...e, name }].sort((a, b) => b.accuracy - a.accuracy || a.step - b.step);
-        const kept = topKLimit < 0 ? cand : cand.slice(0, topKLimit);
-        if (kept.some((x) => x.name === name)) {
-          const tmp = join(topKDir, `.tmp-${name}`);
-          await rm(tmp, { recursive: true, force: true });
-          await net.save(tmp);
-          await rm(join(topKDir, name), { recursive: true, force: true });
-          await rename(tmp, join(topKDir, name));
-        }
-        for (const x of topK) if (!kept.some((y) => y.name === x.name)) await rm(join(topKDir, x.name), { recursive: true, force: true });
-        topK = kept;
-      }
+      log(`${stepMode ? `step ${done}` : `epoch ${e.epoch}`}: test accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)}`);
+      await topK?.offer(net, e);
     }
-    if (!finished) await checkpoint(seconds);
+    if (!finished) await checkpoint();
   };
-
-  if (topKDir) await mkdir(topKDir, { recursive: true });
-  const lrAt = (): number => {
-    switch (sched.name) {
-      case 'constant': return opt.lr;
-      case 'cosine': return cosineAnnealing(opt.lr, stepMode ? step : epoch, sched.T_max);
-    }
-  };
-  const t0 = performance.now();
-  let lastT = t0, lastStep = step;
-  const varNames = [...vars.keys()];
-  const varList = [...vars.values()];
-  try {
-    for (;;) {
-      if (stepMode ? step >= maxSteps : epoch >= maxEpochs) break;
-      if (cursor >= order.length) {
-        epoch++;
-        if (!stepMode && epoch >= maxEpochs) break;
-        newEpoch();
-      }
-      if (args.signal?.aborted) {
-        await checkpoint(prevSeconds + (performance.now() - t0) / 1000);
-        throw new Interrupted(step, 'classifier training');
-      }
-      const idx = order.slice(cursor, cursor + bs);
-      cursor += idx.length;
-      const batch = train.batch(idx, S);
-      const lr = lrAt();
-      const updates: BnUpdate[] = [];
-      let pred: tf.Tensor | undefined;
-      const lossT = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = net.forward(batch, 'train', updates);
-          pred = tf.keep(tf.argMax(logits, 1));
-          return smoothedCrossEntropy(logits, batch.y, eps);
-        }, varList);
-        const byKey = new Map<string, tf.Tensor>();
-        varList.forEach((v, i) => { const g = grads[v.name]; if (g) byKey.set(varNames[i]!, g); });
-        if (opt.name === 'adamw') for (const x of varList) x.assign(tf.mul(x, 1 - lr * opt.weight_decay));
-        if (sgd) sgd.apply(byKey, lr);
-        if (adam) adam.apply(byKey, lr);
-        net.applyUpdates(updates);
-        return value;
-      });
-      const loss = lossT.dataSync()[0]!;
-      lossT.dispose();
-      const p = pred!.dataSync();
-      pred!.dispose();
-      let correct = 0;
-      for (let j = 0; j < batch.n; j++) if (p[j] === batch.y[j]) correct++;
-      step++;
-      const now = performance.now();
-      const seconds = prevSeconds + (now - t0) / 1000;
-      trainLog.push({ step, loss, lr, accuracy: correct / batch.n, seconds: Math.round(seconds * 1000) / 1000 });
-      const throughput = ((step - lastStep) * bs) / Math.max(1e-9, (now - lastT) / 1000);
-      lastT = now; lastStep = step;
-      args.onProgress?.({ step, total, epoch, loss, lr, accuracy: correct / batch.n, throughput });
-      if (!Number.isFinite(loss)) throw new Error(`classifier loss became ${loss} at step ${step} (optimizer.lr ${opt.lr} too high?)`);
+  const trainer: Trainer<object, Pick<ClassifierProgress, 'epoch'>> = {
+    runId: createHash('sha256').update(JSON.stringify({
+      kind: 'classifier', net: net.kind, stepMode, maxSteps, maxEpochs, eps, topKLimit: args.save_top_k, saveInterval: args.save_interval, bs, seed: args.seed, opt, sched, ratio: plan.ratio, S: net.imageSize,
+      data: train.fingerprint, test: args.test?.fingerprint ?? null, maxEval: args.max_eval_examples ?? null, labels: net.numLabels,
+    })).digest('hex').slice(0, 16),
+    total, what: 'classifier training',
+    begin: async (ck) => {
+      await topK?.open();
+      if (!ck) return data.reshuffle();
+      const st = ck.state as ClassifierCheckpointState;
+      restoreClassifier(ck, net, optimizer, st);
+      dataRng.setState(st.dataRng);
+      data.restore(st);
+      evals.push(...st.evals);
+      await topK?.restore(st.topK);
+    },
+    step: async (done) => {
+      const idx = data.next(bs);
+      // the schedule steps per epoch (torch CosineAnnealingLR stepped by Lightning), or per step with max_steps
+      const lr = sched.name === 'constant' ? opt.lr : cosineAnnealing(opt.lr, stepMode ? done : data.epoch, sched.T_max);
+      const { loss, correct, n } = step(idx, lr);
+      return { loss, lr, accuracy: correct / n, examples: bs, progress: { epoch: data.epoch } };
+    },
+    snapshot: () => ({
+      tensors: classifierTensors(net, optimizer),
+      state: { adamT: optimizer.t, dataRng: dataRng.getState(), noiseRng: 0, ...data.state(), counts: net.counters(), evals, topK: topK?.entries ?? [] },
+    }),
+    afterStep: async (done, checkpoint) => {
       if (stepMode) {
-        if (step % saveInterval === 0 || step === maxSteps) await savePoint(step === maxSteps, seconds);
-      } else if (cursor >= order.length) {
-        const done = epoch + 1;
-        if (done % saveInterval === 0 || done === maxEpochs) await savePoint(done === maxEpochs, seconds);
+        if (done % args.save_interval === 0 || done === maxSteps) await savePoint(done, done === maxSteps, checkpoint);
+      } else if (data.exhausted) {
+        const epochs = data.epoch + 1;
+        if (epochs % args.save_interval === 0 || epochs === maxEpochs) await savePoint(done, epochs === maxEpochs, checkpoint);
       }
-      await new Promise<void>((r) => setImmediate(r));
-    }
-  } finally {
-    sgd?.dispose();
-    adam?.dispose();
-  }
+    },
+    diverged: (loss, at) => new Error(`classifier loss became ${loss} at step ${at} (optimizer.lr ${opt.lr} too high?)`),
+    dispose: () => optimizer.dispose(),
+  };
+  const r = await runTrainingLoop(trainer, args);
   const last = evals.at(-1);
-  const final = last && last.step === step ? { accuracy: last.accuracy, loss: last.loss, n: Math.min(args.test?.size ?? 0, args.max_eval_examples ?? Infinity) } : evaluateNow();
+  const final = last && last.step === r.steps ? { accuracy: last.accuracy, loss: last.loss, n: Math.min(args.test?.size ?? 0, args.max_eval_examples ?? Infinity) } : evaluateNow();
   return {
-    log: trainLog, evals, topK, ...(topKDir ? { topKDir } : {}), steps: step, epochs: stepMode ? epoch + (cursor >= order.length ? 1 : 0) : epoch,
-    seconds: prevSeconds + (performance.now() - t0) / 1000, trainableParams, ...(final ? { final } : {}), ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    ...r, evals, topK: topK?.entries ?? [], ...(topK ? { topKDir: topK.dir } : {}), epochs: data.epoch + (data.exhausted ? 1 : 0),
+    trainableParams, ...(final ? { final } : {}),
   };
 }

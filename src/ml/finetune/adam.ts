@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { newVariable } from '../models/clip.js';
 import { nativeAdamUpdate } from '../backend/native/nativeAdamUpdate.js';
+import type { NamedTensor } from '../io/safetensors.js';
 
 export interface AdamArgs {
   readonly learningRate: number;
@@ -72,4 +73,29 @@ export class Adam {
   dispose(): void {
     for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
   }
+}
+
+/** A checkpoint's tensors for Adam-trained `vars`: param/<name>, m/<name>, v/<name>. */
+export function adamCheckpointTensors(vars: ReadonlyMap<string, tf.Variable>, adam: Adam): Map<string, NamedTensor> {
+  const tensors = new Map<string, NamedTensor>();
+  for (const [k, x] of vars) {
+    tensors.set(`param/${k}`, { shape: x.shape, data: x.dataSync() as Float32Array });
+    tensors.set(`m/${k}`, { shape: x.shape, data: adam.m.get(k)!.dataSync() as Float32Array });
+    tensors.set(`v/${k}`, { shape: x.shape, data: adam.v.get(k)!.dataSync() as Float32Array });
+  }
+  return tensors;
+}
+
+/** Put a checkpoint's trained variables and Adam moments back, and Adam's step count `adamT`. */
+export function restoreAdamCheckpoint(ck: { readonly tensors: ReadonlyMap<string, NamedTensor>; readonly path: string }, vars: ReadonlyMap<string, tf.Variable>, adam: Adam, adamT: number): void {
+  tf.tidy(() => {
+    for (const [k, x] of vars) {
+      const p = ck.tensors.get(`param/${k}`), m = ck.tensors.get(`m/${k}`), vv = ck.tensors.get(`v/${k}`);
+      if (!p || !m || !vv) throw new Error(`checkpoint ${ck.path} lacks tensor '${k}'`);
+      x.assign(tf.tensor(p.data, x.shape));
+      adam.m.get(k)!.assign(tf.tensor(m.data, x.shape));
+      adam.v.get(k)!.assign(tf.tensor(vv.data, x.shape));
+    }
+  });
+  adam.t = adamT;
 }
