@@ -5,19 +5,25 @@
 // same files in the same run, both single-threaded. The corpus is written by PIL: photo-like
 // 500×375 JPEGs (4:2:0 baseline and progressive, 4:4:4, greyscale) and PNGs (RGB, palette, 16-bit),
 // the kinds TA8's test sets hold. Also checks both give the same cropped bytes.
-// usage: npm run bench -- decode [--images N] [--size S] [--reps R]
+// usage: npm run bench -- decode [--images N] [--size S] [--reps R] [--python PATH]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
+import { requirePythonModule } from './_anchor.js';
 import { decodeImage, normalizeInto, resizeCenterCrop } from '../src/ml/data/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
 const N = opt('images', 120), S = opt('size', 224), REPS = opt('reps', 3);
-const PY = '/usr/bin/python3';
+const pi = args.indexOf('--python');
+const PY = pi >= 0 ? args[pi + 1]! : '/usr/bin/python3';
+// the anchor (and the generator of the test images) is PIL + numpy + torch: say what to install when missing
+requirePythonModule('decode', PY, 'PIL', 'python3-pil');
+requirePythonModule('decode', PY, 'numpy', 'python3-numpy');
+requirePythonModule('decode', PY, 'torch', 'python3-torch');
 const here = dirname(fileURLToPath(import.meta.url));
 const pyScript = join(here, '..', '..', 'bench', 'decode_pil.py');
 const dir = mkdtempSync(join(tmpdir(), 'fbw-bench-decode-'));

@@ -22,4 +22,11 @@ test('bench merge and train_throughput without torch: name python3-torch, exit 3
   assert.match(r.stderr, /install it with `sudo apt-get install python3-torch`/);
 });
 
+test('bench decode without PIL: names python3-pil, exit 3', () => {
+  const r = spawnSync(process.execPath, [join(benchDir, 'decode.js'), '--python', '/nonexistent/python3'], { encoding: 'utf8' });
+  assert.is(r.status, 3);
+  assert.match(r.stderr, /bench decode: its anchor .* is not installed; install it with `sudo apt-get install python3-pil`/);
+  assert.not.match(r.stderr, /TypeError|at .*\.js:\d+/);
+});
+
 test.run();
