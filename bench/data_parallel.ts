@@ -18,6 +18,7 @@ import { loadClip } from '../src/ml/models/loadClip.js';
 import { buildZeroshotHead, tokenizerFor } from '../src/ml/heads/zeroshotHead.js';
 import { writeHead } from '../src/ml/heads/head.js';
 import { taskInfo } from '../src/ml/data/index.js';
+import { findMethod, resolveArgs } from '../src/registry/methods/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -51,7 +52,8 @@ function measure(c: Config, round: number): number {
   const tag = `${c.device.replace(',', '_')}-t${c.threads}-r${round}`;
   const stage: Stage = {
     id: `finetune.full.${task}`, kind: 'finetune', method: 'full', task, label: 'bench', output: 'model',
-    params: { num_steps: warm + steps, batch_size: batch, learning_rate: 1e-5, save_interval: 1_000_000, seed: 42 },
+    // every parameter resolved from the catalogue, as the compiler does (a stage carries all of them)
+    params: resolveArgs(findMethod('full')!, { num_steps: warm + steps, batch_size: batch, learning_rate: 1e-5, save_interval: 1_000_000, seed: 42 }) as Stage['params'],
     inputs: [{ stage: 'pre', role: 'base' }, { stage: 'head', role: 'head', task }],
     ...(c.device.includes(',') ? { devices: c.device.split(',').length } : {}),
   };

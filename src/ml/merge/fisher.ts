@@ -38,6 +38,7 @@ async function fisherWeights(p: FisherArgs, a: ModelMergeArgs, i: number, names:
   const ctx = { p: (k: string) => model.get(k), trainable: (k: string) => set.has(k) };
   let counted = 0, step = 0;
   const total = Math.ceil(count / bs);
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
   for (const b of batches(ds, model.config.vision_config.image_size, bs, count, p.seed + i)) {
     if (a.signal?.aborted) throw new Interrupted(0, 'merge');
     const { value, grads } = tf.variableGrads(() => {
@@ -54,6 +55,8 @@ async function fisherWeights(p: FisherArgs, a: ModelMergeArgs, i: number, names:
     a.progress?.({ step: ++step, total, phase: `fisher ${i + 1}/${a.models.length}` });
   }
   for (const f of acc.values()) for (let e = 0; e < f.length; e++) f[e] = f[e]! / counted;
+  const cpu = process.cpuUsage(cpu0);
+  a.log(`fisher_merging: model ${i + 1}/${a.models.length}: squared gradients over ${count} examples in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s)`);
   return acc;
 }
 

@@ -118,18 +118,25 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
   // only one model's Grams are held at a time (at ViT-B/32 they are ~1 GB of float64 per model).
   const sums = new Map<string, RegmeanSums>();
   const linear = new Set(names.filter((k) => k.endsWith('.weight')).map((k) => k.slice(0, -'.weight'.length)));
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const model = a.models[i]!;
     const ds = await a.data(i, 'train');
+    const tm = performance.now();
     const G = new Map<string, { g: Float64Array; rows: number; d: number }>();
+    // q_proj, k_proj and v_proj read the same input tensor: its XᵀX is computed once for the three
+    let last: { x: tf.Tensor2D; v: ArrayLike<number> } | undefined;
     const ctx: ForwardContext = {
       p: (k) => model.get(k), trainable: () => false,
       adapter: (module, x) => {
         if (!module.startsWith('vision_model.') || !linear.has(module)) return undefined;
         const d = x.shape[1];
-        const xtx = tf.matMul(x, x, true, false);
-        const v = xtx.dataSync();
-        xtx.dispose();
+        if (last?.x !== x) {
+          const xtx = tf.matMul(x, x, true, false);
+          last = { x, v: xtx.dataSync() };
+          xtx.dispose();
+        }
+        const v = last.v;
         let e = G.get(module);
         if (!e) { e = { g: new Float64Array(d * d), rows: 0, d }; G.set(module, e); }
         for (let j = 0; j < v.length; j++) e.g[j] = e.g[j]! + v[j]!;
@@ -143,6 +150,8 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
       tf.tidy(() => { classify(model, a.heads[i]!, b.x, b.n, ctx); });
       a.progress?.({ step: ++step, total: Math.ceil(count / bs), phase: `regmean ${i + 1}/${n}` });
     }
+    last = undefined;
+    a.log(`regmean: model ${i + 1}/${n}: Gram matrices of ${G.size} Linear inputs over ${count} examples in ${((performance.now() - tm) / 1e3).toFixed(1)} s`);
     const missing = i > 0 ? [...sums.keys()].find((m) => !G.has(m)) : undefined;
     if (missing !== undefined) throw new Error(`regmean: model ${i + 1} recorded no inputs of ${missing}`);
     for (const [module, e] of G) {
@@ -158,6 +167,7 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
       G.delete(module);
     }
   }
+  const collected = performance.now(), cpu1 = process.cpuUsage(cpu0);
   const out = new Map<string, Float32Array>();
   let merged = 0;
   for (const k of names) {
@@ -174,6 +184,8 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
       out.set(k, r);
     }
   }
-  a.log(`regmean: ${merged} Linear weights merged in closed form (${nativeLinalg() ? 'native solve' : 'JavaScript solve'}), ${names.length - merged} other tensors averaged`);
+  const cpu2 = process.cpuUsage(cpu0), cpuS = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+  a.log(`regmean: ${merged} Linear weights merged in closed form (${nativeLinalg() ? 'native solve' : 'JavaScript solve'}), ${names.length - merged} other tensors averaged; ` +
+    `Grams ${((collected - t0) / 1e3).toFixed(1)} s (${cpuS(cpu1).toFixed(1)} CPU-s), sums and solves ${((performance.now() - collected) / 1e3).toFixed(1)} s (${(cpuS(cpu2) - cpuS(cpu1)).toFixed(1)} CPU-s)`);
   return out;
 }
