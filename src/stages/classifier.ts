@@ -12,7 +12,7 @@ import type { StageContext } from './contract.js';
 import { existsSync } from 'node:fs';
 import { hfConfigFormat } from '../ml/io/hfFormats.js';
 import { join } from 'node:path';
-import { inputsWithRole, inputWithRole, num, taskData } from './stageInputs.js';
+import { inputsWithRole, inputWithRole, optionalCount, taskData } from './stageInputs.js';
 import { stageTrainingHooks } from './stageTrainingHooks.js';
 import { loadClip } from '../ml/models/loadClip.js';
 import { readHead } from '../ml/heads/head.js';
@@ -76,14 +76,14 @@ export async function runClassifier(ctx: StageContext): Promise<void> {
     }
   }
   try {
-    const maxEval = num(p, 'max_eval_examples', 0);
+    const maxEval = optionalCount(stage, 'max_eval_examples');
     const r = await finetuneClassifier(net, train, {
       max_epochs: a.max_epochs, max_steps: a.max_steps,
       label_smoothing: a.label_smoothing, save_top_k: a.save_top_k, save_interval: a.save_interval,
       training_data_ratio: a.training_data_ratio, optimizer: a.optimizer,
       lr_scheduler: { name: a.lr_scheduler.name, T_max: a.lr_scheduler.T_max },
       batch_size: a.batch_size, seed, test,
-      ...(maxEval > 0 ? { max_eval_examples: maxEval } : {}),
+      ...(maxEval !== undefined ? { max_eval_examples: maxEval } : {}),
       ...stageTrainingHooks(ctx, 'train'),
     });
     await writeClassifierRun(ctx.outDir, net, r, { method: 'classifier', model: kind, task, backend: backend.backend });

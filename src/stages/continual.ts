@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Stage } from '../compile/ir.js';
 import type { StageContext } from './contract.js';
-import { inputsWithRole, inputWithRole, num, taskData, throttle } from './stageInputs.js';
+import { inputsWithRole, inputWithRole, optionalCount, taskData } from './stageInputs.js';
 import { argsOfStage } from '../registry/methods/resolve.js';
 import { CLIP_FINETUNE_NAMES, clipFinetuneArgs, isClipFinetune } from '../registry/methods/clipFinetune.js';
 import { continual } from '../registry/methods/continual.js';
@@ -43,7 +43,7 @@ export async function stageTaskSplits(ctx: StageContext, withTest: boolean): Pro
   const heads = inputsWithRole(ctx, 'head');
   const tasks = ctx.stage.tasks ?? heads.map((h) => h.task).filter((t): t is string => !!t);
   if (!tasks.length) throw new TaskModeStageError(ctx.stage.id, 'no tasks (stage.tasks is empty and no head input names a task)');
-  const maxEval = num(ctx.stage.params, 'max_eval_examples', 0);
+  const maxEval = optionalCount(ctx.stage, 'max_eval_examples');
   const out: TaskSplits[] = [];
   for (const task of tasks) {
     const h = heads.find((x) => x.task === task);
@@ -52,7 +52,7 @@ export async function stageTaskSplits(ctx: StageContext, withTest: boolean): Pro
     const data = taskData(ctx, task);
     const train = await loadTask(data, 'train');
     ctx.log(`data: ${task} train split, ${train.size} images from ${train.origin ?? 'memory'}`);
-    const test = withTest ? await loadTask(data, 'test', maxEval > 0 ? { maxExamples: maxEval } : {}) : undefined;
+    const test = withTest ? await loadTask(data, 'test', maxEval !== undefined ? { maxExamples: maxEval } : {}) : undefined;
     out.push({ head: { ...head, task }, train, ...(test ? { test } : {}) });
   }
   return out;

@@ -8,7 +8,7 @@ import { hfConfigFormat } from '../ml/io/hfFormats.js';
 import { mergeRecordFormat } from './merge.js';
 import { join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { inputWithRole, num, str, taskData, throttle } from './stageInputs.js';
+import { inputWithRole, optionalCount, requiredString, taskData, throttle } from './stageInputs.js';
 import { loadResNet, resnetImageSize } from '../ml/classifier/loadResNet.js';
 import { evaluateResNet } from '../ml/classifier/evaluateResNet.js';
 import type { TaskDataset } from '../ml/data/types.js';
@@ -52,17 +52,17 @@ export function checkResNetLabels(modelDir: string, id2label: { readonly [k: str
 
 /** Eval of a ResNet folder with its own classifier. */
 async function runResNetEval(ctx: StageContext, modelDir: string, task: string): Promise<void> {
-  const maxExamples = num(ctx.stage.params, 'max_examples', 0);
-  const test = await loadTask(taskData(ctx, task), 'test', maxExamples > 0 ? { maxExamples } : {});
+  const maxExamples = optionalCount(ctx.stage, 'max_examples');
+  const test = await loadTask(taskData(ctx, task), 'test', maxExamples !== undefined ? { maxExamples } : {});
   ctx.log(`data: ${task} test split, ${test.size} images from ${test.origin ?? 'memory'}`);
   const model = await loadResNet(modelDir);
   try {
     checkResNetLabels(modelDir, model.config.id2label, test);
     const t0 = performance.now();
     ctx.progress({ step: 0, total: test.size, phase: 'eval' });
-    const r = evaluateResNet(model, test, await resnetImageSize(modelDir), { batchSize: num(ctx.stage.params, 'batch_size', EVAL_BATCH) });
+    const r = evaluateResNet(model, test, await resnetImageSize(modelDir), { batchSize: optionalCount(ctx.stage, 'batch_size') ?? EVAL_BATCH });
     const seconds = (performance.now() - t0) / 1000;
-    const row = str(ctx.stage.params, 'row', ctx.stage.label);
+    const row = requiredString(ctx.stage, 'row');
     await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), { task, row, accuracy: r.accuracy, loss: r.loss, n: r.n, head: 'classifier', seconds: Math.round(seconds * 1000) / 1000 });
     ctx.progress({ step: r.n, total: r.n, phase: 'eval', accuracy: r.accuracy, loss: r.loss, throughput: r.n / Math.max(seconds, 1e-9) });
     ctx.log(`${task} [${row}]: ResNet classifier accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images`);
@@ -98,18 +98,18 @@ export async function runEval(ctx: StageContext): Promise<void> {
     const h = await readHead(own);
     if (h.task === task) head = h;
   }
-  const maxExamples = num(ctx.stage.params, 'max_examples', 0);
-  const test = await loadTask(taskData(ctx, task), 'test', maxExamples > 0 ? { maxExamples } : {});
+  const maxExamples = optionalCount(ctx.stage, 'max_examples');
+  const test = await loadTask(taskData(ctx, task), 'test', maxExamples !== undefined ? { maxExamples } : {});
   ctx.log(`data: ${task} test split, ${test.size} images from ${test.origin ?? 'memory'}`);
   // an ensemble folder (from the `ensemble` stage) is evaluated by its averaged logits
   const model = isEnsembleFolder(modelDir) ? await loadEnsemble(modelDir) : await loadClip(modelDir);
   const progress = throttle(250, (x: { done: number; total: number }) => ctx.progress({ step: x.done, total: x.total, phase: 'eval' }));
   try {
     const t0 = performance.now();
-    const args = { batchSize: num(ctx.stage.params, 'batch_size', EVAL_BATCH), onProgress: (done: number, total: number) => progress({ done, total }, done === total), signal: ctx.signal };
+    const args = { batchSize: optionalCount(ctx.stage, 'batch_size') ?? EVAL_BATCH, onProgress: (done: number, total: number) => progress({ done, total }, done === total), signal: ctx.signal };
     const r = 'models' in model ? evaluateEnsemble(model, head, test, args) : evaluate(model, head, test, args);
     const seconds = (performance.now() - t0) / 1000;
-    const row = str(ctx.stage.params, 'row', ctx.stage.label) + selectionNote(modelDir);
+    const row = requiredString(ctx.stage, 'row') + selectionNote(modelDir);
     await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), { task, row, accuracy: r.accuracy, loss: r.loss, n: r.n, head: head.kind, seconds: Math.round(seconds * 1000) / 1000 });
     ctx.progress({ step: r.n, total: r.n, phase: 'eval', accuracy: r.accuracy, loss: r.loss, throughput: r.n / Math.max(seconds, 1e-9) });
     ctx.log(`${task} [${row}]: accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images`);

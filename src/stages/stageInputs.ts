@@ -1,5 +1,6 @@
 // Small helpers the ML stage runners share: find an input folder by role, read typed params.
-import type { Json } from '../compile/ir.js';
+import type { Stage } from '../compile/ir.js';
+import { ResolvedParamsDefect } from '../registry/methods/resolve.js';
 import type { StageContext } from './contract.js';
 import { dataRefOf, type DataRef } from '../ml/data/types.js';
 
@@ -36,22 +37,23 @@ export function taskData(ctx: StageContext, task: string): DataRef {
   return dataRefOf(task, ctx.stage.datasets?.[task]);
 }
 
-/** A parameter as a number, string, boolean or string list, with a default. */
-export function num(p: { readonly [k: string]: Json }, k: string, def: number): number {
-  const v = p[k];
-  return typeof v === 'number' ? v : def;
+/**
+ * A stage setting outside the method catalogue that may be absent (max_eval_examples, an eval's
+ * max_examples and batch_size: quick runs and tests set them): a positive integer, or undefined.
+ * Present with another type is a defect, never read as "absent".
+ */
+export function optionalCount(stage: Stage, k: string): number | undefined {
+  const v = stage.params[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ResolvedParamsDefect(stage.method, `parameter '${k}' must be a positive integer (got ${JSON.stringify(v)})`);
+  return v;
 }
-export function str(p: { readonly [k: string]: Json }, k: string, def: string): string {
-  const v = p[k];
-  return typeof v === 'string' ? v : def;
-}
-export function bool(p: { readonly [k: string]: Json }, k: string, def: boolean): boolean {
-  const v = p[k];
-  return typeof v === 'boolean' ? v : def;
-}
-export function strList(p: { readonly [k: string]: Json }, k: string, def: readonly string[]): readonly string[] {
-  const v = p[k];
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : def;
+
+/** A string setting the compiler always puts into the stage (an eval's row): missing or of another type is a defect. */
+export function requiredString(stage: Stage, k: string): string {
+  const v = stage.params[k];
+  if (typeof v !== 'string') throw new ResolvedParamsDefect(stage.method, `parameter '${k}' must be a string (got ${JSON.stringify(v) ?? 'nothing'})`);
+  return v;
 }
 
 /** Calls `f` at most every `ms` milliseconds (and always when `force`). */

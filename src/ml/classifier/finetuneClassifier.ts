@@ -26,9 +26,6 @@ import { ClassifierOptimizerState, type ClassifierOptimizer } from './classifier
 import { TopK, type ClassifierEval, type TopKEntry } from './topK.js';
 import { evaluateClassifier, type ResNetEvalResult } from './evaluateResNet.js';
 
-export type { ClassifierOptimizer } from './classifierOptimizer.js';
-export type { ClassifierEval, TopKEntry } from './topK.js';
-
 /**
  * A classifier fine-tune's resolved arguments (FusionBench image_classification_finetune names).
  * Every hyper-parameter is required: names, defaults and ranges live in the method catalogue
@@ -192,6 +189,52 @@ function restoreClassifier(ck: LoadedCheckpoint, net: ClassifierNet, optimizer: 
   net.setCounters(st.counts);
 }
 
+/** Identity of a classifier run (a checkpoint of another configuration is not resumed). */
+function classifierRunId(net: ClassifierNet, train: TaskDataset, args: ClassifierArgs, plan: ReturnType<typeof classifierPlan>, opt: ClassifierOptimizer): string {
+  const { stepMode, maxSteps, maxEpochs, eps, bs, sched } = plan;
+  return createHash('sha256').update(JSON.stringify({
+    kind: 'classifier', net: net.kind, stepMode, maxSteps, maxEpochs, eps, topKLimit: args.save_top_k, saveInterval: args.save_interval, bs, seed: args.seed, opt, sched, ratio: plan.ratio, S: net.imageSize,
+    data: train.fingerprint, test: args.test?.fingerprint ?? null, maxEval: args.max_eval_examples ?? null, labels: net.numLabels,
+  })).digest('hex').slice(0, 16);
+}
+
+/** What the save points see: the run, its data position, the evaluations so far and the best-k folders. */
+interface SavePointParts {
+  readonly net: ClassifierNet;
+  readonly args: ClassifierArgs;
+  readonly plan: ReturnType<typeof classifierPlan>;
+  readonly data: EpochOrder;
+  readonly evals: ClassifierEval[];
+  readonly topK: TopK | undefined;
+  readonly evaluate: () => ResNetEvalResult | undefined;
+  readonly log: (s: string) => void;
+}
+
+/**
+ * The classifier's save points (the trainer's afterStep): every save_interval steps (max_steps
+ * given) or epochs, and at the end, evaluate, keep the model if among the best k, and checkpoint
+ * unless training is over.
+ */
+function savePoints(p: SavePointParts): (done: number, checkpoint: () => Promise<void>) => Promise<void> {
+  const { args, data } = p;
+  const { stepMode, maxSteps, maxEpochs } = p.plan;
+  return async (done, checkpoint) => {
+    const epochs = data.epoch + 1;
+    const [due, finished] = stepMode ? [done % args.save_interval === 0 || done === maxSteps, done === maxSteps]
+      : [data.exhausted && (epochs % args.save_interval === 0 || epochs === maxEpochs), epochs === maxEpochs];
+    if (!due) return;
+    const r = p.evaluate();
+    if (r) {
+      const e: ClassifierEval = { epoch: stepMode ? data.epoch : epochs, step: done, accuracy: r.accuracy, loss: r.loss };
+      p.evals.push(e);
+      args.onEval?.(e);
+      p.log(`${stepMode ? `step ${done}` : `epoch ${e.epoch}`}: test accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)}`);
+      await p.topK?.offer(p.net, e);
+    }
+    if (!finished) await checkpoint();
+  };
+}
+
 /** Fine-tune `net` (its variables are updated in place) on `train`. Its classifier must fit the task (see fitClassifierToTask). */
 export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset, args: ClassifierArgs): Promise<ClassifierResult> {
   const plan = classifierPlan(net, train, args);
@@ -209,23 +252,9 @@ export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset,
     args.test ? evaluateClassifier(net, args.test, { batchSize: Math.max(bs, 64), ...(args.max_eval_examples ? { maxExamples: args.max_eval_examples } : {}) }) : undefined;
   const step = classifierStep(net, train, eps, optimizer);
 
-  // a save point: evaluate, keep the model if among the best k, checkpoint unless training is over
-  const savePoint = async (done: number, finished: boolean, checkpoint: () => Promise<void>) => {
-    const r = evaluateNow();
-    if (r) {
-      const e: ClassifierEval = { epoch: stepMode ? data.epoch : data.epoch + 1, step: done, accuracy: r.accuracy, loss: r.loss };
-      evals.push(e);
-      args.onEval?.(e);
-      log(`${stepMode ? `step ${done}` : `epoch ${e.epoch}`}: test accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)}`);
-      await topK?.offer(net, e);
-    }
-    if (!finished) await checkpoint();
-  };
+  const afterStep = savePoints({ net, args, plan, data, evals, topK, evaluate: evaluateNow, log });
   const trainer: Trainer<object, Pick<ClassifierProgress, 'epoch'>> = {
-    runId: createHash('sha256').update(JSON.stringify({
-      kind: 'classifier', net: net.kind, stepMode, maxSteps, maxEpochs, eps, topKLimit: args.save_top_k, saveInterval: args.save_interval, bs, seed: args.seed, opt, sched, ratio: plan.ratio, S: net.imageSize,
-      data: train.fingerprint, test: args.test?.fingerprint ?? null, maxEval: args.max_eval_examples ?? null, labels: net.numLabels,
-    })).digest('hex').slice(0, 16),
+    runId: classifierRunId(net, train, args, plan, opt),
     total, what: 'classifier training',
     begin: async (ck) => {
       await topK?.open();
@@ -248,14 +277,7 @@ export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset,
       tensors: classifierTensors(net, optimizer),
       state: { adamT: optimizer.t, dataRng: dataRng.getState(), noiseRng: 0, ...data.state(), counts: net.counters(), evals, topK: topK?.entries ?? [] },
     }),
-    afterStep: async (done, checkpoint) => {
-      if (stepMode) {
-        if (done % args.save_interval === 0 || done === maxSteps) await savePoint(done, done === maxSteps, checkpoint);
-      } else if (data.exhausted) {
-        const epochs = data.epoch + 1;
-        if (epochs % args.save_interval === 0 || epochs === maxEpochs) await savePoint(done, epochs === maxEpochs, checkpoint);
-      }
-    },
+    afterStep,
     diverged: (loss, at) => new Error(`classifier loss became ${loss} at step ${at} (optimizer.lr ${opt.lr} too high?)`),
     dispose: () => optimizer.dispose(),
   };

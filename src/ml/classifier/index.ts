@@ -5,10 +5,9 @@ export { ResNetModel, FBW_CONV_OPS, TFJS_CONV_OPS, type ConvOps, initResNet, res
 export { loadResNet, saveResNet, readResNetConfig, resnetImageSize, writeResNetPreprocessor, ResNetLoadError } from './loadResNet.js';
 export { Sgd, cosineAnnealing, type SgdArgs } from './sgd.js';
 export { evaluateResNet, evaluateClassifier, ClassifierTaskMismatch, type ResNetEvalResult } from './evaluateResNet.js';
-export {
-  finetuneClassifier, fitClassifierToTask, smoothedCrossEntropy, ClassifierArgsError,
-  type ClassifierArgs, type ClassifierOptimizer, type ClassifierEval, type ClassifierResult, type TopKEntry,
-} from './finetuneClassifier.js';
+export { finetuneClassifier, fitClassifierToTask, smoothedCrossEntropy, ClassifierArgsError, type ClassifierArgs, type ClassifierProgress, type ClassifierResult } from './finetuneClassifier.js';
+export { ClassifierOptimizerState, type ClassifierOptimizer } from './classifierOptimizer.js';
+export { TopK, type ClassifierEval, type TopKEntry } from './topK.js';
 export { writeClassifierRun } from './writeClassifierRun.js';
 export { resnetNet, type ClassifierNet } from './ClassifierNet.js';
 export { clipClassifierNet, type ClipClassifierNet } from './clipClassifierNet.js';

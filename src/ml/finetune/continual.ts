@@ -20,6 +20,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { readSafetensors, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { writeJsonAtomic, TRAIN_LOG_ENTRY_SCHEMA, type TrainLogEntry } from './checkpoint.js';
 import { finetuneClip, type FinetuneArgs } from './finetuneClip.js';
+import type { TrainingHooks, TrainProgress } from './TrainingHooks.js';
 import { jsonFormat } from '../../util/jsonFormat.js';
 
 /** One task of a continual or multi-task run: its zero-shot head, train split and test split. */
@@ -30,26 +31,18 @@ export interface TaskSplits {
 }
 
 /** Progress of a multi-task-sequence run: the overall step plus the task being trained. */
-export interface SequenceProgress {
+export interface SequenceProgress extends TrainProgress {
   readonly task: string;
   readonly taskIndex: number;
   readonly tasks: number;
-  readonly step: number;
-  readonly total: number;
-  readonly loss: number;
-  readonly lr: number;
-  readonly accuracy: number;
-  readonly throughput: number;
 }
 
-/** The CLIP fine-tune arguments (per task), plus the continual ones. */
-export interface ContinualArgs extends Omit<FinetuneArgs, 'onProgress' | 'head' | 'state_dict_load_path' | 'state_dict_save_path' | 'skip_training'> {
+/** The CLIP fine-tune arguments (per task), plus the continual ones; the hooks count steps over the whole sequence. */
+export interface ContinualArgs extends Omit<FinetuneArgs, keyof TrainingHooks | 'head' | 'state_dict_load_path' | 'state_dict_save_path' | 'skip_training'>, TrainingHooks<SequenceProgress> {
   /** true: the task order is a seeded shuffle of the given order */
   readonly shuffle_order: boolean;
   /** evaluate on the first N test examples of each task (default: the whole test split) */
   readonly max_eval_examples?: number;
-  readonly eval_batch_size?: number;
-  readonly onProgress?: (p: SequenceProgress) => void;
   /** called after each task with the accuracy row R[i][0..i] */
   readonly onTaskDone?: (i: number, task: string, row: readonly number[]) => void;
 }
@@ -132,64 +125,85 @@ interface Progress {
 
 const isVision = (k: string) => k.startsWith('vision_model.') || k === 'visual_projection.weight';
 
+/** Where a sequence got to: its progress file and the weights after its last finished task, if they belong to this run. */
+async function resumeSequence(seqDir: string | undefined, identity: string, model: ClipModel, order: readonly string[], log: (s: string) => void): Promise<Progress | undefined> {
+  if (!seqDir || !existsSync(join(seqDir, 'progress.json'))) return undefined;
+  try {
+    const p = await progressFormat.readAsync(join(seqDir, 'progress.json'));
+    if (p.identity !== identity || !existsSync(join(seqDir, `after-${p.done}`, 'vision.safetensors'))) return undefined;
+    model.assign(await readSafetensors(join(seqDir, `after-${p.done}`, 'vision.safetensors')));
+    log(`resuming the task sequence after task ${p.done}/${order.length} (${order[p.done - 1]})`);
+    return p;
+  } catch (e) {
+    log(`ignoring unreadable continual progress in ${seqDir}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** After task `done`: the vision weights, then the progress file that points at them (each atomically); older weights and the task's checkpoints go. */
+async function saveSequence(seqDir: string, model: ClipModel, p: Progress, taskCheckpoints: string): Promise<void> {
+  await mkdir(seqDir, { recursive: true });
+  const vision = new Map([...model.stateDict()].filter(([k]) => isVision(k)));
+  const tmp = join(seqDir, `.tmp-after-${p.done}`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp);
+  await writeSafetensors(join(tmp, 'vision.safetensors'), vision);
+  await rm(join(seqDir, `after-${p.done}`), { recursive: true, force: true });
+  await rename(tmp, join(seqDir, `after-${p.done}`));
+  await writeJsonAtomic(join(seqDir, 'progress.json'), p);
+  for (const f of readdirSync(seqDir)) if (/^after-\d+$/.test(f) && f !== `after-${p.done}`) await rm(join(seqDir, f), { recursive: true, force: true });
+  await rm(taskCheckpoints, { recursive: true, force: true });
+}
+
+/** Task `i`'s hooks from the sequence's: steps (checkpoints, resume, progress) counted over the whole sequence. */
+function taskHooks(args: ContinualArgs, i: number, task: string, tasks: number): TrainingHooks {
+  const offset = i * args.num_steps;
+  const { checkpointDir, signal, onCheckpoint, onResume, onProgress, log } = args;
+  return {
+    ...(checkpointDir ? { checkpointDir: join(checkpointDir, `task-${i}`) } : {}),
+    ...(signal ? { signal } : {}),
+    ...(onCheckpoint ? { onCheckpoint: (s: number) => onCheckpoint(offset + s) } : {}),
+    ...(onResume ? { onResume: (s: number) => onResume(offset + s) } : {}),
+    onProgress: (p) => onProgress?.({ ...p, task, taskIndex: i, tasks, step: offset + p.step, total: tasks * args.num_steps }),
+    ...(log ? { log } : {}),
+  };
+}
+
 /** Train `model` (mutated) on `tasks` one after another. */
 export async function continualFinetune(model: ClipModel, tasks: readonly TaskSplits[], args: ContinualArgs): Promise<ContinualResult> {
   if (!tasks.length) throw new TaskListError('continual fine-tuning needs at least one task');
   const names = tasks.map((t) => t.head.task);
   if (new Set(names).size !== names.length) throw new TaskListError(`continual fine-tuning got a task twice: ${names.join(', ')}`);
-  const seed = args.seed;
-  const order = continualOrder(names, args.shuffle_order, seed);
+  const order = continualOrder(names, args.shuffle_order, args.seed);
   const byName = new Map(tasks.map((t) => [t.head.task, t]));
   const steps = args.num_steps;
   const log = args.log ?? (() => {});
-  const { onProgress, onTaskDone, checkpointDir, signal, onCheckpoint, onResume, max_eval_examples, eval_batch_size, shuffle_order, ...perTask } = args;
-  void shuffle_order;
+  const { onProgress, onTaskDone, checkpointDir, signal, onCheckpoint, onResume, max_eval_examples, shuffle_order, ...perTask } = args;
+  void onProgress; void signal; void onCheckpoint; void onResume; void shuffle_order;
   const identity = createHash('sha256').update(JSON.stringify({
     kind: 'continual', order, perTask: { ...perTask, log: undefined }, data: order.map((n) => byName.get(n)!.train.fingerprint), maxEval: max_eval_examples ?? null,
   })).digest('hex').slice(0, 16);
   log(`continual order: ${order.join(' → ')}`);
-
   const evalOn = (name: string): number | null => {
     const t = byName.get(name)!;
     if (!t.test) return null;
-    return evaluate(model, t.head, t.test, { batchSize: eval_batch_size ?? 128, ...(max_eval_examples ? { maxExamples: max_eval_examples } : {}) }).accuracy;
+    return evaluate(model, t.head, t.test, max_eval_examples ? { maxExamples: max_eval_examples } : {}).accuracy;
   };
 
-  // resume across tasks
   const seqDir = checkpointDir ? join(checkpointDir, 'continual') : undefined;
-  let prog: Progress | undefined;
-  if (seqDir && existsSync(join(seqDir, 'progress.json'))) {
-    try {
-      const p = await progressFormat.readAsync(join(seqDir, 'progress.json'));
-      if (p.identity === identity && existsSync(join(seqDir, `after-${p.done}`, 'vision.safetensors'))) {
-        model.assign(await readSafetensors(join(seqDir, `after-${p.done}`, 'vision.safetensors')));
-        prog = p;
-        log(`resuming the task sequence after task ${p.done}/${order.length} (${order[p.done - 1]})`);
-      }
-    } catch (e) {
-      log(`ignoring unreadable continual progress in ${seqDir}: ${(e as Error).message}`);
-    }
-  }
-  const resumedAtTask = prog?.done;
+  const prog = await resumeSequence(seqDir, identity, model, order, log);
   const zeroshot = prog?.zeroshot ?? order.map(evalOn);
   if (!prog) log(`zero-shot accuracy: ${order.map((n, i) => `${n} ${zeroshot[i] === null ? '-' : (zeroshot[i]! * 100).toFixed(2) + '%'}`).join(', ')}`);
   const accuracy: number[][] = prog ? prog.accuracy.map((r) => [...r]) : [];
   const records: ContinualTaskRecord[] = prog ? [...prog.tasks] : [];
   const fullLog: (TrainLogEntry & { task: string })[] = prog ? [...prog.log] : [];
   let seconds = prog?.seconds ?? 0;
-
   for (let i = prog?.done ?? 0; i < order.length; i++) {
     const name = order[i]!;
     const t = byName.get(name)!;
     log(`task ${i + 1}/${order.length}: ${name}`);
     const r = await finetuneClip(model, t.head, t.train, {
-      ...perTask, head: 'zeroshot', num_steps: steps, state_dict_load_path: null, state_dict_save_path: null, skip_training: false,
-      ...(checkpointDir ? { checkpointDir: join(checkpointDir, `task-${i}`) } : {}),
-      ...(signal ? { signal } : {}),
-      ...(onCheckpoint ? { onCheckpoint: (s: number) => onCheckpoint(i * steps + s) } : {}),
-      ...(onResume ? { onResume: (s: number) => onResume(i * steps + s) } : {}),
-      onProgress: (p) => onProgress?.({ task: name, taskIndex: i, tasks: order.length, step: i * steps + p.step, total: order.length * steps, loss: p.loss, lr: p.lr, accuracy: p.accuracy, throughput: p.throughput }),
-      log,
+      ...perTask, head: 'zeroshot', num_steps: steps, state_dict_load_path: null, state_dict_save_path: null, skip_training: false, ...taskHooks(args, i, name, order.length),
     });
     // LoRA / L-LoRA: merge this task's adapters so the next task starts from the merged model
     if (r.adapters) { model.assign(r.state); r.adapters.dispose(); }
@@ -201,25 +215,12 @@ export async function continualFinetune(model: ClipModel, tasks: readonly TaskSp
     if (row.length === i + 1) accuracy.push(row);
     log(`after ${name}: ${row.map((a, j) => `${order[j]} ${(a * 100).toFixed(2)}%`).join(', ')}`);
     onTaskDone?.(i, name, row);
-    if (seqDir) {
-      // weights after task i, then the progress file that points at them, each atomically
-      await mkdir(seqDir, { recursive: true });
-      const vision = new Map([...model.stateDict()].filter(([k]) => isVision(k)));
-      const tmp = join(seqDir, `.tmp-after-${i + 1}`);
-      await rm(tmp, { recursive: true, force: true });
-      await mkdir(tmp);
-      await writeSafetensors(join(tmp, 'vision.safetensors'), vision);
-      await rm(join(seqDir, `after-${i + 1}`), { recursive: true, force: true });
-      await rename(tmp, join(seqDir, `after-${i + 1}`));
-      await writeJsonAtomic(join(seqDir, 'progress.json'), { identity, done: i + 1, zeroshot, accuracy, tasks: records, log: fullLog, seconds } satisfies Progress);
-      for (const f of readdirSync(seqDir)) if (/^after-\d+$/.test(f) && f !== `after-${i + 1}`) await rm(join(seqDir, f), { recursive: true, force: true });
-      await rm(join(checkpointDir!, `task-${i}`), { recursive: true, force: true });
-    }
+    if (seqDir) await saveSequence(seqDir, model, { identity, done: i + 1, zeroshot, accuracy, tasks: records, log: fullLog, seconds }, join(checkpointDir!, `task-${i}`));
   }
   const last = accuracy.at(-1);
   return {
     order, zeroshot, accuracy, finalAverage: last && last.length === order.length ? last.reduce((a, b) => a + b, 0) / last.length : null,
     backwardTransfer: accuracy.length === order.length ? backwardTransfer(accuracy) : null,
-    tasks: records, log: fullLog, state: model.stateDict(), seconds, ...(resumedAtTask !== undefined ? { resumedAtTask } : {}),
+    tasks: records, log: fullLog, state: model.stateDict(), seconds, ...(prog ? { resumedAtTask: prog.done } : {}),
   };
 }
