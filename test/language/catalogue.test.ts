@@ -37,6 +37,13 @@ test('dare(on=task_arithmetic) rejects TIES-only parameters; dare(on=ties) takes
   assert.equal(stage(g, 'merge.dare').params['on'], 'ties');
 });
 
+test('contrastive vocab_size below what the BPE learner can build is refused at check time (was a RangeError at run time)', () => {
+  const r = compile('pretrain clip-tiny on [mnist] contrastive(vocab_size=256)');
+  assert.equal(r.diagnostics.map((d) => d.code), ['FBW0106']);
+  assert.match(r.diagnostics[0]!.message, /vocab_size/);
+  assert.equal(codes('pretrain clip-tiny on [mnist] contrastive(vocab_size=514)'), []);
+});
+
 test("Fisher's and RegMean's seed are settable from a workflow", () => {
   assert.is(stage(graphOf(`${FT} then fisher(seed=7)`), 'merge.fisher').params['seed'], 7);
   assert.is(stage(graphOf(`${FT} then regmean(seed=9)`), 'merge.regmean').params['seed'], 9);

@@ -25,6 +25,7 @@ import { cosineAnnealing } from './sgd.js';
 import { ClassifierOptimizerState, type ClassifierOptimizer } from './classifierOptimizer.js';
 import { TopK, type ClassifierEval, type TopKEntry } from './topK.js';
 import { evaluateClassifier, type ResNetEvalResult } from './evaluateResNet.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
 
 /**
  * A classifier fine-tune's resolved arguments (FusionBench image_classification_finetune names).
@@ -90,6 +91,21 @@ interface ClassifierCheckpointState extends CheckpointState {
   readonly evals: readonly ClassifierEval[];
   readonly topK: readonly TopKEntry[];
 }
+
+const EVAL_SCHEMA = {
+  type: 'object', required: ['epoch', 'step', 'accuracy', 'loss'],
+  properties: { epoch: { type: 'integer' }, step: { type: 'integer' }, accuracy: { type: 'number' }, loss: { type: 'number' }, name: { type: 'string' } },
+} as const;
+
+/** The classifier fields of a checkpoint's state.json (the common ones are checked where it is read). */
+const classifierStateFormat = jsonFormat<ClassifierCheckpointState>('classifier checkpoint state', {
+  type: 'object', required: ['counts', 'evals', 'topK'],
+  properties: {
+    counts: { type: 'object', additionalProperties: { type: 'integer' } },
+    evals: { type: 'array', items: EVAL_SCHEMA },
+    topK: { type: 'array', items: { ...EVAL_SCHEMA, required: [...EVAL_SCHEMA.required, 'name'] } },
+  },
+});
 
 /**
  * A model whose classifier fits `classnames`: unchanged when num_labels already matches, else a
@@ -259,7 +275,7 @@ export async function finetuneClassifier(net: ClassifierNet, train: TaskDataset,
     begin: async (ck) => {
       await topK?.open();
       if (!ck) return data.reshuffle();
-      const st = ck.state as ClassifierCheckpointState;
+      const st = classifierStateFormat.check(ck.state, join(ck.path, 'state.json'));
       restoreClassifier(ck, net, optimizer, st);
       dataRng.setState(st.dataRng);
       data.restore(st);

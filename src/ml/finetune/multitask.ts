@@ -7,6 +7,7 @@
 // tensors, Adam moments, every task's data order and position, and the RNG states.
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { SeededRng } from '../data/SeededRng.js';
 import { encodeImage, patchify, type ClipModel, type ForwardContext } from '../models/clip.js';
 import { crossEntropy } from '../models/ops.js';
@@ -20,6 +21,7 @@ import { TaskListError, type TaskSplits } from './continual.js';
 import { EpochOrder } from './EpochOrder.js';
 import type { TrainingHooks, TrainProgress } from './TrainingHooks.js';
 import { runTrainingLoop, type StepOutcome, type Trainer } from './trainingLoop.js';
+import { jsonFormat } from '../../util/jsonFormat.js';
 
 /** Progress of a multi-task step: the summed loss's figures plus each task's loss. */
 export interface MultitaskProgress extends TrainProgress {
@@ -55,6 +57,15 @@ interface MultitaskCheckpointState extends CheckpointState {
   readonly epochs: readonly number[];
 }
 
+/** The multi-task fields of a checkpoint's state.json (the common ones are checked where it is read). */
+const multitaskStateFormat = jsonFormat<MultitaskCheckpointState>('multi-task checkpoint state', {
+  type: 'object', required: ['orders', 'cursors', 'epochs'],
+  properties: {
+    orders: { type: 'array', items: { type: 'array', items: { type: 'integer' } } },
+    cursors: { type: 'array', items: { type: 'integer' } }, epochs: { type: 'array', items: { type: 'integer' } },
+  },
+});
+
 /** Train `model` (mutated for dense methods) on all `tasks` at once. */
 export async function multitaskFinetune(model: ClipModel, tasks: readonly TaskSplits[], args: MultitaskArgs): Promise<MultitaskResult> {
   if (tasks.length < 1) throw new TaskListError('multi-task fine-tuning needs at least one task');
@@ -77,7 +88,7 @@ export async function multitaskFinetune(model: ClipModel, tasks: readonly TaskSp
     total, what: 'training', saveInterval: args.save_interval,
     begin: (ck) => {
       if (!ck) return orders.forEach((o) => o.reshuffle());
-      const st = ck.state as MultitaskCheckpointState;
+      const st = multitaskStateFormat.check(ck.state, join(ck.path, 'state.json'));
       restoreAdamCheckpoint(ck, vars, adam, st.adamT);
       dataRng.setState(st.dataRng);
       noiseRng.setState(st.noiseRng);

@@ -245,6 +245,9 @@ export function formatMerges(merges: readonly string[]): string {
   return `#version: 0.2\n${merges.join('\n')}\n`;
 }
 
+/** The smallest vocabulary trainBpe can learn: the 512 byte symbols (with and without `</w>`) and the 2 specials. */
+export const MIN_BPE_VOCAB_SIZE = 512 + 2;
+
 /**
  * Learn a CLIP-format byte-level BPE from a corpus: the base vocabulary is the 256 byte symbols
  * and the same with `</w>`, then one token per distinct merge result, then <|startoftext|>,
@@ -252,8 +255,8 @@ export function formatMerges(merges: readonly string[]): string {
  * (deterministic for a given corpus order).
  */
 export function trainBpe(corpus: readonly string[], opts: { readonly vocabSize: number }): { vocab: Record<string, number>; merges: string[] } {
-  const numMerges = opts.vocabSize - 512 - 2;
-  if (numMerges < 0) throw new RangeError(`vocabSize must be at least 514 (512 byte symbols + 2 specials), got ${opts.vocabSize}`);
+  const numMerges = opts.vocabSize - MIN_BPE_VOCAB_SIZE;
+  if (numMerges < 0) throw new RangeError(`vocabSize must be at least ${MIN_BPE_VOCAB_SIZE} (512 byte symbols + 2 specials), got ${opts.vocabSize}`);
   // word -> count, in first-seen order
   const counts = new Map<string, number>();
   for (const line of corpus) {

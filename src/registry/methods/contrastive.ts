@@ -3,6 +3,7 @@
 // workflow and the script given the same settings produce the same weights bit for bit.
 import { defineMethod } from './MethodDef.js';
 import { int, intOrNull, num } from './common.js';
+import { MIN_BPE_VOCAB_SIZE } from '../../ml/text/tokenizer.js';
 
 /** `contrastive(num_steps, batch_size, learning_rate, warmup_steps, seed, ...)` on captions built from the tasks' class names. */
 export const contrastive = defineMethod({
@@ -19,7 +20,7 @@ export const contrastive = defineMethod({
       warmup_steps: intOrNull(null, { minimum: 0, description: 'linear warm-up steps before the cosine decay; null = 5% of num_steps' }),
       save_interval: int(100, { minimum: 1 }),
       seed: int(42, { minimum: 0, description: 'seeds the random init and the data/caption sampling' }),
-      vocab_size: int(1024, { minimum: 16, description: 'BPE vocabulary learned on the captions (random init only; a continued model keeps its tokenizer)' }),
+      vocab_size: int(1024, { minimum: MIN_BPE_VOCAB_SIZE, description: 'BPE vocabulary learned on the captions (random init only; a continued model keeps its tokenizer)' }),
       max_train: intOrNull(null, { minimum: 1, description: 'use only the first N training images of each task; null = all' }),
       devices: int(1, { minimum: 1 }),
     },
