@@ -1,12 +1,17 @@
-// Fixtures: each invalid file states its expected diagnostics (`# expect: CODE LINE:COL`) and
-// gets exactly those; each valid file checks clean and contains its `# expect-stage:` ids.
+// Fixtures: each valid file checks clean and contains its `# expect-stage:` ids; an invalid file
+// that is not one rule's (all-at-once.fbw) gets exactly its `# expect: CODE LINE:COL` diagnostics.
+// Each rule's own fixtures are tested beside them, by test/fixtures/invalid/FBWxxxx.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileWorkflow } from '../../src/compile/compileWorkflow.js';
 import { DIAGNOSTIC_CODES } from '../../src/diagnostics/codes.js';
-import { files } from './harness.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { files, root } from './harness.js';
 
-const invalid = files('test/fixtures/invalid');
+const allInvalid = files('test/fixtures/invalid');
+/** fixtures named after one rule (FBWxxxx-*.fbw) are that rule's test's */
+const invalid = allInvalid.filter((f) => !/^FBW\d{4}-/.test(f.name));
 const valid = files('test/fixtures/valid');
 
 for (const f of invalid) {
@@ -36,9 +41,17 @@ for (const f of valid) {
 }
 
 test('every diagnostic code has an invalid fixture that expects it', () => {
-  const covered = new Set(invalid.flatMap((f) => [...f.text.matchAll(/^# expect: (FBW\d{4})/gm)].map((m) => m[1])));
+  const covered = new Set(allInvalid.flatMap((f) => [...f.text.matchAll(/^# expect: (FBW\d{4})/gm)].map((m) => m[1])));
   const missing = Object.keys(DIAGNOSTIC_CODES).filter((c) => !covered.has(c));
   assert.equal(missing, []);
+});
+
+test('every diagnostic code has its own test beside its fixtures, and every such test a code', () => {
+  const dir = join(root, 'test', 'fixtures', 'invalid');
+  const missing = Object.keys(DIAGNOSTIC_CODES).filter((c) => !existsSync(join(dir, `${c}.test.ts`)));
+  assert.equal(missing, [], 'add test/fixtures/invalid/FBWxxxx.test.ts (one line: checkRule(code))');
+  const stray = files('test/fixtures/invalid').map((f) => f.name.slice(0, 7)).filter((c) => /^FBW\d{4}$/.test(c) && !(c in DIAGNOSTIC_CODES));
+  assert.equal(stray, [], 'fixtures named after a code that does not exist');
 });
 
 test.run();
