@@ -1,44 +1,15 @@
 // Running fbw the way a user does: in-process through main() (fast, for batteries of bad
 // inputs) or as a real process (for stack traces printed by Node itself, pipes, signals).
-import { PassThrough } from 'node:stream';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { main } from '../../src/cli/main.js';
 
-export interface Ran { readonly code: number; readonly out: string; readonly err: string }
+// the general helpers live in test/shared/helpers.ts; cli tests import them from here too
+export { type Ran, repoRoot as root, tempDir, fbw } from '../shared/helpers.js';
+import { FBW_BIN, fbwProcess as runProcess, type Ran } from '../shared/helpers.js';
+export const FBW = () => FBW_BIN;
 
-/** Project root (works from dist/test/... and test/...). */
-export function root(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!d.endsWith('/dist') && d !== '/') d = dirname(d);
-  return d === '/' ? process.cwd() : dirname(d);
-}
-
-export const FBW = () => join(root(), 'bin', 'fbw.js');
-
-export function tempDir(prefix = 'fbw-cli-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
-/** `fbw ARGS` in this process, from `cwd`, with stdout/stderr captured. */
-export async function fbw(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
-  const out = new PassThrough(), err = new PassThrough();
-  let o = '', e = '';
-  out.on('data', (d: Buffer) => { o += d.toString(); });
-  err.on('data', (d: Buffer) => { e += d.toString(); });
-  const code = await main(args, { stdout: out, stderr: err, cwd, env });
-  return { code, out: o, err: e };
-}
-
-/** `fbw ARGS` as a real process (Node prints uncaught errors itself there). */
-export function fbwProcess(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Ran {
-  const r = spawnSync(process.execPath, [FBW(), ...args], { cwd, env, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+/** `fbw ARGS` as a real process, with the caller's environment as it is, stopped after 5 minutes. */
+export const fbwProcess = (args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Ran => runProcess(args, cwd, env, { timeout: 300_000 });
 
 /** A small real PNG (solid colour). */
 export function writePng(path: string, w = 32, h = 32, rgb: readonly [number, number, number] = [200, 30, 30]): Buffer {

@@ -5,15 +5,13 @@
 // takes the declared folder's class names, and a wrong path is one located line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FIXTURE_CLASSES, fixtureImages, writeImageFolderFixture } from '../ml-data/fixtures.js';
 import { writeImageParquet } from '../ml-data/parquetWriter.js';
+import { fbwProcess } from '../shared/helpers.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'fbw-declared-'));
 const proj = join(root, 'proj');
 const elsewhere = join(root, 'elsewhere');
@@ -21,8 +19,8 @@ const elsewhere = join(root, 'elsewhere');
 interface Report { readonly rows: readonly { readonly method: string; readonly accuracy: { readonly [t: string]: number }; readonly n: { readonly [t: string]: number } }[] }
 
 function fbw(args: string[], cwd: string): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+  const r = fbwProcess(args, cwd);
+  return { status: r.code, out: `${r.out}\n${r.err}` };
 }
 
 test.before(() => {

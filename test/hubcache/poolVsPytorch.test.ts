@@ -34,9 +34,9 @@ import { classify } from '../../src/ml/eval/evaluate.js';
 import { loadTask } from '../../src/ml/data/index.js';
 import { tokenizerFor } from '../../src/ml/heads/zeroshotHead.js';
 import { findBuiltinModelPool } from '../../src/registry/index.js';
+import { FBW_BIN } from '../shared/helpers.js';
 
 const HERE = fileURLToPath(new URL('../../../test/hubcache/', import.meta.url));
-const BIN = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const LAYERS = 2;
 /** fine-tune perturbation (relative to each tensor's spread): large enough that merges change predictions */
@@ -74,11 +74,11 @@ test.after(() => {
 
 test('fbw check: the eight vision-only fine-tunes fit the base (headers only), by repo ids and by the built-in pool name', () => {
   writeFileSync(join(tmp, 'ta8.fbw'), WORKFLOW);
-  const ok = spawnSync(process.execPath, [BIN, 'check', 'ta8.fbw'], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const ok = spawnSync(process.execPath, [FBW_BIN, 'check', 'ta8.fbw'], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.is(ok.status, 0, ok.stdout + ok.stderr);
   // the built-in pool name expands to the same repo ids
   writeFileSync(join(tmp, 'builtin.fbw'), 'models ft = clip-vit-base-patch32_TA8\nft then average -> eval TA8\n');
-  const b = spawnSync(process.execPath, [BIN, 'check', 'builtin.fbw'], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const b = spawnSync(process.execPath, [FBW_BIN, 'check', 'builtin.fbw'], { cwd: tmp, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.is(b.status, 0, b.stdout + b.stderr);
 });
 

@@ -1,16 +1,10 @@
 // `fbw check` and `fbw graph` through the real CLI entry, with in-memory streams.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Writable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
+import { fbw } from '../shared/helpers.js';
 import { root } from './harness.js';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write(c, _e, cb) { f(String(c)); cb(); } });
-  const code = await main(argv, { stdout: sink((s) => { out += s; }), stderr: sink((s) => { err += s; }), cwd: root, env: {} });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => fbw(argv, root, {});
 
 test('check: 0 when clean, 1 with diagnostics, 2 on usage errors', async () => {
   assert.is((await run('check', 'workflows/example.fbw')).code, 0);

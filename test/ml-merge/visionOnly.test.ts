@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { SafetensorsReader, writeSafetensors, type NamedTensor } from '../../src/ml/io/safetensors.js';
 import { loadClip } from '../../src/ml/models/loadClip.js';
 import { initBackend } from '../../src/ml/backend/initBackend.js';
+import { FBW_BIN } from '../shared/helpers.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 const TINY = fileURLToPath(new URL('../../../models/clip-tiny', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fbw-vision-only-'));
 
@@ -35,7 +35,7 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a merge of vision-only checkpoints without a base is a CLIPVisionModel; loading it as a CLIP says what it needs', async () => {
   const a = await visionOnly('c', 0.01), b = await visionOnly('d', 0.02);
-  const r = spawnSync(process.execPath, [BIN, 'merge', 'average', '--models', a, b, '-o', join(dir, 'avg')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [FBW_BIN, 'merge', 'average', '--models', a, b, '-o', join(dir, 'avg')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.is(r.status, 0, r.stdout + r.stderr);
   try { (await loadClip(join(dir, 'avg'))).dispose(); assert.unreachable('loaded a vision-only folder as a CLIP'); } catch (e) {
     assert.match((e as Error).message, /a CLIPVisionModel \(the vision tower only.*from clip/);

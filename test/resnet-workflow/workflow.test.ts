@@ -8,12 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { compileWorkflow } from '../../src/compile/compileWorkflow.js';
 import { runEval, ResNetTaskMismatch } from '../../src/stages/eval.js';
 import { makeTinyResNet } from '../ml-classifier/helpers.js';
+import { FBW_BIN } from '../shared/helpers.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'fbw-resnet-wf-'));
 
 const WORKFLOW = [
@@ -39,7 +38,7 @@ test('compile: a ResNet folder gets no head stages; lora on it is FBW0126', asyn
 });
 
 test('fbw run: pretrained row and a fine-tuned row above it', () => {
-  const run = spawnSync(process.execPath, [BIN, 'run', 'wf.fbw', '--store', join(dir, 'store')], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const run = spawnSync(process.execPath, [FBW_BIN, 'run', 'wf.fbw', '--store', join(dir, 'store')], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   assert.is(run.status, 0, `fbw run failed:\n${run.stdout}\n${run.stderr}`);
   const rep = JSON.parse(readFileSync(join(dir, 'rep', 'report.json'), 'utf8')) as Report;
   const row = (m: string) => rep.rows.find((x) => (x as { label?: string }).label === m);

@@ -2,18 +2,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { writeFileSync, existsSync } from 'node:fs';
-import { main } from '../../src/cli/main.js';
+import { fbw as runFbw } from '../shared/helpers.js';
 import { Store } from '../../src/store/Store.js';
 import type { Stage } from '../../src/compile/ir.js';
 import { tempDir, pretrained, stage } from './helpers.js';
 import { makeTinyClip } from './tinyClip.js';
 
-async function fbw(cwd: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const io = { stdout: { write: (s: string) => { out += s; return true; } } as unknown as NodeJS.WritableStream, stderr: { write: (s: string) => { err += s; return true; } } as unknown as NodeJS.WritableStream, cwd, env: process.env };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const fbw = (cwd: string, ...args: string[]) => runFbw(args, cwd);
 
 async function mergeWorkflow(scaling: number) {
   const dir = tempDir('fbw-cmd-');

@@ -7,10 +7,9 @@ import type { Graph, Stage, StageInput, Json } from '../../src/compile/ir.js';
 import { writeSafetensors, type NamedTensor } from '../../src/ml/io/safetensors.js';
 import { readJournal } from '../../src/store/journal.js';
 import type { RunEvent } from '../../src/protocol/events.js';
+import { tempDir as sharedTempDir } from '../shared/helpers.js';
 
-export function tempDir(prefix = 'fbw-sched-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export const tempDir = (prefix = 'fbw-sched-'): string => sharedTempDir(prefix);
 
 /** A small model folder in the HF layout with deterministic weights (seeded). */
 export async function makeModelDir(dir: string, seed: number, hidden = 8): Promise<string> {

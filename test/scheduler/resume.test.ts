@@ -7,7 +7,6 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Stage } from '../../src/compile/ir.js';
 import { Store } from '../../src/store/Store.js';
 import { readLock } from '../../src/store/lock.js';
@@ -16,8 +15,8 @@ import type { RunEvent } from '../../src/protocol/events.js';
 import { tempDir, stage, pretrained } from './helpers.js';
 import { makeTinyClip } from './tinyClip.js';
 import { compiledParams } from '../shared/compiledParams.js';
+import { FBW_BIN } from '../shared/helpers.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 const TASK = 'mnist';
 
 /** pretrained -> head -> (fine-tune -> eval) alongside a zero-shot eval -> report */
@@ -47,7 +46,7 @@ function workflowDir(root: string, name: string, model: string): string {
 }
 
 function fbw(cwd: string, ...args: string[]): { code: number; events: RunEvent[]; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [FBW_BIN, ...args], { cwd, encoding: 'utf8' });
   const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent);
   return { code: r.status ?? -1, events, stderr: r.stderr };
 }
@@ -55,7 +54,7 @@ function fbw(cwd: string, ...args: string[]): { code: number; events: RunEvent[]
 /** Start `fbw run` in its own process group; at the first checkpoint kill -9 the whole group, or send SIGINT (Ctrl-C) to the scheduler. */
 function runAndKillAtCheckpoint(cwd: string, how: 'kill9' | 'sigint' = 'kill9'): Promise<{ events: RunEvent[]; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', 'g.json', '--json', '--devices', 'cpu:2'], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FBW_BIN, 'run', 'g.json', '--json', '--devices', 'cpu:2'], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const seen: RunEvent[] = [];
     let buf = '';
     let killed = false;
@@ -112,7 +111,7 @@ test('kill -9 mid-training, run again: committed stages reused, training resumes
   const committedBefore = killedEvents.filter((e) => e.event === 'committed').map((e) => (e as { stage: string }).stage);
 
   // the plan sees the checkpoint
-  const plan = spawnSync(process.execPath, [BIN, 'plan', 'g.json', '--json'], { cwd: b, encoding: 'utf8' });
+  const plan = spawnSync(process.execPath, [FBW_BIN, 'plan', 'g.json', '--json'], { cwd: b, encoding: 'utf8' });
   const planned = plan.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; fromStep?: number });
   assert.ok(planned.some((p) => p.id === ck.stage && p.status === 'resumable' && (p.fromStep ?? 0) >= ck.step), plan.stdout);
 
@@ -155,7 +154,7 @@ test('Ctrl-C: running stages checkpoint and stop, the run ends interrupted with 
   assert.ok(events.some((e) => e.event === 'interrupted' && e.stage === `finetune.full.${TASK}`), 'the training stage reports it stopped');
   const store = new Store(join(c, '.fbw'));
   assert.not.ok(existsSync(store.lockFile), 'a clean stop releases the lock');
-  const plan = spawnSync(process.execPath, [BIN, 'plan', 'g.json', '--json'], { cwd: c, encoding: 'utf8' });
+  const plan = spawnSync(process.execPath, [FBW_BIN, 'plan', 'g.json', '--json'], { cwd: c, encoding: 'utf8' });
   const ft = plan.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; fromStep?: number }).find((p) => p.id === `finetune.full.${TASK}`)!;
   assert.is(ft.status, 'resumable', plan.stdout);
 });

@@ -7,13 +7,12 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync, openSync, writeSync, closeSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Stage } from '../../src/compile/ir.js';
 import { readJournal } from '../../src/store/journal.js';
 import { tempDir, pretrained, stage } from '../scheduler/helpers.js';
 import { makeTinyClip } from '../scheduler/tinyClip.js';
+import { FBW_BIN } from '../shared/helpers.js';
 
-const fbwBin = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 
 /** Mount a tmpfs of `size` at `dir` (or resize it); false where mounting is not allowed. */
 function mountTmpfs(dir: string, size: string, remount = false): boolean {
@@ -22,7 +21,7 @@ function mountTmpfs(dir: string, size: string, remount = false): boolean {
 }
 
 function fbw(cwd: string, args: string[], fileLimitBlocks?: number): { code: number; out: string; err: string } {
-  const cmd = fileLimitBlocks ? ['sh', ['-c', `ulimit -f ${fileLimitBlocks} && exec "$0" "$@"`, process.execPath, fbwBin, ...args]] as const : [process.execPath, [fbwBin, ...args]] as const;
+  const cmd = fileLimitBlocks ? ['sh', ['-c', `ulimit -f ${fileLimitBlocks} && exec "$0" "$@"`, process.execPath, FBW_BIN, ...args]] as const : [process.execPath, [FBW_BIN, ...args]] as const;
   const r = spawnSync(cmd[0], [...cmd[1]], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

@@ -3,23 +3,13 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '../../src/cli/main.js';
+import { fbw as runFbw } from '../shared/helpers.js';
 import { buildReport, writeReport } from '../../src/report/index.js';
 import type { RunEvent } from '../../src/protocol/events.js';
 import { loadEvents } from './fixtures.js';
 
-interface Io { stdout: Writable & { text: string }; stderr: Writable & { text: string }; cwd: string; env: NodeJS.ProcessEnv }
-function capture(): Writable & { text: string } {
-  const w = new Writable({ write(c, _e, cb) { w.text += String(c); cb(); } }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-async function fbw(cwd: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io: Io = { stdout: capture(), stderr: capture(), cwd, env: {} };
-  const code = await main(args, io);
-  return { code, out: io.stdout.text, err: io.stderr.text };
-}
+// an empty environment: no NO_COLOR/TERM/HOME of the machine running the tests leaks in
+const fbw = (cwd: string, ...args: string[]) => runFbw(args, cwd, {});
 
 /** A project folder with a real store layout holding the fixture runs, their logs and a report. */
 function project(): { root: string; store: string; runDir: (id: string) => string } {
