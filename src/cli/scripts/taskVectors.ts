@@ -6,8 +6,8 @@
 // Reads index/<stage>.json of the store for each task's fine-tune (<finetune>.<task>), its
 // zero-shot head (head.<base>.<task>) and the pretrained model; prints Markdown tables.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Store } from '../../store/Store.js';
 import { initBackend } from '../../ml/backend/initBackend.js';
 import { loadTask, TASK_POOLS } from '../../ml/data/index.js';
 import { loadClip } from '../../ml/models/loadClip.js';
@@ -25,9 +25,11 @@ if (!v.store || !v.finetune || !TASK_POOLS[pool]) {
 }
 const store = v.store;
 const tasks = TASK_POOLS[pool]!;
+const st = new Store(store);
 const dirOf = (stage: string): string => {
-  const rec = JSON.parse(readFileSync(join(store, 'index', `${stage}.json`), 'utf8')) as { key: string };
-  return join(store, 'objects', rec.key);
+  const rec = st.readIndex(stage);
+  if (!rec) throw new Error(`${join(store, 'index', `${stage}.json`)}: no committed result of stage '${stage}' (run the workflow first)`);
+  return st.objectDir(rec.key);
 };
 await initBackend('cpu');
 const base = await loadClip(dirOf(`model.${baseName}`));
