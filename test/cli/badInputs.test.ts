@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { FBW, fbw, fbwProcess, oneClearError, root, tempDir, writePng, writePngHeaderOnly } from './helpers.js';
+import { writeWorkflow } from '../shared/helpers.js';
 
 const dir = tempDir('fbw-bad-');
 const tiny = join(root(), 'models', 'clip-tiny');
@@ -26,8 +27,8 @@ writeFileSync(join(dir, 'badjson', 'config.json'), '{ not json');
 // workflows
 writeFileSync(join(dir, 'binary.fbw'), randomBytes(4096));
 writeFileSync(join(dir, 'latin1.fbw'), Buffer.from('eval clip-tiny on [caf\xe9]\n', 'latin1'));
-writeFileSync(join(dir, 'ok.fbw'), 'eval clip-tiny on [synth_shapes]\n');
-writeFileSync(join(dir, 'typo.fbw'), 'eval clip-tiny on [mnsit]\n');
+writeWorkflow(dir, 'eval clip-tiny on [synth_shapes]\n', 'ok.fbw');
+writeWorkflow(dir, 'eval clip-tiny on [mnsit]\n', 'typo.fbw');
 writeFileSync(join(dir, 'many.fbw'), Array.from({ length: 400 }, (_, i) => `eval clip-tiny on [nosuch${i}]\n`).join(''));
 
 /** [args, exit code, what stderr must say] */
@@ -164,7 +165,7 @@ test('a store with one run for the run-management cases', async () => {
   const a = await makeTinyClip(join(proj, 'a'), 1), b = await makeTinyClip(join(proj, 'b'), 2);
   writeFileSync(join(proj, 'g.json'), JSON.stringify({ stages: [pretrained('model.a', a), pretrained('model.b', b),
     stage('merge.ta', 'merge', 'task_arithmetic', { scaling_factor: 0.3 }, [{ stage: 'model.a', role: 'base' }, { stage: 'model.a', role: 'model' }, { stage: 'model.b', role: 'model' }])] }));
-  writeFileSync(join(proj, 'ok.fbw'), 'eval clip-tiny on [synth_shapes]\n');
+  writeWorkflow(proj, 'eval clip-tiny on [synth_shapes]\n', 'ok.fbw');
   writeFileSync(join(proj, 'binary.fbw'), randomBytes(4096));
   const r = await fbw(['run', 'g.json', '--json'], proj, env);
   assert.is(r.code, 0, r.err);

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FBW, fbw, root, tempDir } from './helpers.js';
+import { writeWorkflow } from '../shared/helpers.js';
 
 interface Outcome { code: number | null; events: { event: string; stage?: string; error?: string }[]; err: string }
 
@@ -34,7 +35,7 @@ function runAndInterrupt(dir: string, file: string, when: (e: { event: string; s
 test('Ctrl-C as stages start: interrupted, not failed; no stack, no replay hint; runs counts no failure', async () => {
   const dir = tempDir('fbw-int-');
   const env = { ...process.env, FBW_STATE_DIR: tempDir('fbw-state-') };
-  writeFileSync(join(dir, 'w.fbw'), `model base = "${join(root(), 'models', 'clip-tiny')}"\nfinetune base on [synth_shapes, synth_colors] lora(num_steps=400, save_interval=20) -> eval [synth_shapes]\n`);
+  writeWorkflow(dir, `model base = "${join(root(), 'models', 'clip-tiny')}"\nfinetune base on [synth_shapes, synth_colors] lora(num_steps=400, save_interval=20) -> eval [synth_shapes]\n`, 'w.fbw');
   const r = await runAndInterrupt(dir, 'w.fbw', (e) => e.event === 'started' && (e.stage ?? '').startsWith('finetune.'), env);
   assert.is(r.code, 130, r.err);
   assert.equal(r.events.filter((e) => e.event === 'failed'), [], JSON.stringify(r.events.filter((e) => e.event === 'failed')));
@@ -51,7 +52,7 @@ test('Ctrl-C as stages start: interrupted, not failed; no stack, no replay hint;
 test('Ctrl-C during an evaluation says the eval finishes first (it has no checkpoint)', async () => {
   const dir = tempDir('fbw-int-');
   const env = { ...process.env, FBW_STATE_DIR: tempDir('fbw-state-') };
-  writeFileSync(join(dir, 'e.fbw'), `model base = "${join(root(), 'models', 'clip-tiny')}"\neval base on [mnist]\n`);
+  writeWorkflow(dir, `model base = "${join(root(), 'models', 'clip-tiny')}"\neval base on [mnist]\n`, 'e.fbw');
   const r = await runAndInterrupt(dir, 'e.fbw', (e) => e.event === 'started' && (e.stage ?? '').startsWith('eval.'), env);
   assert.ok(r.code === 130 || r.code === 0, r.err);
   assert.match(r.err, /eval\.base\.mnist has no checkpoint and finishes first/);

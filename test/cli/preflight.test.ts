@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { fbw, tempDir } from './helpers.js';
 import { checkDevices } from '../../src/cli/commands/run.js';
+import { writeWorkflow } from '../shared/helpers.js';
 
 const env = { ...process.env, FBW_STATE_DIR: tempDir('fbw-state-') };
 const MISSING = 'model other = "nonexistent/folder"\ndataset flowers = imagefolder("no/such/dir")\neval other on [mnist]\neval clip-tiny on [flowers]\n';
@@ -59,7 +60,7 @@ test('run refuses up front, one line per problem, and starts no stage', async ()
 
 test('--devices gpu:0 without a GPU backend is refused before launch, naming the real flag and fbw doctor', async () => {
   const dir = tempDir('fbw-pre-');
-  writeFileSync(join(dir, 'ok.fbw'), 'eval clip-tiny on [synth_shapes]\n');
+  writeWorkflow(dir, 'eval clip-tiny on [synth_shapes]\n', 'ok.fbw');
   const r = await fbw(['run', 'ok.fbw', '--devices', 'gpu:0'], dir, env);
   let hasGpuBackend = true;
   try { (await import('node:module')).createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu'); } catch { hasGpuBackend = false; }

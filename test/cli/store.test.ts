@@ -9,6 +9,7 @@ import { Store } from '../../src/store/Store.js';
 import { storeFlag, rememberStore } from '../../src/store/locateStore.js';
 import { pretrained, stage } from '../scheduler/helpers.js';
 import { makeTinyClip } from '../scheduler/tinyClip.js';
+import { writeWorkflow } from '../shared/helpers.js';
 
 // the per-user index of stores lives in a temp folder for these tests
 const env = { ...process.env, FBW_STATE_DIR: tempDir('fbw-state-') };
@@ -128,7 +129,7 @@ test('runs --last and gc --keep-runs reject bad numbers as usage errors', async 
 
 test('run on a workflow with no statements warns and creates no store', async () => {
   const dir = tempDir('fbw-empty-');
-  writeFileSync(join(dir, 'empty.fbw'), '# nothing yet\n');
+  writeWorkflow(dir, '# nothing yet\n', 'empty.fbw');
   const r = await fbw(['run', 'empty.fbw'], dir, env);
   assert.is(r.code, 0);
   assert.match(r.err, /no statements/);

@@ -12,6 +12,7 @@ import {
   roundHalfAway, rowSpecs, runProvenance, stampReport, sweeps, writeReport, type MetricsRecord,
 } from '../../src/report/index.js';
 import type { Stage } from '../../src/compile/ir.js';
+import { readReport } from '../shared/helpers.js';
 
 const m = (row: string, task: string, accuracy: number, loss = 1.5, n = 2000): MetricsRecord => ({ row, task, accuracy, loss, n });
 
@@ -129,7 +130,7 @@ test("the run's copy: provenance, title after the workflow, each row's method an
     assert.is(ft.last_batch_accuracy, 46.75);
     assert.equal(ft.log.map((e) => [e.loss, e.accuracy, e.seconds]), [[1.5, 44.75, 0.33], [0.75, 45.75, 0.67], [0.5, 46.75, 1]]);
     // reading the stamped JSON back gives the same report (the stamp is idempotent)
-    const again = reportFromJson(await readFile(path.join(out, 'report.json'), 'utf8'));
+    const again = readReport(out);
     assert.is(reportJson(again), await readFile(path.join(out, 'report.json'), 'utf8'));
   } finally {
     await rm(dir, { recursive: true, force: true });

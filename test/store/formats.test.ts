@@ -21,12 +21,13 @@ import { replayOf } from '../../src/ui/pastRun.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tempStore } from '../shared/helpers.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'fbw-formats-'));
 const stage = { id: 'm', kind: 'pretrained', method: 'local', params: { path: 'x' }, inputs: [], output: 'model', label: 'm' };
 
 test('a run record round-trips; a damaged one is a PersistedFileInvalid naming the file and the field', () => {
-  const store = new Store(dir()).init();
+  const store = tempStore();
   const rec = { graph: { file: '/w/g.fbw', stages: [stage] }, keys: { m: 'k' }, argv: ['run', 'g.fbw'], cwd: '/w', devices: ['cpu'] };
   writeRunRecord(store, 'r1', rec as never);
   const back = readRunRecord(store, 'r1');
@@ -86,7 +87,7 @@ test('an ill-typed file-hash cache is rebuilt: the hash is computed from the fil
 });
 
 test('an ill-typed verified-artifact cache makes the store re-verify, not crash', () => {
-  const store = new Store(dir()).init();
+  const store = tempStore();
   mkdirSync(join(store.root, 'cache'), { recursive: true });
   writeFileSync(join(store.root, 'cache', 'verified.json'), JSON.stringify({ k: { stamp: 3, files: 'all' } }));
   const v = store.verify('0'.repeat(64));
@@ -151,7 +152,7 @@ test("a SLURM job's exit file and the shared-store cache read through their sche
 });
 
 test('a run record whose argv is not a list is not a replay, not a TypeError', () => {
-  const store = new Store(dir()).init();
+  const store = tempStore();
   mkdirSync(store.runDir('r3'), { recursive: true });
   writeFileSync(join(store.runDir('r3'), 'graph.json'), JSON.stringify({ graph: { stages: [stage] }, keys: {}, argv: 'replay x', cwd: '/w', devices: [] }));
   assert.is(replayOf(store.root, 'r3'), undefined);
