@@ -77,7 +77,10 @@ async function runModelMerge(ctx: StageContext, def: MethodDef): Promise<void> {
   try {
     const base = await loadClip(baseIn.dir); loaded.push(base);
     const models: ClipModel[] = [];
-    for (const m of modelIns) { const x = await loadClip(m.dir); loaded.push(x); models.push(x); }
+    // the merges run each member's vision tower (its projection and logit scale too) against the
+    // task heads: the text tower is the base's, shared instead of loaded once per member
+    const textTower = (name: string): boolean => name.startsWith('text_model.') || name.startsWith('text_projection.');
+    for (const m of modelIns) { const x = await loadClip(m.dir, { shareFrom: { model: base, names: textTower } }); loaded.push(x); models.push(x); }
     ctx.log(`${method.name} of ${models.length} model(s) [${tasks.join(', ')}]; params ${JSON.stringify(p)}`);
     const merged = await def.merge!.model!(p, {
       base, models, heads: tasks.map((t) => heads.get(t)!), data, log: ctx.log, signal: ctx.signal,

@@ -135,4 +135,22 @@ test('custom-gradient ops match tfjs autodiff', () => {
   });
 });
 
+test('loadClip shareFrom: the named tensors are the other model\'s variables, the rest read; disposing the borrower leaves them alive', async () => {
+  const before = tf.memory().numTensors;
+  const base = await loadClip(modelDir);
+  const text = (n: string): boolean => n.startsWith('text_model.');
+  const m = await loadClip(modelDir, { shareFrom: { model: base, names: text } });
+  let shared = 0;
+  for (const [k, v] of m.params) {
+    if (text(k)) { assert.is(v, base.get(k), k); shared++; } else assert.is.not(v, base.get(k), k);
+  }
+  assert.ok(shared > 0);
+  const loaded = tf.memory().numTensors;
+  m.dispose();
+  assert.is(tf.memory().numTensors, loaded - (base.params.size - shared));
+  for (const [k, v] of base.params) assert.ok(!v.isDisposed, `${k} disposed with the borrower`);
+  base.dispose();
+  assert.is(tf.memory().numTensors, before);
+});
+
 test.run();

@@ -43,6 +43,8 @@ export class ClipModel {
     readonly params: Map<string, tf.Variable>,
     /** folder it was loaded from (tokenizer files are copied from there on save) */
     readonly source?: string,
+    /** tensors shared with another model (loadClip's `shareFrom`): that model owns and disposes them */
+    private readonly borrowed: ReadonlySet<string> = new Set(),
   ) {}
 
   get(name: string): tf.Variable {
@@ -73,7 +75,7 @@ export class ClipModel {
   }
 
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
+    for (const [k, v] of this.params) if (!this.borrowed.has(k)) v.dispose();
     this.params.clear();
   }
 }

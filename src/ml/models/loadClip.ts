@@ -98,12 +98,20 @@ export async function readClipConfig(path: string): Promise<ClipConfig> {
 }
 
 /** Load a CLIP model (all tensors become trainable tf.Variables, float32). */
-export async function loadClip(path: string): Promise<ClipModel> {
+export async function loadClip(path: string, opts: {
+  /**
+   * a loaded model and which of its tensors to use instead of reading this checkpoint's (same
+   * name and shape required): the data-driven merges read only each fine-tune's vision tower and
+   * share the base's text tower, ~250 MB less per ViT-B/32 member and no re-reading of it
+   */
+  readonly shareFrom?: { readonly model: ClipModel; readonly names: (name: string) => boolean };
+} = {}): Promise<ClipModel> {
   const { dir, weights, config: cfgPath } = resolveModelFiles(path);
   const config = await readClipConfig(cfgPath);
   const shapes = clipParamShapes(config);
   const { readers, of } = await openWeights(weights);
   const params = new Map<string, tf.Variable>();
+  const borrowed = new Set<string>();
   try {
     const names = new Set(of.keys());
     const unexpected = [...names].filter((n) => !shapes.has(n) && !IGNORED.test(n));
@@ -115,16 +123,22 @@ export async function loadClip(path: string): Promise<ClipModel> {
       if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
         throw new ModelLoadError(weights, `tensor '${name}' has shape [${info.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
       }
+      const shared = opts.shareFrom?.names(name) ? opts.shareFrom.model.params.get(name) : undefined;
+      if (shared && shared.shape.length === shape.length && shared.shape.every((d, i) => d === shape[i])) {
+        params.set(name, shared);
+        borrowed.add(name);
+        continue;
+      }
       const t = await reader.read(name);
       params.set(name, newVariable(tf.tensor(t.data, [...shape]), name));
     }
   } catch (e) {
-    for (const v of params.values()) v.dispose();
+    for (const [k, v] of params) if (!borrowed.has(k)) v.dispose();
     throw e;
   } finally {
     for (const r of readers) await r.close();
   }
-  return new ClipModel(config, params, dir);
+  return new ClipModel(config, params, dir, borrowed);
 }
 
 /** Save a state dict + config in HF layout, copying tokenizer files from `tokenizerFrom`. Atomic per file. */
