@@ -111,6 +111,9 @@ export async function runEval(ctx: StageContext): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const row = requiredString(ctx.stage, 'row') + selectionNote(modelDir);
     await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), { task, row, accuracy: r.accuracy, loss: r.loss, n: r.n, head: head.kind, seconds: Math.round(seconds * 1000) / 1000 });
+    // which class each test image got (the split's order: parquet files by name, rows in file
+    // order): for error analysis and for checking fbw image by image against another implementation
+    await writeJsonAtomic(join(ctx.outDir, 'predictions.json'), { task, row, labels: Array.from({ length: r.n }, (_, i) => test.label(i)), predictions: Array.from(r.predictions) });
     ctx.progress({ step: r.n, total: r.n, phase: 'eval', accuracy: r.accuracy, loss: r.loss, throughput: r.n / Math.max(seconds, 1e-9) });
     ctx.log(`${task} [${row}]: accuracy ${(r.accuracy * 100).toFixed(2)}% loss ${r.loss.toFixed(4)} on ${r.n} images`);
   } finally {

@@ -13,6 +13,7 @@ import { runFinetune } from '../../src/stages/finetune.js';
 import { runEval } from '../../src/stages/eval.js';
 import { makeRandomClip, tempDir } from '../ml-model/helpers.js';
 import { compiledParams } from '../shared/compiledParams.js';
+import { findBuiltinTask } from '../../src/ml/data/registry.js';
 
 const dir = tempDir('fbw-stages-');
 
@@ -56,6 +57,14 @@ test('zeroshot_head → finetune(lora) → eval write their artifacts', async ()
   assert.is(m.row, 'lora');
   assert.is(m.n, 32);
   assert.ok(m.accuracy >= 0 && m.accuracy <= 1 && m.loss > 0);
+  // each image's predicted class beside its label, in the split's order; they give metrics.json's accuracy
+  const p = JSON.parse(readFileSync(join(ev.out, 'predictions.json'), 'utf8')) as { task: string; row: string; labels: number[]; predictions: number[] };
+  assert.is(p.task, 'synth_colors');
+  assert.is(p.row, 'lora');
+  assert.is(p.predictions.length, 32);
+  assert.is(p.labels.length, 32);
+  assert.ok(p.predictions.every((c) => Number.isInteger(c) && c >= 0 && c < findBuiltinTask('synth_colors')!.classnames.length));
+  assert.is(p.predictions.filter((c, i) => c === p.labels[i]).length / 32, m.accuracy);
 });
 
 test('an aborted finetune checkpoints, throws and the next run resumes', async () => {

@@ -10,6 +10,8 @@ export interface EvalResult {
   readonly accuracy: number;
   readonly loss: number;
   readonly n: number;
+  /** the predicted class (argmax of the logits) of each example, in the split's order */
+  readonly predictions: Int32Array;
 }
 
 export interface EvaluateArgs {
@@ -59,6 +61,7 @@ export function evaluateLogits(ds: TaskDataset, imageSize: number, logitsOf: (x:
   const total = Math.min(ds.size, args.maxExamples ?? ds.size);
   const bs = args.batchSize ?? 128;
   let correct = 0, lossSum = 0;
+  const predictions = new Int32Array(total);
   for (let i = 0; i < total; i += bs) {
     if (args.signal?.aborted) throw args.signal.reason instanceof Error ? args.signal.reason : new Error('evaluation aborted');
     const m = Math.min(bs, total - i);
@@ -70,10 +73,13 @@ export function evaluateLogits(ds: TaskDataset, imageSize: number, logitsOf: (x:
       return [tf.argMax(logits, 1), crossEntropy(logits, b.y)] as const;
     });
     const p = pred.dataSync();
-    for (let j = 0; j < m; j++) if (p[j] === b.y[j]) correct++;
+    for (let j = 0; j < m; j++) {
+      predictions[i + j] = p[j]!;
+      if (p[j] === b.y[j]) correct++;
+    }
     lossSum += loss.dataSync()[0]! * m;
     pred.dispose(); loss.dispose();
     args.onProgress?.(i + m, total);
   }
-  return { accuracy: total ? correct / total : 0, loss: total ? lossSum / total : 0, n: total };
+  return { accuracy: total ? correct / total : 0, loss: total ? lossSum / total : 0, n: total, predictions };
 }
