@@ -14,6 +14,7 @@ import { writeEnsemble } from '../ml/merge/ensemble.js';
 import { initBackend } from '../ml/backend/initBackend.js';
 import { loadClip, saveClipState } from '../ml/models/loadClip.js';
 import type { ClipModel } from '../ml/models/clip.js';
+import type { MergeMembers } from '../ml/merge/modelMerge.js';
 import { readHead, type Head } from '../ml/heads/head.js';
 import { loadTask, type TaskDataset } from '../ml/data/index.js';
 import type { NamedTensor } from '../ml/io/safetensors.js';
@@ -76,14 +77,19 @@ async function runModelMerge(ctx: StageContext, def: MethodDef): Promise<void> {
   const t0 = performance.now();
   try {
     const base = await loadClip(baseIn.dir); loaded.push(base);
-    const models: ClipModel[] = [];
-    // the merges run each member's vision tower (its projection and logit scale too) against the
-    // task heads: the text tower is the base's, shared instead of loaded once per member
+    // members are loaded one at a time, for as long as the merge needs each: their vision towers
+    // (and projection and logit scale); the text tower is the base's, shared instead of loaded again
     const textTower = (name: string): boolean => name.startsWith('text_model.') || name.startsWith('text_projection.');
-    for (const m of modelIns) { const x = await loadClip(m.dir, { shareFrom: { model: base, names: textTower } }); loaded.push(x); models.push(x); }
-    ctx.log(`${method.name} of ${models.length} model(s) [${tasks.join(', ')}]; params ${JSON.stringify(p)}`);
+    const members: MergeMembers = {
+      count: modelIns.length,
+      async with(i, f) {
+        const m = await loadClip(modelIns[i]!.dir, { shareFrom: { model: base, names: textTower } });
+        try { return await f(m); } finally { m.dispose(); }
+      },
+    };
+    ctx.log(`${method.name} of ${modelIns.length} model(s) [${tasks.join(', ')}]; params ${JSON.stringify(p)}`);
     const merged = await def.merge!.model!(p, {
-      base, models, heads: tasks.map((t) => heads.get(t)!), data, log: ctx.log, signal: ctx.signal,
+      base, members, heads: tasks.map((t) => heads.get(t)!), data, log: ctx.log, signal: ctx.signal,
       progress: (x) => progress(x, x.step === x.total), record: (info) => Object.assign(record, info),
     });
     const sd = new Map<string, NamedTensor>();

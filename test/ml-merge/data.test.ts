@@ -17,7 +17,7 @@ import { regmean as regmeanDef } from '../../src/registry/methods/regmean.js';
 import { adamerging } from '../../src/registry/methods/adamerging.js';
 import { solve } from '../../src/ml/merge/regmean.js';
 import { writeEnsemble, loadEnsemble, predictEnsemble, evaluateEnsemble, isEnsembleFolder } from '../../src/ml/merge/ensemble.js';
-import type { ModelMergeArgs } from '../../src/ml/merge/modelMerge.js';
+import { membersInMemory, type ModelMergeArgs } from '../../src/ml/merge/modelMerge.js';
 import { tempDir } from './helpers.js';
 import { join } from 'node:path';
 import type { Json } from '../../src/compile/ir.js';
@@ -58,7 +58,7 @@ let base: ClipModel, models: ClipModel[];
 const heads = TASKS.map((t, i) => head(t, 100 + i));
 const cache = new Map<string, Promise<TaskDataset>>();
 const data = (i: number, split: 'train' | 'test') => { const k = `${i}${split}`; if (!cache.has(k)) cache.set(k, loadTask(TASKS[i]!, split, { maxExamples: 48 })); return cache.get(k)!; };
-const args = (ms: readonly ClipModel[], log: string[] = []): ModelMergeArgs => ({ base, models: ms, heads, data, log: (l) => log.push(l) });
+const args = (ms: readonly ClipModel[], log: string[] = []): ModelMergeArgs => ({ base, members: membersInMemory(ms), heads, data, log: (l) => log.push(l) });
 /** a data-driven method of the catalogue, with the parameters a variant presets */
 interface Method { readonly name: string; readonly def: MethodDef; readonly preset: { readonly [k: string]: Json } }
 const fisherMerging: Method = { name: 'fisher', def: fisher, preset: {} };

@@ -15,7 +15,7 @@ import type { Head } from '../../src/ml/heads/head.js';
 import { classify } from '../../src/ml/eval/evaluate.js';
 import { resolveArgs } from '../../src/registry/index.js';
 import { scaling_search } from '../../src/registry/methods/scaling_search.js';
-import { visionNames, type ModelMergeArgs } from '../../src/ml/merge/modelMerge.js';
+import { membersInMemory, visionNames, type ModelMergeArgs } from '../../src/ml/merge/modelMerge.js';
 import type { GridPoint } from '../../src/ml/merge/scalingSearch.js';
 import type { Json } from '../../src/compile/ir.js';
 import { merged as streamed, tempDir, type Spec } from './helpers.js';
@@ -61,7 +61,7 @@ const data = (i: number, split: 'train' | 'test'): Promise<TaskDataset> => {
 async function search(params: { readonly [k: string]: Json }): Promise<{ out: Map<string, Float32Array>; info: Record<string, unknown>; log: string[] }> {
   const info: Record<string, unknown> = {};
   const log: string[] = [];
-  const a: ModelMergeArgs = { base, models, heads, data, log: (l) => log.push(l), record: (x) => Object.assign(info, x) };
+  const a: ModelMergeArgs = { base, members: membersInMemory(models), heads, data, log: (l) => log.push(l), record: (x) => Object.assign(info, x) };
   const out = await scaling_search.merge!.model!(resolveArgs(scaling_search, params), a);
   return { out, info, log };
 }

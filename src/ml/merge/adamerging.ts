@@ -103,7 +103,7 @@ export async function adaMerge(p: AdaMergingArgs, a: ModelMergeArgs): Promise<Ma
   const layerWise = p.granularity === 'layer';
   const name = `${p.granularity}_wise_adamerging`;
   const names = visionNames(a.base);
-  const n = a.models.length;
+  const n = a.members.count;
   const L = layerWise ? names.length : 1;
   const given = p.weights ?? [];
   const lambda = new Float32Array(n * L).fill(p.init_values);
@@ -111,12 +111,14 @@ export async function adaMerge(p: AdaMergingArgs, a: ModelMergeArgs): Promise<Ma
     if (given.length !== n * L) throw new MergeInputError(name, `weights has ${given.length} values; ${layerWise ? `layer-wise needs ${n} models × ${L} tensors` : `task-wise needs one per model (${n})`}`);
     lambda.set(given);
   }
-  const taskVectors = tf.tidy(() => a.models.map((m) => names.map((k) => tf.sub(m.get(k), a.base.get(k)))));
+  // members are loaded one at a time; only their task vectors stay
+  const taskVectors: tf.Tensor[][] = [];
+  for (let i = 0; i < n; i++) taskVectors.push(await a.members.with(i, (m) => tf.tidy(() => names.map((k) => tf.sub(m.get(k), a.base.get(k))))));
   const problem: AdaMergingProblem = { base: a.base, heads: a.heads, names, taskVectors, layerWise, clamp: p.clamp_weights };
   const steps = given.length ? 0 : p.max_steps;
   try {
     if (steps > 0) {
-      const streams = await Promise.all(a.models.map(async (_, i) => batchStream(await a.data(i, 'test'), a.base.config.vision_config.image_size, p.batch_size, p.seed + i)));
+      const streams = await Promise.all(Array.from({ length: n }, async (_, i) => batchStream(await a.data(i, 'test'), a.base.config.vision_config.image_size, p.batch_size, p.seed + i)));
       const adam: AdamState = { m1: new Float32Array(n * L), m2: new Float32Array(n * L), t: 0 };
       for (let step = 0; step < steps; step++) {
         if (a.signal?.aborted) throw new Interrupted(0, 'merge');

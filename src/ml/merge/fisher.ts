@@ -11,6 +11,7 @@ import { batches, excluded, visionNames, type ModelMergeArgs } from './modelMerg
 import { classify } from '../eval/evaluate.js';
 import { MergeInputError } from './errors.js';
 import { Interrupted } from '../../util/interrupted.js';
+import type { ClipModel } from '../models/clip.js';
 
 /** identity whose gradient is zero (torch's .detach()): p̂ is a constant weight in the loss */
 const detach = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
@@ -28,8 +29,7 @@ export interface FisherArgs {
   readonly seed: number;
 }
 
-async function fisherWeights(p: FisherArgs, a: ModelMergeArgs, i: number, names: readonly string[]): Promise<Map<string, Float32Array>> {
-  const model = a.models[i]!;
+async function fisherWeights(p: FisherArgs, a: ModelMergeArgs, i: number, model: ClipModel, names: readonly string[]): Promise<Map<string, Float32Array>> {
   const ds = await a.data(i, 'train');
   const bs = p.batch_size, count = p.num_fisher_examples;
   const vars = names.map((k) => model.get(k));
@@ -52,44 +52,63 @@ async function fisherWeights(p: FisherArgs, a: ModelMergeArgs, i: number, names:
     });
     tf.dispose([value, ...Object.values(grads)]);
     counted += bs; // FusionBench counts the loader's batch size
-    a.progress?.({ step: ++step, total, phase: `fisher ${i + 1}/${a.models.length}` });
+    a.progress?.({ step: ++step, total, phase: `fisher ${i + 1}/${a.members.count}` });
   }
   for (const f of acc.values()) for (let e = 0; e < f.length; e++) f[e] = f[e]! / counted;
   const cpu = process.cpuUsage(cpu0);
-  a.log(`fisher_merging: model ${i + 1}/${a.models.length}: squared gradients over ${count} examples in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s)`);
+  a.log(`fisher_merging: model ${i + 1}/${a.members.count}: squared gradients over ${count} examples in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s)`);
   return acc;
 }
 
-/** Fisher-weighted averaging of the fine-tuned models (no base model in the formula): merged vision tensors. */
+/** ‖F‖: the L2 norm over parameters of the per-parameter L2 norms (FusionBench's normalisation). */
+function fisherNorm(f: ReadonlyMap<string, Float32Array>): number {
+  let s = 0;
+  for (const v of f.values()) { let t = 0; for (const x of v) t += x * x; s += t; }
+  return Math.sqrt(s);
+}
+
+/**
+ * Fisher-weighted averaging of the fine-tuned models (no base model in the formula): merged vision
+ * tensors. θ = Σ c_i (F_i + m) θ_i / Σ c_i (F_i + m). With normalize_fisher_weight c_i ∝ 1/(‖F_i‖ + m):
+ * the normalising sum cancels between numerator and denominator, so each member is folded into the
+ * two running sums as soon as its own Fisher is known, and only one member and one Fisher are in
+ * memory at a time (eight ViT-B/32 members with their Fishers would be ~6 GB).
+ */
 export async function fisherMerge(p: FisherArgs, a: ModelMergeArgs): Promise<Map<string, Float32Array>> {
-  const n = a.models.length;
+  const n = a.members.count;
   const skip = excluded(p.exclude_param_names_regex);
   const names = visionNames(a.base).filter((k) => !skip(k));
-  let coef = [...(p.fisher_scaling_coefficients ?? [])];
-  if (!coef.length) coef = a.models.map(() => 1 / n);
+  const given = p.fisher_scaling_coefficients ?? [];
+  const coef = given.length ? [...given] : Array.from({ length: n }, () => 1 / n);
   if (coef.length !== n) throw new MergeInputError('fisher_merging', `fisher_scaling_coefficients has ${coef.length} values for ${n} models`);
-  const fishers: Map<string, Float32Array>[] = [];
-  for (let i = 0; i < n; i++) fishers.push(await fisherWeights(p, a, i, names));
   const minimal = p.minimal_fisher_weight;
+  const num = new Map(names.map((k) => [k, new Float64Array(a.base.get(k).size)] as const));
+  const den = new Map(names.map((k) => [k, new Float64Array(a.base.get(k).size)] as const));
+  const norms: number[] = [], inv: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await a.members.with(i, async (model) => {
+      const fisher = await fisherWeights(p, a, i, model, names);
+      let w = coef[i]!;
+      if (p.normalize_fisher_weight) { const norm = fisherNorm(fisher); norms.push(norm); inv.push(1 / (norm + minimal)); w *= inv[i]!; }
+      for (const k of names) {
+        const f = fisher.get(k)!, v = model.get(k).dataSync() as Float32Array, nk = num.get(k)!, dk = den.get(k)!;
+        for (let e = 0; e < f.length; e++) { const x = w * (f[e]! + minimal); nk[e] = nk[e]! + x * v[e]!; dk[e] = dk[e]! + x; }
+        fisher.delete(k);
+      }
+    });
+  }
   if (p.normalize_fisher_weight) {
-    // ‖F_i‖: L2 norm over parameters of the per-parameter L2 norms
-    const norms = fishers.map((f) => { let s = 0; for (const v of f.values()) { let t = 0; for (const x of v) t += x * x; s += t; } return Math.sqrt(s); });
-    const inv = norms.map((x) => 1 / (x + minimal));
     const sum = inv.reduce((x, y) => x + y, 0);
-    coef = coef.map((c, i) => c * inv[i]! / sum);
+    for (let i = 0; i < n; i++) coef[i] = coef[i]! * inv[i]! / sum;
     a.log(`fisher_merging: Fisher norms [${norms.map((x) => x.toExponential(3)).join(', ')}] → coefficients [${coef.map((x) => x.toFixed(4)).join(', ')}]`);
   }
   a.record?.({ fisher_coefficients: coef });
   const out = new Map<string, Float32Array>();
   for (const k of names) {
-    const vals = a.models.map((m) => m.get(k).dataSync() as Float32Array);
-    const r = new Float32Array(vals[0]!.length);
-    for (let e = 0; e < r.length; e++) {
-      let num = 0, den = 0;
-      for (let i = 0; i < n; i++) { const w = coef[i]! * (fishers[i]!.get(k)![e]! + minimal); num += w * vals[i]![e]!; den += w; }
-      r[e] = num / den;
-    }
+    const nk = num.get(k)!, dk = den.get(k)!, r = new Float32Array(nk.length);
+    for (let e = 0; e < r.length; e++) r[e] = nk[e]! / dk[e]!;
     out.set(k, r);
+    num.delete(k); den.delete(k);
   }
   return out;
 }

@@ -8,10 +8,26 @@ import type { Head } from '../heads/head.js';
 import type { TaskDataset, ImageBatch } from '../data/types.js';
 import { seededShuffle } from '../data/SeededRng.js';
 
-/** What a data-driven merge sees: loaded models, each model's task head, and its task's data. */
+/**
+ * The fine-tuned members of a data-driven merge, loaded one at a time: eight ViT-B/32 members
+ * (350 MB of vision tower each, plus their activations and statistics) must never sit in memory
+ * together, so a merge folds each member into running sums and lets it go.
+ */
+export interface MergeMembers {
+  readonly count: number;
+  /** runs f on member i, loaded for the call (its text tower is the base's) and disposed after it */
+  with<T>(i: number, f: (m: ClipModel) => T | Promise<T>): Promise<T>;
+}
+
+/** Members already in memory (tests, the library API): `with` lends them and disposes nothing. */
+export function membersInMemory(models: readonly ClipModel[]): MergeMembers {
+  return { count: models.length, with: async (i, f) => f(models[i]!) };
+}
+
+/** What a data-driven merge sees: the base, the members, each member's task head, and its task's data. */
 export interface ModelMergeArgs {
   readonly base: ClipModel;
-  readonly models: readonly ClipModel[];
+  readonly members: MergeMembers;
   /** head of each model's task, in model order */
   readonly heads: readonly Head[];
   /** a split of model i's task */

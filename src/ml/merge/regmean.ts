@@ -109,7 +109,7 @@ export interface RegMeanArgs {
 
 /** RegMean over the vision tower's Linear layers (q/k/v/out_proj, fc1, fc2): merged vision tensors. */
 export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<Map<string, Float32Array>> {
-  const n = a.models.length;
+  const n = a.members.count;
   const skip = excluded(p.exclude_param_names_regex);
   const names = visionNames(a.base).filter((k) => !skip(k));
   const alpha = p.reduce_non_diagonal_ratio;
@@ -119,8 +119,9 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
   const sums = new Map<string, RegmeanSums>();
   const linear = new Set(names.filter((k) => k.endsWith('.weight')).map((k) => k.slice(0, -'.weight'.length)));
   const t0 = performance.now(), cpu0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) {
-    const model = a.models[i]!;
+  // tensors outside the merged Linear weights are simply averaged: their running sums, member by member
+  const others = new Map<string, Float64Array>();
+  for (let i = 0; i < n; i++) await a.members.with(i, async (model) => {
     const ds = await a.data(i, 'train');
     const tm = performance.now();
     const G = new Map<string, { g: Float64Array; rows: number; d: number }>();
@@ -152,6 +153,13 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
     }
     last = undefined;
     a.log(`regmean: model ${i + 1}/${n}: Gram matrices of ${G.size} Linear inputs over ${count} examples in ${((performance.now() - tm) / 1e3).toFixed(1)} s`);
+    for (const k of names) {
+      if (k.endsWith('.weight') && G.has(k.slice(0, -'.weight'.length))) continue;
+      let acc = others.get(k);
+      if (!acc) { acc = new Float64Array(a.base.get(k).size); others.set(k, acc); }
+      const v = model.get(k).dataSync() as Float32Array;
+      for (let e = 0; e < v.length; e++) acc[e] = acc[e]! + v[e]!;
+    }
     const missing = i > 0 ? [...sums.keys()].find((m) => !G.has(m)) : undefined;
     if (missing !== undefined) throw new Error(`regmean: model ${i + 1} recorded no inputs of ${missing}`);
     for (const [module, e] of G) {
@@ -166,7 +174,7 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
       regmeanAccumulate(s, e.g, w, alpha);
       G.delete(module);
     }
-  }
+  });
   const collected = performance.now(), cpu1 = process.cpuUsage(cpu0);
   const out = new Map<string, Float32Array>();
   let merged = 0;
@@ -178,9 +186,8 @@ export async function regmeanMerge(p: RegMeanArgs, a: ModelMergeArgs): Promise<M
       sums.delete(module);
       merged++;
     } else {
-      const vals = a.models.map((m) => m.get(k).dataSync() as Float32Array);
-      const r = new Float32Array(vals[0]!.length);
-      for (let e = 0; e < r.length; e++) { let s = 0; for (let i = 0; i < n; i++) s += vals[i]![e]!; r[e] = s / n; }
+      const acc = others.get(k)!, r = new Float32Array(acc.length);
+      for (let e = 0; e < r.length; e++) r[e] = acc[e]! / n;
       out.set(k, r);
     }
   }

@@ -88,18 +88,19 @@ export async function scalingSearch(p: ScalingSearchArgs, m: ScaledMerge, a: Mod
   const names = visionNames(a.base).filter((k) => !removed.has(k));
   const shapes = new Map(names.map((k) => [k, a.base.get(k).shape] as const));
   const base = new Map(names.map((k) => [k, a.base.get(k).dataSync() as Float32Array] as const));
-  const models = a.models.map((x) => new Map(names.map((k) => [k, x.get(k).dataSync() as Float32Array] as const)));
+  const models: Map<string, Float32Array>[] = [];
+  for (let i = 0; i < a.members.count; i++) models.push(await a.members.with(i, (x) => new Map(names.map((k) => [k, x.get(k).dataSync() as Float32Array] as const))));
   const points: GridPoint[] = [];
   let best: { point: GridPoint; merged: Map<string, Float32Array> } | undefined;
-  const total = p.grid.length * a.models.length;
+  const total = p.grid.length * a.members.count;
   for (const [g, lambda] of p.grid.entries()) {
     const merged = await mergeInMemory(m, lambda, names, shapes, base, models, a.log);
     const tensors = new Map([...merged].map(([k, v]) => [k, tf.tensor(v, [...shapes.get(k)!])] as const));
     const accuracy: number[] = [];
     try {
-      for (let i = 0; i < a.models.length; i++) {
+      for (let i = 0; i < a.members.count; i++) {
         accuracy.push(await validationAccuracy(p, a, i, tensors));
-        a.progress?.({ step: g * a.models.length + i + 1, total, phase: `${m.name} λ=${lambda}` });
+        a.progress?.({ step: g * a.members.count + i + 1, total, phase: `${m.name} λ=${lambda}` });
       }
     } finally {
       for (const t of tensors.values()) t.dispose();
