@@ -19,6 +19,8 @@ const ds = await loadTask(dataDir, 'test');
 let t0 = performance.now();
 const head = buildZeroshotHead(model, await tokenizerFor(model), ds.name, ds.classnames, ds.templates);
 const headS = (performance.now() - t0) / 1000;
+// as the eval stage, which loads only the vision side (the head comes from its own stage)
+model.releaseTextTower();
 checkHead(head, model.config.projection_dim, ds);
 // evaluate()'s loop, keeping the predictions so the bench can compare them with PyTorch's
 const bs = Number(batchArg ?? 128), size = model.config.vision_config.image_size;

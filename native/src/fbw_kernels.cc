@@ -9,6 +9,10 @@
 // High-Performance Matrix Multiplication" (2008) for the blocking of the fallback GEMM.
 #include <napi.h>
 #include <dlfcn.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "gemm.h"
 #include "linalg.h"
@@ -812,6 +816,25 @@ Napi::Value RegmeanAccumulate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// release(array): hands the whole pages inside a pooled buffer back to the kernel (madvise
+// MADV_DONTNEED), so resident memory drops at once instead of when the garbage collector frees the
+// ArrayBuffer. The buffer stays valid; its released pages read as zeros and are faulted back in on
+// next use. Only for buffers no one reads any more (the backend's own pool). Returns the bytes
+// released (0 where madvise is unavailable).
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  double released = 0;
+#if defined(__unix__) || defined(__APPLE__)
+  Napi::TypedArray t = info[0].As<Napi::TypedArray>();
+  Napi::ArrayBuffer ab = t.ArrayBuffer();
+  const uintptr_t start = reinterpret_cast<uintptr_t>(ab.Data()) + t.ByteOffset();
+  const uintptr_t end = start + t.ByteLength();
+  static const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  const uintptr_t lo = (start + page - 1) / page * page, hi = end / page * page;
+  if (hi > lo && madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED) == 0) released = (double)(hi - lo);
+#endif
+  return Napi::Number::New(info.Env(), released);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   loadBlas();
   exports.Set("info", Napi::Function::New(env, Info));
@@ -829,6 +852,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("peakGflops", Napi::Function::New(env, PeakGflops));
   exports.Set("solve", Napi::Function::New(env, Solve));
+  exports.Set("release", Napi::Function::New(env, Release));
   exports.Set("regmeanAccumulate", Napi::Function::New(env, RegmeanAccumulate));
   return exports;
 }

@@ -102,7 +102,8 @@ export async function runEval(ctx: StageContext): Promise<void> {
   const test = await loadTask(taskData(ctx, task), 'test', maxExamples !== undefined ? { maxExamples } : {});
   ctx.log(`data: ${task} test split, ${test.size} images from ${test.origin ?? 'memory'}`);
   // an ensemble folder (from the `ensemble` stage) is evaluated by its averaged logits
-  const model = isEnsembleFolder(modelDir) ? await loadEnsemble(modelDir) : await loadClip(modelDir);
+  // the head is built (zero-shot head stage or the model's own): only the vision side is read
+  const model = isEnsembleFolder(modelDir) ? await loadEnsemble(modelDir) : await loadClip(modelDir, { visionOnly: true });
   const progress = throttle(250, (x: { done: number; total: number }) => ctx.progress({ step: x.done, total: x.total, phase: 'eval' }));
   try {
     const t0 = performance.now();

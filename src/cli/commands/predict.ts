@@ -164,6 +164,7 @@ Examples:
         if (e instanceof Error && USER_FILE_ERRORS.has(e.name)) { io.stderr.write(`fbw predict: ${oneLine(e).split(modelPath).join(a.model)}\n`); return 1; }
         throw e;
       }
+      model.releaseTextTower(); // the head is built: images need only the vision side
       const size = model.config.vision_config.image_size;
       let failed = 0;
       for (const img of a.images) {

@@ -74,10 +74,25 @@ export class ClipModel {
     return { p: (n) => this.get(n), trainable: () => false };
   }
 
+  /**
+   * Frees the text tower and text projection: once the zero-shot heads are built, evaluation reads
+   * only the vision side (a ViT-B/32 checkpoint's text half is 250 MB). Text methods fail after this.
+   */
+  releaseTextTower(): void {
+    for (const [k, v] of this.params) {
+      if (!isVisionSide(k)) { if (!this.borrowed.has(k)) v.dispose(); this.params.delete(k); }
+    }
+  }
+
   dispose(): void {
     for (const [k, v] of this.params) if (!this.borrowed.has(k)) v.dispose();
     this.params.clear();
   }
+}
+
+/** True for the tensors image classification reads: the vision tower, its projection, logit_scale. */
+export function isVisionSide(name: string): boolean {
+  return name.startsWith('vision_model.') || name === 'visual_projection.weight' || name === 'logit_scale';
 }
 
 /** Random-initialised CLIP (HF CLIPPreTrainedModel._init_weights scheme, factor 1) from a seeded RNG. */
@@ -160,9 +175,17 @@ function attention(ctx: ForwardContext, prefix: string, x: tf.Tensor2D, b: numbe
 }
 
 function encoder(ctx: ForwardContext, prefix: string, cfg: TowerConfig, h: tf.Tensor2D, b: number, t: number, mask?: tf.Tensor): tf.Tensor2D {
+  // Without a gradient tape (inference) nothing reads a layer's input after the layer has run:
+  // free it then, instead of keeping every layer's output until the caller's scope ends.
+  const inference = tf.engine().state.gradientDepth === 0;
   for (let i = 0; i < cfg.num_hidden_layers; i++) {
     const l = `${prefix}.encoder.layers.${i}`;
-    if (!ctx.adapter || ctx.lora) { h = encoderLayer(ctx, l, cfg, h, b, t, mask); continue; }
+    if (!ctx.adapter || ctx.lora) {
+      const next = encoderLayer(ctx, l, cfg, h, b, t, mask);
+      if (inference && i > 0) h.dispose();
+      h = next;
+      continue;
+    }
     // an opaque adapter hook: the layer as plain ops under tfjs autograd
     const n1 = layerNorm(h, ctx.p(`${l}.layer_norm1.weight`), ctx.p(`${l}.layer_norm1.bias`), cfg.layer_norm_eps);
     h = tf.add(h, attention(ctx, `${l}.self_attn`, n1, b, t, cfg.num_attention_heads, mask));

@@ -89,9 +89,10 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
   const toHeads = (x: T): T => tf.reshape(tf.transpose(tf.reshape(x, [b, t, heads, dh]), [0, 2, 1, 3]), [b * heads, t, dh]);
   const fromHeads = (x: T): T => tf.reshape(tf.transpose(tf.reshape(x, [b, heads, t, dh]), [0, 2, 1, 3]), [b * t, d]);
 
-  // each half in its own scope, so a half's temporaries (at inference: everything but its
-  // output) are released before the next half allocates its own
-  const forward = (x: T): { y: T; c: Cache } => {
+  // each half in its own scope, so a half's temporaries (and, when nothing will run this layer's
+  // backward from them, everything but its output) are released before the next half allocates
+  const forward = (x: T, keepCache: boolean): { y: T; c?: Cache } => {
+    if (!keepCache) return { y: lean(x) };
     const a = tf.tidy(() => {
       const l1 = lnForward(x, 1);
       const q3 = toHeads(tf.mul(linear('q_proj', l1.y), qScale));
@@ -110,6 +111,38 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
     });
     a.x2.dispose();
     return { y: m.y, c: { xhat1: a.xhat1, rstd1: a.rstd1, q3: a.q3, k3: a.k3, v3: a.v3, att: a.att, merged: a.merged, xhat2: m.xhat2, rstd2: m.rstd2, u: m.u } };
+  };
+
+  /**
+   * The same forward when no backward will read its intermediates (inference, or the forward pass
+   * of gradient checkpointing): every step in its own scope, so at most a few [tokens, 4·width]
+   * buffers are alive at once and the layer's peak is about a third of the cached forward's.
+   */
+  const lean = (x: T): T => {
+    const step = <R extends T>(f: () => R): R => tf.tidy(f);
+    const n1 = step(() => lnForward(x, 1).y);
+    const q3 = step(() => toHeads(tf.mul(linear('q_proj', n1), qScale)));
+    const k3 = step(() => toHeads(linear('k_proj', n1)));
+    const v3 = step(() => toHeads(linear('v_proj', n1)));
+    n1.dispose();
+    const att = step(() => {
+      let s = tf.matMul(q3 as tf.Tensor3D, k3 as tf.Tensor3D, false, true) as T;
+      if (mask) s = tf.add(s, mask);
+      return tf.softmax(s);
+    });
+    q3.dispose(); k3.dispose();
+    const merged = step(() => fromHeads(tf.matMul(att as tf.Tensor3D, v3 as tf.Tensor3D)));
+    att.dispose(); v3.dispose();
+    const x2 = step(() => tf.add(x, linear('out_proj', merged)));
+    merged.dispose();
+    const n2 = step(() => lnForward(x2, 2).y);
+    const u = step(() => linear('fc1', n2));
+    n2.dispose();
+    const f = step(() => activation(u, cfg.hidden_act));
+    u.dispose();
+    const y = step(() => tf.add(x2, linear('fc2', f)));
+    f.dispose(); x2.dispose();
+    return y;
   };
 
   /** d activation(u)/du */
@@ -189,9 +222,12 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
   const node = tf.customGrad(((...args: unknown[]) => {
     const x = args[0] as T;
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const { y, c } = forward(x);
+    // the backward reads the cache unless it recomputes it (checkpointing) or will not run at all
+    // (no gradient tape: inference)
+    const taping = tf.engine().state.gradientDepth > 0;
+    const { y, c } = forward(x, taping && !checkpointing);
     // saved tensors are kept clones (shared storage): the weights cost no memory here
-    save([...weightNames.map((n) => ctx.p(n)), ...(checkpointing ? [x] : cacheList(c))]);
+    if (taping) save([...weightNames.map((n) => ctx.p(n)), ...(checkpointing ? [x] : cacheList(c!))]);
     return {
       value: y,
       gradFunc: (dy: T, savedAll: T[]) => {
@@ -199,7 +235,7 @@ export function encoderLayer(ctx: LayerContext, layer: string, cfg: TowerConfig,
         param = (n) => savedWeights.get(n) ?? ctx.p(n);
         const saved = savedAll.slice(weightNames.length);
         const grads = tf.tidy(() => {
-          const gm = backward(dy, checkpointing ? forward(saved[0]!).c : cacheOf(saved));
+          const gm = backward(dy, checkpointing ? forward(saved[0]!, true).c! : cacheOf(saved));
           return [gm.dx!, ...trained.map((x) => gm.get(x.key) ?? tf.zerosLike(x.tensor))];
         });
         // this layer's activations are not needed any more: free them now, not at the end of the

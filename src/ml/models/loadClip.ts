@@ -7,7 +7,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SafetensorsReader, writeSafetensors, type NamedTensor } from '../io/safetensors.js';
 import { clipParamShapes, parseClipConfig, type ClipConfig } from './clipConfig.js';
-import { ClipModel, newVariable } from './clip.js';
+import { ClipModel, isVisionSide, newVariable } from './clip.js';
 import { PersistedFileInvalid } from '../../util/jsonFormat.js';
 import { hfConfigFormat, shardIndexFormat, type HfConfig, type ShardIndex } from '../io/hfFormats.js';
 import { writeFileAtomic } from '../../util/writeFileAtomic.js';
@@ -97,15 +97,26 @@ export async function readClipConfig(path: string): Promise<ClipConfig> {
   return parseClipConfig(raw, path);
 }
 
-/** Load a CLIP model (all tensors become trainable tf.Variables, float32). */
-export async function loadClip(path: string, opts: {
+/** What loadClip reads. */
+export interface LoadClipOptions {
   /**
    * a loaded model and which of its tensors to use instead of reading this checkpoint's (same
    * name and shape required): the data-driven merges read only each fine-tune's vision tower and
    * share the base's text tower, ~250 MB less per ViT-B/32 member and no re-reading of it
    */
   readonly shareFrom?: { readonly model: ClipModel; readonly names: (name: string) => boolean };
-} = {}): Promise<ClipModel> {
+  /**
+   * Read only the vision side (vision tower, visual projection, logit_scale): for evaluation with
+   * heads built beforehand. Every tensor's name and shape is still checked from the header.
+   */
+  readonly visionOnly?: boolean;
+}
+
+/**
+ * Load a CLIP model (all tensors become trainable tf.Variables, float32). Each tensor is read from
+ * the file straight into its final buffer: no whole-file or per-tensor intermediate copy.
+ */
+export async function loadClip(path: string, opts: LoadClipOptions = {}): Promise<ClipModel> {
   const { dir, weights, config: cfgPath } = resolveModelFiles(path);
   const config = await readClipConfig(cfgPath);
   const shapes = clipParamShapes(config);
@@ -123,14 +134,16 @@ export async function loadClip(path: string, opts: {
       if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
         throw new ModelLoadError(weights, `tensor '${name}' has shape [${info.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
       }
+      if (opts.visionOnly && !isVisionSide(name)) continue;
       const shared = opts.shareFrom?.names(name) ? opts.shareFrom.model.params.get(name) : undefined;
       if (shared && shared.shape.length === shape.length && shared.shape.every((d, i) => d === shape[i])) {
         params.set(name, shared);
         borrowed.add(name);
         continue;
       }
-      const t = await reader.read(name);
-      params.set(name, newVariable(tf.tensor(t.data, [...shape]), name));
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      await reader.readInto(name, data);
+      params.set(name, newVariable(tf.tensor(data, [...shape]), name));
     }
   } catch (e) {
     for (const [k, v] of params) if (!borrowed.has(k)) v.dispose();

@@ -68,6 +68,11 @@ export interface NativeAddon {
   reduce(op: number, x: Float32Array, out: Float32Array, shape: readonly number[],
     reducedMask: readonly number[]): void;
   addN(out: Float32Array, xs: readonly Float32Array[]): void;
+  /**
+   * Returns the whole pages inside `x` to the OS (madvise MADV_DONTNEED): resident memory drops now,
+   * the array stays usable and reads as zeros where released. Returns the bytes released.
+   */
+  release(x: Float32Array): number;
   adamUpdate(v: Float32Array, g: Float32Array, m: Float32Array, s: Float32Array, lr: number,
     beta1: number, beta2: number, epsilon: number, step: number): void;
 }
