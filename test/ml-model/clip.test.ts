@@ -46,6 +46,24 @@ test('save → load round-trip gives identical tensors and identical bytes', asy
   a.dispose(); b.dispose();
 });
 
+test('evaluation reads only the vision side: vision-only load and released text tower give the same logits', async () => {
+  const ds = await loadTask('synth_shapes', 'test', { maxExamples: 8 });
+  const full = await loadClip(modelDir);
+  const head = buildZeroshotHead(full, await tokenizerFor(full), ds.name, ds.classnames, ds.templates);
+  const b = ds.batch([0, 1, 2, 3, 4, 5, 6, 7], 32);
+  const want = tf.tidy(() => classify(full, head, b.x, b.n)).dataSync();
+  const vision = await loadClip(modelDir, { visionOnly: true });
+  assert.ok([...vision.params.keys()].every((k) => !k.startsWith('text_model.') && k !== 'text_projection.weight'), 'no text tensor read');
+  assert.ok(vision.params.size < full.params.size);
+  full.releaseTextTower();
+  assert.equal([...full.params.keys()].sort(), [...vision.params.keys()].sort());
+  for (const m of [vision, full]) {
+    const got = tf.tidy(() => classify(m, head, b.x, b.n)).dataSync();
+    assert.ok(got.every((e, i) => Object.is(e, want[i])), 'logits differ');
+  }
+  vision.dispose(); full.dispose();
+});
+
 test('an HF-layout checkpoint loads from a folder, a hub cache snapshot and a .safetensors path, and predicts', async () => {
   const hub = join(dir, 'hub', 'models--test--tiny-clip');
   const snap = join(hub, 'snapshots', '0123abcd');
