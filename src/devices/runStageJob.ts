@@ -12,6 +12,7 @@ import { DATA_PARALLEL_KINDS, jobDevices, startDataParallel, type DataParallelGr
 import { writeFileAtomicSync } from '../util/writeFileAtomic.js';
 import { readMetricsSync } from '../report/reportInputs.js';
 import { Interrupted } from '../util/interrupted.js';
+import { DatasetFormatError, DatasetNotFound, UnknownTask } from '../ml/data/errors.js';
 
 const PROGRESS_EVERY_MS = 200;
 /** Training stages write this many progress lines (step, loss, accuracy, lr) to their log over a run. */
@@ -94,7 +95,9 @@ export async function runStageJob(job: StageJob, send: (m: FromWorker) => void, 
       return;
     }
     const w = toWire(e);
-    log(`FAILED: ${w.stack ?? `${w.name}: ${w.message}`}`);
+    // a data set the user must fix (missing, unknown, a corrupt file): its message names the file
+    // and the row; a stack trace would only bury it in the log tail `fbw run` prints
+    log(`FAILED: ${e instanceof DatasetFormatError || e instanceof DatasetNotFound || e instanceof UnknownTask ? `${w.name}: ${w.message}` : (w.stack ?? `${w.name}: ${w.message}`)}`);
     send({ type: 'error', error: w });
   } finally {
     await group?.close(ok);

@@ -1,7 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FIXTURE_CLASSES, fixtureImages } from '../ml-data/fixtures.js';
+import { writeImageParquet } from '../ml-data/parquetWriter.js';
 import { runGraph } from '../../src/scheduler/runGraph.js';
 import { main } from '../../src/cli/main.js';
 import { Store } from '../../src/store/Store.js';
@@ -120,6 +123,30 @@ test('--wait queues behind a live run instead of refusing', async () => {
   });
   assert.is(waited, 'first');
   assert.is(r.status, 'ok');
+});
+
+test('a corrupt image in a data set fails its stage with the file and the row, and no stack trace in the log tail', async () => {
+  const dir = tempDir();
+  const data = join(dir, 'shapes');
+  mkdirSync(data);
+  const rows = fixtureImages('test').map((r) => ({ bytes: r.bytes, path: r.name, label: r.cls }));
+  rows[2] = { ...rows[2]!, bytes: rows[2]!.bytes.subarray(0, 40) };
+  writeFileSync(join(data, 'train-00000-of-00001.parquet'), writeImageParquet(rows.slice(0, 2)));
+  writeFileSync(join(data, 'test-00000-of-00001.parquet'), writeImageParquet(rows));
+  writeFileSync(join(data, 'classnames.json'), JSON.stringify(FIXTURE_CLASSES));
+  const tiny = fileURLToPath(new URL('../../../models/clip-tiny', import.meta.url));
+  const g = graph(join(dir, 'w.fbw'), [
+    pretrained('model.tiny', tiny),
+    stage('head.tiny.shapes', 'zeroshot_head', 'zeroshot', {}, [{ stage: 'model.tiny', role: 'model' }], { task: data, output: 'head' }),
+    stage('eval.tiny.shapes', 'eval', 'accuracy', { row: 'tiny' }, [{ stage: 'model.tiny', role: 'model' }, { stage: 'head.tiny.shapes', role: 'head' }], { task: data }),
+  ]);
+  const r = await runGraph(g, { devices: 'cpu:1' });
+  assert.is(r.status, 'failed');
+  const f = eventsOf(r.journal, 'failed')[0]!;
+  assert.is(f.stage, 'eval.tiny.shapes', f.error);
+  assert.match(f.error, /DatasetFormatError: .*test-00000-of-00001\.parquet row 2: /);
+  assert.ok(f.logTail.some((l) => l.includes('test-00000-of-00001.parquet row 2: ')), 'the log tail names the file and the row');
+  assert.not.ok(f.logTail.some((l) => /^\s+at /.test(l) || /\(file:\/\//.test(l)), `no stack trace in the log tail:\n${f.logTail.join('\n')}`);
 });
 
 test.run();
