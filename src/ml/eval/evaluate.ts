@@ -5,6 +5,7 @@ import type { TaskDataset } from '../data/types.js';
 import { encodeImage, patchify, type ClipModel, type ForwardContext } from '../models/clip.js';
 import { headLogits, type Head } from '../heads/head.js';
 import { crossEntropy } from '../models/ops.js';
+import { activeNativeBackend } from '../backend/native/registerNativeBackend.js';
 
 export interface EvalResult {
   readonly accuracy: number;
@@ -39,8 +40,11 @@ export class HeadMismatch extends Error {
 export function classify(model: ClipModel, head: Head, x: Float32Array, n: number, ctx?: ForwardContext, trainedHead?: { readonly w: tf.Tensor; readonly b: tf.Tensor }): tf.Tensor2D {
   const v = model.config.vision_config;
   return tf.tidy(() => {
-    const patches = tf.tensor2d(patchify(x, n, v.image_size, v.patch_size), [n * (v.image_size / v.patch_size) ** 2, 3 * v.patch_size ** 2]);
-    return headLogits(encodeImage(model.config, ctx ?? model.frozenContext(), patches, n), head, trainedHead);
+    // the patches live only until the patch embedding has read them; on fbw-native their buffer
+    // comes from the backend's pool and goes back to it then (a batch of 128 is 77 MB)
+    const native = activeNativeBackend();
+    const patches = tf.tensor2d(patchify(x, n, v.image_size, v.patch_size, 3, native ? (len) => native.alloc(len) : undefined), [n * (v.image_size / v.patch_size) ** 2, 3 * v.patch_size ** 2]);
+    return headLogits(encodeImage(model.config, ctx ?? model.frozenContext(), patches, n, { consumePatches: tf.engine().state.gradientDepth === 0 }), head, trainedHead);
   });
 }
 

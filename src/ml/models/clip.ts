@@ -132,10 +132,10 @@ export function initClip(config: ClipConfig, rand: () => number): ClipModel {
 }
 
 /** Images NHWC [n, S, S, C] → patches [n·(S/P)², C·P·P] in conv-weight order (c, kh, kw). */
-export function patchify(x: Float32Array, n: number, size: number, patch: number, channels = 3): Float32Array {
+export function patchify(x: Float32Array, n: number, size: number, patch: number, channels = 3, into?: (length: number) => Float32Array): Float32Array {
   const g = size / patch;
   const k = channels * patch * patch;
-  const out = new Float32Array(n * g * g * k);
+  const out = into ? into(n * g * g * k) : new Float32Array(n * g * g * k);
   let o = 0;
   for (let b = 0; b < n; b++) {
     const base = b * size * size * channels;
@@ -197,7 +197,10 @@ function encoder(ctx: ForwardContext, prefix: string, cfg: TowerConfig, h: tf.Te
 }
 
 /** Image features [n, projection_dim] (not normalised) from patches made by `patchify`. */
-export function encodeImage(config: ClipConfig, ctx: ForwardContext, patches: tf.Tensor2D, n: number): tf.Tensor2D {
+export function encodeImage(config: ClipConfig, ctx: ForwardContext, patches: tf.Tensor2D, n: number, opts: {
+  /** the caller hands `patches` over: freed right after the patch embedding (inference) */
+  readonly consumePatches?: boolean;
+} = {}): tf.Tensor2D {
   const v = config.vision_config;
   const d = v.hidden_size;
   const g = v.image_size / v.patch_size;
@@ -206,6 +209,7 @@ export function encodeImage(config: ClipConfig, ctx: ForwardContext, patches: tf
   const wName = 'vision_model.embeddings.patch_embedding.weight';
   const w2 = tf.reshape(ctx.p(wName), [d, v.num_channels * v.patch_size * v.patch_size]);
   const e = ctx.trainable(wName) ? matMulWT(patches, w2) : matMulWTFrozen(patches, w2);
+  if (opts.consumePatches) patches.dispose();
   const cls = tf.add(tf.zeros([n, 1, d]), tf.reshape(ctx.p('vision_model.embeddings.class_embedding'), [1, 1, d]));
   const emb = tf.add(tf.concat([cls, tf.reshape(e, [n, np, d])], 1), ctx.p('vision_model.embeddings.position_embedding.weight'));
   let h = tf.reshape(emb, [n * t, d]) as tf.Tensor2D;
