@@ -8,13 +8,14 @@ Every tensor has the shape it has in ViT-B/32 (widths 768/512, MLP 3072/2048, pa
 49,408-token vocabulary, 77 positions, projection 512). --layers sets the number of transformer
 layers per tower (12 in the real model; tests use fewer to stay fast, see test/hubcache/README.md).
 
-usage: make_hub_cache.py OUT [--layers N] [--seed S] [--finetune REPO ...] [--noise F]
+usage: make_hub_cache.py OUT [--layers N] [--seed S] [--finetune REPO ...] [--noise F] [--corpus PROMPTS.txt] [--b16 REPO ...]
 """
 import argparse
 import hashlib
 import json
 import os
 import random
+import re
 import struct
 
 import torch
@@ -23,7 +24,7 @@ BASE_REPO = "openai/clip-vit-base-patch32"
 
 
 def bytes_to_unicode():
-    """GPT-2/CLIP's reversible byte -> printable character table, in dict order."""
+    """GPT-2/CLIP's reversible byte -> printable character table: {byte: character}, in CLIP's vocabulary order."""
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
     cs = bs[:]
     n = 0
@@ -32,22 +33,49 @@ def bytes_to_unicode():
             bs.append(b)
             cs.append(256 + n)
             n += 1
-    return [chr(c) for c in cs]
+    return {b: chr(c) for b, c in zip(bs, cs)}
 
 
-def tokenizer_files(seed):
+WORD = re.compile(r"'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|(?:[^\s\w]|_)+", re.IGNORECASE)
+
+
+def tokenizer_files(seed, corpus=()):
     """vocab.json / merges.txt built the way CLIP's are: 256 byte symbols, the same with </w>,
     one token per merge in rank order, then <|startoftext|> and <|endoftext|> (ids 49406, 49407).
-    The 48,894 merges are seeded pairs of byte symbols (the real file's merges are learned from a
-    corpus; the format, the sizes and the special ids are the same)."""
-    syms = bytes_to_unicode()
+    CLIP's 48,894 merges are learned from its training text; here the words of `corpus` (the
+    prompts a test encodes) come first, most frequent first, each as a chain of merges that builds
+    it left to right (so most prompt words are one or two tokens, as in CLIP's vocabulary), and
+    seeded pairs of byte symbols fill the rest."""
+    enc = bytes_to_unicode()
+    syms = list(enc.values())
     vocab = syms + [s + "</w>" for s in syms]
+    known = set(vocab)
+    merges = []
+    freq = {}
+    for line in corpus:
+        for w in WORD.findall(line.strip().lower()):
+            w = "".join(enc[b] for b in w.encode("utf-8"))
+            freq[w] = freq.get(w, 0) + 1
+    for w in sorted(freq, key=lambda w: (-freq[w], w)):
+        parts = list(w[:-1]) + [w[-1] + "</w>"]
+        cur = parts[0]
+        for p in parts[1:]:
+            nxt = cur + p
+            if nxt not in known:
+                merges.append((cur, p))
+                known.add(nxt)
+            cur = nxt
     rng = random.Random(seed)
     firsts = syms[:]
     rng.shuffle(firsts)
     pairs = [(a, b) for a in firsts for b in syms + [s + "</w>" for s in syms]]
     rng.shuffle(pairs)
-    merges = pairs[: 49408 - 512 - 2]
+    for a, b in pairs:
+        if len(merges) == 49408 - 512 - 2:
+            break
+        if a + b not in known:
+            merges.append((a, b))
+            known.add(a + b)
     vocab += [a + b for a, b in merges]
     vocab += ["<|startoftext|>", "<|endoftext|>"]
     assert len(vocab) == 49408 and len(set(vocab)) == 49408
@@ -76,8 +104,8 @@ def clip_config(layers):
     }
 
 
-def vision_config(layers):
-    v = dict(clip_config(layers)["vision_config"])
+def vision_config(layers, patch=32):
+    v = dict(clip_config(layers)["vision_config"], patch_size=patch)
     v.update({"_name_or_path": BASE_REPO, "architectures": ["CLIPVisionModel"], "torch_dtype": "float32"})
     return v
 
@@ -95,12 +123,12 @@ def tower_shapes(prefix, d, f, layers):
     return out
 
 
-def clip_shapes(layers):
+def clip_shapes(layers, patch=32):
     s = [("text_model.embeddings.token_embedding.weight", [49408, 512]), ("text_model.embeddings.position_embedding.weight", [77, 512])]
     s += tower_shapes("text_model", 512, 2048, layers)
     s += [("text_model.final_layer_norm.weight", [512]), ("text_model.final_layer_norm.bias", [512])]
-    s += [("vision_model.embeddings.class_embedding", [768]), ("vision_model.embeddings.patch_embedding.weight", [768, 3, 32, 32]),
-          ("vision_model.embeddings.position_embedding.weight", [50, 768]),
+    s += [("vision_model.embeddings.class_embedding", [768]), ("vision_model.embeddings.patch_embedding.weight", [768, 3, patch, patch]),
+          ("vision_model.embeddings.position_embedding.weight", [(224 // patch) ** 2 + 1, 768]),
           ("vision_model.pre_layrnorm.weight", [768]), ("vision_model.pre_layrnorm.bias", [768])]
     s += tower_shapes("vision_model", 768, 3072, layers)
     s += [("vision_model.post_layernorm.weight", [768]), ("vision_model.post_layernorm.bias", [768]),
@@ -172,10 +200,13 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--noise", type=float, default=0.3, help="fine-tune perturbation, relative to each tensor's spread")
     ap.add_argument("--finetune", nargs="*", default=[])
+    ap.add_argument("--corpus", help="a text file of prompts whose words the tokenizer's merges should cover")
+    ap.add_argument("--b16", nargs="*", default=[], help="vision-only fine-tunes shaped like ViT-B/16 (another architecture than the base)")
     a = ap.parse_args()
     g = torch.Generator().manual_seed(a.seed)
     tensors = [(n, init_tensor(n, s, g)) for n, s in clip_shapes(a.layers)]
-    vocab, merges = tokenizer_files(a.seed)
+    corpus = open(a.corpus, encoding="utf-8").read().splitlines() if a.corpus else ()
+    vocab, merges = tokenizer_files(a.seed, corpus)
 
     def text(s):
         def w(path):
@@ -207,6 +238,13 @@ def main():
               for n, t in vision]
         print(write_repo(a.out, repo, {
             "config.json": write_json(vision_config(a.layers)),
+            "model.safetensors": lambda p, ft=ft: write_safetensors(p, ft),
+        }))
+    for i, repo in enumerate(a.b16):
+        gi = torch.Generator().manual_seed(a.seed * 1000 + 500 + i)
+        ft = [(n, init_tensor(n, s, gi)) for n, s in clip_shapes(a.layers, patch=16) if n.startswith("vision_model.")]
+        print(write_repo(a.out, repo, {
+            "config.json": write_json(vision_config(a.layers, patch=16)),
             "model.safetensors": lambda p, ft=ft: write_safetensors(p, ft),
         }))
 
