@@ -6,7 +6,7 @@
 // (the shipped workflows/fusionbench-ta8.fbw) runs as `node bin/fbw.js run` with HF_HUB_CACHE
 // pointing at a hub cache made here (test/hubcache/README.md):
 //   - openai/clip-vit-base-patch32: a CLIP of ViT-B/32's shape (12 + 12 layers, widths 768 / 512,
-//     224 px / patch 32, projection 512) with seeded weights and a 49,408-token tokenizer in CLIP's
+//     224 px / patch 32, projection 512; 2 layers deep in CI, LAYERS below) with seeded weights and a 49,408-token tokenizer in CLIP's
 //     file format (make_hub_cache.py);
 //   - the eight tanganke/clip-vit-base-patch32_<task> repos: vision-only CLIPVisionModels, seeded
 //     perturbations of the base's vision tower, large enough that merges predict differently;
@@ -37,8 +37,14 @@ import { PRECISION } from '../../src/report/rounding.js';
 const HERE = fileURLToPath(new URL('../../../test/hubcache/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/fbw.js', import.meta.url));
 const PYTHON = '/usr/bin/python3';
-/** test images per TA8 set */
-const N = 8;
+/** test images per TA8 set (FBW_REALSHAPE_IMAGES to change) */
+const N = Number(process.env['FBW_REALSHAPE_IMAGES'] ?? 5);
+/**
+ * Encoder layers of both towers. Every tensor has ViT-B/32's width; CI runs 2 layers deep (about
+ * 5 min on 2 cores: 3,727 prompts through the text tower and 40 evaluations), and
+ * FBW_REALSHAPE_LAYERS=12 runs the whole depth (not run in CI: hours on 2 shared cores).
+ */
+const LAYERS = process.env['FBW_REALSHAPE_LAYERS'] ?? '2';
 /** fine-tune perturbation, relative to each tensor's spread: large enough that merges change predictions */
 const NOISE = 1.0;
 /** a prediction may differ from the reference's where its top two logits (logit_scale × cosine) are closer than this */
@@ -118,7 +124,7 @@ test.before(() => {
   // the tokenizer's merges cover the words of the prompts it will encode (as CLIP's learned ones do)
   const prompts = TA8.flatMap((t) => { const b = findBuiltinTask(t)!; return b.classnames.flatMap((c) => b.templates.map((tpl) => tpl.split('{}').join(c))); });
   writeFileSync(join(tmp, 'prompts.txt'), prompts.join('\n') + '\n');
-  py([join(HERE, 'make_hub_cache.py'), hub, '--layers', '12', '--noise', String(NOISE), '--corpus', join(tmp, 'prompts.txt'),
+  py([join(HERE, 'make_hub_cache.py'), hub, '--layers', LAYERS, '--noise', String(NOISE), '--corpus', join(tmp, 'prompts.txt'),
     '--finetune', ...TA8.map((t) => POOL.members[t]!), '--b16', 'tanganke/clip-vit-base-patch16_svhn']);
   py([join(HERE, 'make_test_images.py'), join(tmp, 'images'), String(N)]);
   const images = JSON.parse(readFileSync(join(tmp, 'images', 'manifest.json'), 'utf8')) as { [task: string]: string[] };
