@@ -35,7 +35,11 @@ class ThreadPool {
     for (auto& t : workers_) t.join();
     workers_.clear();
     stop_ = false;
-    for (int i = 0; i < n - 1; i++) workers_.emplace_back([this] { loop(); });
+    // each worker starts from the generation current now: a job posted before the new thread
+    // first takes the lock is still seen as new (reading gen_ in the thread lost that wake-up,
+    // and run() then waited forever for a worker that never started the job)
+    const uint64_t start = gen_;
+    for (int i = 0; i < n - 1; i++) workers_.emplace_back([this, start] { loop(start); });
   }
 
   /** Runs fn(0..count-1) across the pool and returns when every task has finished. */
@@ -86,12 +90,7 @@ class ThreadPool {
     }
   }
 
-  void loop() {
-    uint64_t seen = 0;
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      seen = gen_;
-    }
+  void loop(uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> g(mu_);
