@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { makeClipConfig } from '../../src/ml/models/clipConfig.js';
+import { TASKS, config, perturbed } from './tinyClip.js';
 import { initClip, ClipModel, newVariable } from '../../src/ml/models/clip.js';
 import { saveClip } from '../../src/ml/models/loadClip.js';
 import { initBackend } from '../../src/ml/backend/initBackend.js';
@@ -21,25 +21,6 @@ import { membersInMemory, type ModelMergeArgs } from '../../src/ml/merge/modelMe
 import { tempDir } from './helpers.js';
 import { join } from 'node:path';
 import type { Json } from '../../src/compile/ir.js';
-
-const TASKS = ['synth_shapes', 'synth_colors'];
-const config = makeClipConfig({
-  projection_dim: 16,
-  vision: { image_size: 16, patch_size: 8, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2 },
-  text: { vocab_size: 50, max_position_embeddings: 8, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2 },
-});
-
-/** base model plus a copy whose vision tensors moved by a seeded random task vector */
-function perturbed(base: ClipModel, seed: number, scale: number): ClipModel {
-  const rng = new SeededRng(seed);
-  const params = new Map<string, tf.Variable>();
-  for (const [k, v] of base.params) {
-    const d = Float32Array.from(v.dataSync());
-    if (k.startsWith('vision_model.')) for (let i = 0; i < d.length; i++) d[i] = d[i]! + (rng.next() - 0.5) * 2 * scale;
-    params.set(k, newVariable(tf.tensor(d, v.shape), `${k}.ft${seed}`));
-  }
-  return new ClipModel(base.config, params);
-}
 
 function head(task: string, seed: number): Head {
   const info = taskInfo(task);
@@ -73,7 +54,7 @@ test.before(async () => {
   await initBackend('cpu');
   const rng = new SeededRng(3);
   base = initClip(config, () => rng.next());
-  models = [perturbed(base, 11, 0.05), perturbed(base, 12, 0.05)];
+  models = [perturbed(base, 11, 0.05, 'ft'), perturbed(base, 12, 0.05, 'ft')];
 });
 
 test('regmean: solve() is an exact linear solve', () => {

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { makeClipConfig } from '../../src/ml/models/clipConfig.js';
+import { TASKS, config, perturbed } from './tinyClip.js';
 import { initClip, ClipModel, newVariable } from '../../src/ml/models/clip.js';
 import { initBackend } from '../../src/ml/backend/initBackend.js';
 import { SeededRng, seededShuffle } from '../../src/ml/data/SeededRng.js';
@@ -19,24 +19,6 @@ import { membersInMemory, visionNames, type ModelMergeArgs } from '../../src/ml/
 import type { GridPoint } from '../../src/ml/merge/scalingSearch.js';
 import type { Json } from '../../src/compile/ir.js';
 import { merged as streamed, tempDir, type Spec } from './helpers.js';
-
-const TASKS = ['synth_shapes', 'synth_colors'];
-const config = makeClipConfig({
-  projection_dim: 16,
-  vision: { image_size: 16, patch_size: 8, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2 },
-  text: { vocab_size: 50, max_position_embeddings: 8, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2 },
-});
-
-function perturbed(base: ClipModel, seed: number, scale: number): ClipModel {
-  const rng = new SeededRng(seed);
-  const params = new Map<string, tf.Variable>();
-  for (const [k, v] of base.params) {
-    const d = Float32Array.from(v.dataSync());
-    if (k.startsWith('vision_model.')) for (let i = 0; i < d.length; i++) d[i] = d[i]! + (rng.next() - 0.5) * 2 * scale;
-    params.set(k, newVariable(tf.tensor(d, v.shape), `${k}.ss${seed}`));
-  }
-  return new ClipModel(base.config, params);
-}
 
 function head(task: string, seed: number): Head {
   const info = taskInfo(task);
@@ -92,7 +74,7 @@ test.before(async () => {
   await initBackend('cpu');
   const rng = new SeededRng(5);
   base = initClip(config, () => rng.next());
-  models = [perturbed(base, 21, 0.3), perturbed(base, 22, 0.3)];
+  models = [perturbed(base, 21, 0.3, 'ss'), perturbed(base, 22, 0.3, 'ss')];
 });
 
 for (const on of ['task_arithmetic', 'ties'] as const) {
