@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatasetNotFound, SYNTHETIC_TASKS, loadTask, type TaskDataset } from '../../src/ml/data/index.js';
-import { generateSynthetic } from '../../src/ml/data/synthetic/generateSynthetic.js';
+import { DatasetNotFound, SYNTHETIC_TASKS, UnknownTask, loadTask, taskInfo, type TaskDataset } from '../../src/ml/data/index.js';
+import { generateSynthetic, syntheticTask } from '../../src/ml/data/synthetic/generateSynthetic.js';
+import { DOMAIN_TASKS } from '../../src/ml/data/synthetic/domains.js';
 
 function labelCounts(d: TaskDataset): number[] {
   const c = new Array<number>(d.classnames.length).fill(0);
@@ -111,6 +112,92 @@ for (const t of SYNTHETIC_TASKS) {
     }
     const batch = te.batch([0, 1], 32);
     assert.is(batch.x.length, 2 * 32 * 32 * 3);
+  });
+}
+
+/** Simple pixel features that ignore ink polarity and overall colour: |z-scored grey| pooled 2×2
+ *  (16×16), plus mean colour on a 4×4 grid. */
+function pixelFeatures(rgb: Uint8Array): Float64Array {
+  const S = 32, out = new Float64Array(256 + 48);
+  const g = new Float64Array(S * S);
+  let m = 0;
+  for (let i = 0; i < S * S; i++) m += g[i] = (rgb[3 * i]! + rgb[3 * i + 1]! + rgb[3 * i + 2]!) / 765;
+  m /= S * S;
+  let sd = 0;
+  for (const v of g) sd += (v - m) ** 2;
+  sd = Math.sqrt(sd / (S * S)) + 1e-3;
+  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) out[(y >> 1) * 16 + (x >> 1)]! += Math.abs(g[y * S + x]! - m) / sd / 4;
+  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) for (let c = 0; c < 3; c++) out[256 + ((y >> 3) * 4 + (x >> 3)) * 3 + c]! += rgb[(y * S + x) * 3 + c]! / 255 / 64;
+  return out;
+}
+
+function dist2(a: Float64Array, b: Float64Array): number {
+  let d = 0;
+  for (let j = 0; j < a.length; j++) d += (a[j]! - b[j]!) ** 2;
+  return d;
+}
+
+test('the four distinct-domain tasks follow the six shape tasks, with their own names', () => {
+  assert.equal(SYNTHETIC_TASKS.slice(6).map((t) => t.name), ['synth_scenes', 'synth_faces', 'synth_letters', 'synth_flags']);
+  assert.equal(SYNTHETIC_TASKS.slice(6), DOMAIN_TASKS);
+  // letters are named like FusionBench's emnist_letters (bare capitals), so captions transfer
+  assert.ok(syntheticTask('synth_letters')!.classnames.every((c) => /^[A-Z]$/.test(c)));
+  // the registry lists them like the older six, and a near miss suggests the right one
+  for (const t of DOMAIN_TASKS) assert.equal(taskInfo(t.name).source, 'synthetic');
+  assert.equal(taskInfo('synth_flags').classnames, [...syntheticTask('synth_flags')!.classnames]);
+});
+
+test('a misspelt new task name suggests the closest one', async () => {
+  await loadTask('synth_face', 'train').then(
+    () => assert.unreachable(),
+    (e: unknown) => {
+      assert.instance(e, UnknownTask);
+      assert.match((e as Error).message, "did you mean 'synth_faces'");
+    },
+  );
+});
+
+for (const t of DOMAIN_TASKS) {
+  test(`${t.name}: every class is its own picture, and pixels alone do not solve the task`, () => {
+    const K = t.classnames.length;
+    // 6,000 generated training images (three times the split) so class means are sharp
+    const n = 6000;
+    const tr = generateSynthetic(t, 'train', n).source, te = generateSynthetic(t, 'test').source;
+    // class means, and the means of each class's two halves (labels cycle, so i / K alternates halves)
+    const D = 256 + 48;
+    const mean = Array.from({ length: K }, () => new Float64Array(D));
+    const half = Array.from({ length: 2 * K }, () => new Float64Array(D));
+    for (let i = 0; i < n; i++) {
+      const f = pixelFeatures(tr.image(i).rgb), l = tr.label(i), h = 2 * l + (Math.floor(i / K) % 2);
+      for (let j = 0; j < D; j++) {
+        mean[l]![j]! += f[j]! / (n / K);
+        half[h]![j]! += f[j]! / (n / K / 2);
+      }
+    }
+    // Two classes drawn alike would have means about 0.7x as far apart as the two halves of one
+    // class (each half mean has twice the variance): a mutant drawing synth_flags' discs as
+    // saltires measured 0.75x (the ratio does not depend on the number of images). Demand 1.0x, well outside that.
+    const within = Array.from({ length: K }, (_, k) => Math.sqrt(dist2(half[2 * k]!, half[2 * k + 1]!)));
+    let closest = Infinity, pair = '';
+    for (let a = 0; a < K; a++) {
+      for (let b = a + 1; b < K; b++) {
+        const ratio = Math.sqrt(dist2(mean[a]!, mean[b]!)) / Math.max(within[a]!, within[b]!);
+        if (ratio < closest) [closest, pair] = [ratio, `${t.classnames[a]}/${t.classnames[b]}`];
+        assert.ok(ratio > 1, `${t.classnames[a]} vs ${t.classnames[b]}: class means only ${ratio.toFixed(2)}x the split-half distance`);
+      }
+    }
+    // nearest class mean on those features: clearly above chance, clearly below perfect
+    let ok = 0;
+    for (let i = 0; i < te.size; i++) {
+      const f = pixelFeatures(te.image(i).rgb);
+      let best = 0;
+      for (let k = 1; k < K; k++) if (dist2(f, mean[k]!) < dist2(f, mean[best]!)) best = k;
+      if (best === te.label(i)) ok++;
+    }
+    const acc = ok / te.size;
+    console.log(`  ${t.name}: nearest-class-mean on pixel features ${(100 * acc).toFixed(1)} % (chance ${(100 / K).toFixed(1)} %); closest pair of class means (${pair}) ${closest.toFixed(2)}x the split-half distance`);
+    assert.ok(acc > 1.5 / K, `above chance: ${acc}`);
+    assert.ok(acc < 0.9, `not solvable from pixel statistics alone: ${acc}`);
   });
 }
 

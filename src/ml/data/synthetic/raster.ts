@@ -161,3 +161,39 @@ export function sdSegment(px: number, py: number, ax: number, ay: number, bx: nu
 export function clamp01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
+
+/** A polyline stroke of half-width w (pixels) through the points, anti-aliased. */
+export function strokePolyline(cv: Canvas, pts: readonly (readonly [number, number])[], w: number, c: Rgb): void {
+  for (let i = 0; i + 1 < pts.length; i++) {
+    const [x0, y0] = pts[i]!, [x1, y1] = pts[i + 1]!;
+    cv.drawSdf((x, y) => sdSegment(x, y, x0, y0, x1, y1) - w, c, [Math.min(x0, x1) - w, Math.min(y0, y1) - w, Math.max(x0, x1) + w, Math.max(y0, y1) + w]);
+  }
+}
+
+/** A filled disc (or ellipse with ry) centred at (cx, cy), anti-aliased. */
+export function fillDisc(cv: Canvas, cx: number, cy: number, r: number, c: Rgb, ry: number = r): void {
+  const k = ry / r;
+  cv.drawSdf((x, y) => Math.hypot(x - cx, (y - cy) / k) - r, c, [cx - r, cy - ry, cx + r, cy + ry]);
+}
+
+/** An axis-aligned filled rectangle [x0, x1]×[y0, y1] with anti-aliased edges. */
+export function fillRect(cv: Canvas, x0: number, y0: number, x1: number, y1: number, c: Rgb): void {
+  const mx = (x0 + x1) / 2, my = (y0 + y1) / 2, hx = (x1 - x0) / 2, hy = (y1 - y0) / 2;
+  cv.drawSdf((x, y) => Math.max(Math.abs(x - mx) - hx, Math.abs(y - my) - hy), c, [x0, y0, x1, y1]);
+}
+
+/** A filled polygon given by absolute vertices, anti-aliased. */
+export function fillPolygon(cv: Canvas, pts: readonly (readonly [number, number])[], c: Rgb): void {
+  const vx = Float64Array.from(pts, (p) => p[0]), vy = Float64Array.from(pts, (p) => p[1]);
+  cv.drawSdf((x, y) => sdPolygon(vx, vy, x, y), c, [Math.min(...vx), Math.min(...vy), Math.max(...vx), Math.max(...vy)]);
+}
+
+/** A colour from HSV ranges: hue centre ± jitter, saturation and value drawn from their ranges. */
+export function jitteredHsv(rng: SeededRng, h: number, dh: number, s: readonly [number, number], v: readonly [number, number]): Rgb {
+  return hsv(h + rng.uniform(-dh, dh), rng.uniform(s[0], s[1]), rng.uniform(v[0], v[1]));
+}
+
+/** Linear mix of two colours (t = 0 gives a). */
+export function mix(a: Rgb, b: Rgb, t: number): Rgb {
+  return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+}

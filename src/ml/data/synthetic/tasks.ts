@@ -4,6 +4,7 @@
 // clutter and pixel noise, so that no task is solvable by one pixel statistic.
 import type { SeededRng } from '../SeededRng.js';
 import { type Canvas, type Rgb, clamp01, clutterLines, contrastingColour, gradientBackground, hsv, luma } from './raster.js';
+import { DOMAIN_TASKS } from './domains.js';
 import { SHAPES, drawShape } from './shapes.js';
 
 /** A generator of one synthetic task: its classes, prompts and how to draw an example of a class. */
@@ -215,5 +216,6 @@ const textures: SyntheticTask = {
   },
 };
 
-/** Every synthetic task, in the order they are listed to users. */
-export const SYNTHETIC_TASKS: readonly SyntheticTask[] = [shapes, colours, stripes, counting, position, textures];
+/** Every synthetic task, in the order they are listed to users: the six above (one picture kind
+ *  labelled six ways), then the four with their own image domains (domains.ts). */
+export const SYNTHETIC_TASKS: readonly SyntheticTask[] = [shapes, colours, stripes, counting, position, textures, ...DOMAIN_TASKS];
