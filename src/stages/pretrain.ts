@@ -15,7 +15,7 @@ import type { StageContext } from './contract.js';
 import { inputWithRole, taskData } from './stageInputs.js';
 import { stageTrainingHooks } from './stageTrainingHooks.js';
 import { initBackend } from '../ml/backend/initBackend.js';
-import { pretrainTinyClip, LOCAL8 } from '../ml/pretrain/pretrainTinyClip.js';
+import { pretrainTinyClip, CLIP_TINY_TASKS } from '../ml/pretrain/pretrainTinyClip.js';
 
 /** StageRunner for kind 'pretrain'. */
 export async function runPretrain(ctx: StageContext): Promise<void> {
@@ -27,7 +27,7 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
   ctx.log(initFrom ? `continuing from ${initFrom}` : 'starting from random init');
   const log = await pretrainTinyClip({
     out: ctx.outDir,
-    tasks: ctx.stage.tasks?.length ? ctx.stage.tasks.map((t) => taskData(ctx, t)) : LOCAL8,
+    tasks: ctx.stage.tasks?.length ? ctx.stage.tasks.map((t) => taskData(ctx, t)) : CLIP_TINY_TASKS,
     num_steps: a.num_steps,
     batch_size: a.batch_size,
     learning_rate: a.learning_rate,

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { initBackend } from '../../ml/backend/initBackend.js';
-import { pretrainTinyClip, LOCAL8 } from '../../ml/pretrain/pretrainTinyClip.js';
+import { pretrainTinyClip, CLIP_TINY_TASKS } from '../../ml/pretrain/pretrainTinyClip.js';
 import { loadClip } from '../../ml/models/loadClip.js';
 import { buildZeroshotHead, tokenizerFor } from '../../ml/heads/zeroshotHead.js';
 import { loadTask } from '../../ml/data/index.js';
@@ -23,11 +23,11 @@ const { values } = parseArgs({ options: {
 if (!values.out) { console.error('usage: node dist/src/cli/scripts/pretrain.js --out DIR [--steps N] [--batch N] [--lr X] [--seed N] [--max-train N] [--tasks a,b]'); process.exit(2); }
 const info = await initBackend('cpu');
 console.log(`backend ${info.backend}`);
-const tasks = values.tasks ? values.tasks.split(',') : [...LOCAL8];
+const tasks = values.tasks ? values.tasks.split(',') : [...CLIP_TINY_TASKS];
 const t0 = performance.now();
 if (!values['eval-only']) {
   // the flags given, over the catalogue's defaults (src/registry/methods/contrastive.ts): with no
-  // flags this script and `pretrain clip-tiny on LOCAL8 contrastive` train the same weights
+  // flags this script and `pretrain clip-tiny on [CLIP_TINY_TASKS] contrastive` train the same weights
   const a = resolveArgs(contrastive, {
     ...(values.steps ? { num_steps: Number(values.steps) } : {}),
     ...(values.batch ? { batch_size: Number(values.batch) } : {}),

@@ -104,6 +104,10 @@ export const TASK_POOLS: { readonly [pool: string]: readonly string[] } = {
   TALL14,
   TALL20,
   FME6: ['cifar100', 'cub200', 'nabirds', 'oxford_flowers102', 'stanford_cars', 'stanford_dogs'],
-  LOCAL8: ['mnist', 'fashion_mnist', 'synth_shapes', 'synth_colors', 'synth_stripes', 'synth_counting', 'synth_position', 'synth_textures'],
+  // eight local tasks with eight different kinds of picture, as TA8's are (issue 13: tasks that draw
+  // the same picture and label it by different factors undo each other in a merge)
+  LOCAL8: ['mnist', 'fashion_mnist', 'synth_colors', 'synth_textures', 'synth_scenes', 'synth_faces', 'synth_letters', 'synth_flags'],
+  // every local task: what the bundled clip-tiny-local12 is pretrained on
+  LOCAL12: ['mnist', 'fashion_mnist', 'synth_shapes', 'synth_colors', 'synth_stripes', 'synth_counting', 'synth_position', 'synth_textures', 'synth_scenes', 'synth_faces', 'synth_letters', 'synth_flags'],
   LOCAL_QUICK: ['mnist', 'synth_shapes', 'synth_colors'],
 };

@@ -15,8 +15,8 @@ import { pretrainClip, type PretrainArgs } from './pretrainClip.js';
 import type { TrainLogEntry } from '../finetune/checkpoint.js';
 import { CLIP_MEAN, CLIP_STD } from '../data/preprocess.js';
 
-/** The eight local tasks the tiny CLIP is pretrained on (LOCAL8). */
-export const LOCAL8 = ['mnist', 'fashion_mnist', 'synth_shapes', 'synth_colors', 'synth_stripes', 'synth_counting', 'synth_position', 'synth_textures'] as const;
+/** The eight local tasks the bundled clip-tiny was pretrained on (the first LOCAL8, before the distinct-domain tasks): the direct script's default. */
+export const CLIP_TINY_TASKS = ['mnist', 'fashion_mnist', 'synth_shapes', 'synth_colors', 'synth_stripes', 'synth_counting', 'synth_position', 'synth_textures'] as const;
 
 /**
  * The resolved arguments (names, defaults and ranges: the catalogue's `contrastive` method,
