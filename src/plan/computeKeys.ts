@@ -8,7 +8,7 @@ import type { Store } from '../store/Store.js';
 import { stageKey, type KeyComponents, type KeyInput } from '../store/keyComponents.js';
 import { stageImpl } from '../stages/registry.js';
 import { resolveModel } from '../ml/models/locateModel.js';
-import { findBuiltinModel } from '../registry/models.js';
+import { BUILTIN_MODEL_TABLE } from '../registry/models.js';
 import { modelContentHash, FileHashCache } from './modelContentHash.js';
 import { TaskFingerprints, refKey } from './taskFingerprints.js';
 import { dataRefOf, type DataRef } from '../ml/data/types.js';
@@ -73,7 +73,7 @@ export async function computeKeys(graph: Graph, store: Store, opts: KeyOptions =
       // the files' content identifies the model; where it lives and what it is called do not
       const { path: _p, name: _n, ...rest } = s.params;
       params = rest;
-      try { content = modelContentHash(resolveModel(s, findBuiltinModel, opts.env ?? process.env, graph.file ? dirname(resolve(graph.file)) : undefined), hashCache); } catch (e) {
+      try { content = modelContentHash(resolveModel(s, BUILTIN_MODEL_TABLE, opts.env ?? process.env, graph.file ? dirname(resolve(graph.file)) : undefined), hashCache); } catch (e) {
         out.set(s.id, { ok: false, error: (e as Error).message, errorName: (e as Error).name });
         continue;
       }

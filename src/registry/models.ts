@@ -21,7 +21,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   { name: 'clip', repo: 'openai/clip-vit-base-patch32', architecture: 'clip-vit-b32', family: 'clip', description: 'CLIP ViT-B/32' },
   { name: 'clip-b16', repo: 'openai/clip-vit-base-patch16', architecture: 'clip-vit-b16', family: 'clip', description: 'CLIP ViT-B/16' },
   { name: 'clip-l14', repo: 'openai/clip-vit-large-patch14', architecture: 'clip-vit-l14', family: 'clip', description: 'CLIP ViT-L/14' },
-  { name: 'clip-tiny', repo: 'models/clip-tiny', architecture: 'clip-tiny', family: 'clip', description: 'the bundled tiny CLIP (32px, 4 layers, width 64)' },
+  { name: 'clip-tiny', repo: 'models/clip-tiny', architecture: 'clip-tiny', family: 'clip', description: 'the bundled tiny CLIP (32px, 4 layers, width 64), pretrained on the first eight local tasks' },
+  { name: 'clip-tiny-local12', repo: 'models/clip-tiny-local12', architecture: 'clip-tiny', family: 'clip', description: 'the bundled tiny CLIP pretrained on all twelve local tasks (LOCAL12): the base of the LOCAL8 merge table' },
 ];
 
 /** Alternative spellings users type (FusionBench / Hugging Face names). */
@@ -38,6 +39,9 @@ const byName = new Map(BUILTIN_MODELS.map((m) => [m.name, m] as const));
 export function findBuiltinModel(name: string): BuiltinModel | undefined {
   return byName.get(MODEL_ALIASES[name] ?? name);
 }
+
+/** The built-in models as the engine's model resolution takes them (find by name or alias; list the names). */
+export const BUILTIN_MODEL_TABLE = { find: findBuiltinModel, names: (): readonly string[] => BUILTIN_MODELS.map((m) => m.name) };
 
 /** Every spelling that resolves, for did-you-mean. */
 export function modelNames(): string[] {

@@ -4,7 +4,7 @@
 import { existsSync, linkSync, copyFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StageContext } from './contract.js';
-import { findBuiltinModel } from '../registry/models.js';
+import { BUILTIN_MODEL_TABLE } from '../registry/models.js';
 import { resolveModel, checkModelFiles, ModelFilesInvalid, MODEL_FILES, type ResolvedModel } from '../ml/models/locateModel.js';
 import { headerMismatch, isVisionOnly, readModelHeader } from '../ml/models/hubCache.js';
 
@@ -19,7 +19,7 @@ export async function runPretrained(ctx: StageContext): Promise<void> {
     ctx.progress({ step: 1, total: 1, phase: 'init' });
     return;
   }
-  const m = resolveModel(ctx.stage, findBuiltinModel);
+  const m = resolveModel(ctx.stage, BUILTIN_MODEL_TABLE);
   await checkModelFiles(m.files);
   const baseIn = ctx.stage.inputs.find((i) => i.role === 'base');
   if (baseIn) return placeFineTuned(ctx, m, ctx.inputs[baseIn.stage]!);

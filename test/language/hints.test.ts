@@ -92,4 +92,15 @@ test('on a terminal: line-number gutter and colour; NO_COLOR keeps the gutter, d
   assert.not.match(formatDiagnostics(ds, text), /\|/);
 });
 
+
+test('a list of datasets written as a let: the hint says it is a pool', () => {
+  const { ds } = diagnostics('FBW0116-let-list.fbw');
+  const pool = 'a list of datasets is named with `pool NAME = [a, b]`; let names a pipeline';
+  assert.equal(ds.map(said), [
+    `'mnist' is a dataset, not a name | ${pool}`,
+    `'cars' is a dataset, not a name | ${pool}`,
+    `'T' is a pipeline (let), not a pool or dataset | it is defined at line 6; ${pool}`,
+  ]);
+});
+
 test.run();

@@ -25,7 +25,7 @@ test('seed defaults: clip fine-tune and LoRA', () => {
 });
 
 test('pools: sizes and members', () => {
-  assert.equal([BUILTIN_POOLS['TA8']!.length, BUILTIN_POOLS['TALL14']!.length, BUILTIN_POOLS['TALL20']!.length, BUILTIN_POOLS['LOCAL8']!.length], [8, 14, 20, 8]);
+  assert.equal([BUILTIN_POOLS['TA8']!.length, BUILTIN_POOLS['TALL14']!.length, BUILTIN_POOLS['TALL20']!.length, BUILTIN_POOLS['LOCAL8']!.length, BUILTIN_POOLS['LOCAL12']!.length], [8, 14, 20, 8, 12]);
   for (const [name, tasks] of Object.entries(BUILTIN_POOLS)) {
     for (const t of tasks) assert.is(findBuiltinDataset(t)?.name, t, `${name}: ${t}`);
     assert.is(new Set(tasks).size, tasks.length);

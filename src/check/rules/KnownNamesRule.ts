@@ -42,9 +42,15 @@ function check<T>(ctx: CheckContext, name: A.Name, expect: Expect, at: number, r
       else ctx.report(error('FBW0110', name.span, `'${name.text}' is used before its definition`, `it is defined at line ${why.symbol.name.span.line}; move that statement above this one`));
       return;
     }
-    case 'wrong':
-      ctx.report(error('FBW0116', name.span, `'${name.text}' is ${why.actual}, not a ${NOUN[expect]}`, why.symbol ? `it is defined at line ${why.symbol.name.span.line}${why.symbol.kind === 'let' && expect === 'model' ? '; fine-tuning starts from a model (model NAME = ...), not from a let' : ''}` : undefined));
+    case 'wrong': {
+      // `let T = [mnist, cars]` reads as a merge of lets; a list of data sets is a pool
+      const poolHint = 'a list of datasets is named with `pool NAME = [a, b]`; let names a pipeline';
+      const tasksAsRef = expect === 'ref' && /dataset|pool/.test(why.actual);
+      const letAsTasks = why.symbol?.kind === 'let' && (expect === 'tasks' || expect === 'task');
+      const extra = why.symbol?.kind === 'let' && expect === 'model' ? '; fine-tuning starts from a model (model NAME = ...), not from a let' : letAsTasks ? `; ${poolHint}` : '';
+      ctx.report(error('FBW0116', name.span, `'${name.text}' is ${why.actual}, not a ${NOUN[expect]}`, why.symbol ? `it is defined at line ${why.symbol.name.span.line}${extra}` : tasksAsRef ? poolHint : undefined));
       return;
+    }
     case 'unknown': {
       const { names, datasets } = candidates(ctx, expect, at);
       const s = didYouMean(name.text, names);

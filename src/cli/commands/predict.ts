@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from '../command.js';
 import { describeFsError } from '../../util/fsErrors.js';
 import { didYouMean } from '../../util/suggest.js';
-import { findBuiltinModel, modelNames } from '../../registry/models.js';
+import { BUILTIN_MODEL_TABLE, findBuiltinModel, modelNames } from '../../registry/models.js';
 import { DEFAULT_TEMPLATES, findBuiltinTask, taskNames, taskInfo, isPathLike, decodeImage, preprocess } from '../../ml/data/index.js';
 
 const USAGE = 'Usage: fbw predict MODEL IMAGE... (--labels a,b,c [--template T] | --dataset NAME) [--top K]';
@@ -89,7 +89,7 @@ export function parsePredictArgs(args: readonly string[], cwd: string = process.
 async function modelLocation(model: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
   if (!isPathLike(model) && findBuiltinModel(model)) {
     const { resolveModel } = await import('../../ml/models/locateModel.js');
-    const files = resolveModel({ id: 'predict', method: 'builtin', params: { model } }, findBuiltinModel, env, cwd).files;
+    const files = resolveModel({ id: 'predict', method: 'builtin', params: { model } }, BUILTIN_MODEL_TABLE, env, cwd).files;
     return dirname(files.find((f) => f.name === 'config.json')!.path);
   }
   const path = resolve(cwd, model);

@@ -123,11 +123,18 @@ function filesOf(path: string): ModelFile[] {
   return files;
 }
 
+/** The language's table of built-in model names (registry/models.ts, a floor above ml/, so it is passed in). */
+export interface BuiltinModelTable {
+  find(name: string): { readonly repo: string } | undefined;
+  /** the names to list when a name is not built in */
+  names(): readonly string[];
+}
+
 /**
- * Resolve a model declaration to its files. `findBuiltin` is the language's table of built-in
+ * Resolve a model declaration to its files. `builtins` is the language's table of built-in
  * names (registry/models.ts, a floor above ml/, so it is passed in); `baseDir` anchors relative paths.
  */
-export function resolveModel(stage: ModelDeclaration, findBuiltin: (name: string) => { readonly repo: string } | undefined, env: NodeJS.ProcessEnv = process.env, baseDir?: string): ResolvedModel {
+export function resolveModel(stage: ModelDeclaration, builtins: BuiltinModelTable, env: NodeJS.ProcessEnv = process.env, baseDir?: string): ResolvedModel {
   if (stage.method === 'hub') {
     // a Hugging Face repo id from a model pool or a `model` declaration: the hub cache, refs/main
     const repo = String(stage.params['repo']);
@@ -136,15 +143,15 @@ export function resolveModel(stage: ModelDeclaration, findBuiltin: (name: string
     return { model: repo, files: filesOf(r.dir) };
   }
   const spec = modelSpec(stage);
-  const builtin = stage.method !== 'local' ? findBuiltin(spec) : undefined;
+  const builtin = stage.method !== 'local' ? builtins.find(spec) : undefined;
   if (builtin) {
     const looked = builtin.repo.startsWith('models/') ? [join(projectRoot(), builtin.repo)] : builtinCandidates(builtin.repo, env);
     for (const d of looked) if (!d.endsWith('*') && existsSync(join(d, 'config.json'))) return { model: spec, files: filesOf(d) };
     throw new ModelNotFound(spec, looked, builtin.repo.startsWith('models/')
-      ? 'the bundled model is missing from this checkout; restore models/clip-tiny from git'
+      ? `the bundled model is missing from this checkout; restore ${builtin.repo} from git`
       : `fbw never downloads: fetch it once with \`huggingface-cli download ${builtin.repo} --include '*.json' '*.txt' model.safetensors\` (into the Hugging Face cache), or put the snapshot in ${join(fbwData(env), 'models', basename(builtin.repo))}`);
   }
-  if (stage.method === 'builtin' && !looksLikePath(spec)) throw new ModelNotFound(spec, [], 'not a built-in model name (clip, clip-b16, clip-l14, clip-tiny)');
+  if (stage.method === 'builtin' && !looksLikePath(spec)) throw new ModelNotFound(spec, [], `not a built-in model name (${builtins.names().join(', ')})`);
   const base = stage.source?.file ? dirname(resolve(stage.source.file)) : baseDir ?? env['FBW_WORKFLOW_DIR'] ?? process.cwd();
   const p = isAbsolute(spec) ? spec : resolve(base, spec);
   if (!existsSync(p)) throw new ModelNotFound(spec, [p], 'check the path in the model declaration');
