@@ -111,8 +111,11 @@ export class TaskFingerprints {
       const hit = this.disk![task];
       if (hit && hit.stamp === stamp) return hit.fingerprint;
     }
-    const [train, test] = [await m.loadTask(ref, 'train'), await m.loadTask(ref, 'test')];
-    const fp = sha256(canonicalJson({ train: train.fingerprint, test: test.fingerprint, classnames: [...test.classnames], templates: [...test.templates] }));
+    const test = await m.loadTask(ref, 'test');
+    // a set published with its test split only (enough for zero-shot heads and eval) has no train
+    // fingerprint; a stage that trains on it fails when it loads the missing split, naming it
+    const train = await m.loadTask(ref, 'train').then((t) => t.fingerprint, (e: unknown) => { if (e instanceof m.SplitMissing) return null; throw e; });
+    const fp = sha256(canonicalJson({ train, test: test.fingerprint, classnames: [...test.classnames], templates: [...test.templates] }));
     if (stamp && this.cacheFile) {
       // re-read before writing: another process may have added tasks meanwhile
       const cur = readFingerprintCache(this.cacheFile);

@@ -34,6 +34,14 @@ export class DatasetFormatError extends Error {
   }
 }
 
+/** A data set folder without any file for one split (a hub set shipped with its test split only). */
+export class SplitMissing extends DatasetFormatError {
+  constructor(path: string, readonly split: string, reason: string) {
+    super(path, reason);
+    this.name = 'SplitMissing';
+  }
+}
+
 const stringListFormat = jsonFormat<string[]>('JSON array of strings', { type: 'array', items: { type: 'string' } });
 
 /** classnames.json / templates.json beside a data set: a JSON array of strings, else DatasetFormatError naming the file. */

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { decodeImage } from './decodeImage.js';
-import { DatasetFormatError, readStringList } from './errors.js';
+import { DatasetFormatError, SplitMissing, readStringList } from './errors.js';
 import { filesFingerprint } from './fingerprint.js';
 import type { ImageSource } from './makeTaskDataset.js';
 import type { Split } from './types.js';
@@ -77,7 +77,7 @@ export async function loadImageFolderSplit(
   dirs: SplitDirs = SPLIT_DIRS,
 ): Promise<{ source: ImageSource; fingerprint: string; folderClasses: string[] }> {
   const dir = imageFolderSplitDir(root, split, dirs);
-  if (!dir) throw new DatasetFormatError(root, `no ${dirs[split].join('/')} folder (ImageFolder layout: ROOT/${dirs[split][0]}/<class>/<image>.png)`);
+  if (!dir) throw new SplitMissing(root, split, `no ${dirs[split].join('/')} folder (ImageFolder layout: ROOT/${dirs[split][0]}/<class>/<image>.png)`);
   // classes from the union of train and test folders, so labels agree across splits
   const classes = imageFolderClasses(root, dirs);
   if (classes.length === 0) throw new DatasetFormatError(dir, 'has no class folders');

@@ -6,7 +6,7 @@ export { loadImageFile, decodeImage } from './decodeImage.js';
 export { preprocess, resizeCenterCrop, normalizeInto, resizedSize, greyToRgb, CLIP_MEAN, CLIP_STD, ImageShapeError } from './preprocess.js';
 export { SeededRng, seededShuffle, hashString32 } from './SeededRng.js';
 export { taskNames, canonicalTaskName, findBuiltinTask, BUILTIN_TASKS, TASK_POOLS, type BuiltinTask } from './registry.js';
-export { DatasetNotFound, UnknownTask, DatasetFormatError } from './errors.js';
+export { DatasetNotFound, UnknownTask, DatasetFormatError, SplitMissing } from './errors.js';
 export { IndexOutOfRange, makeTaskDataset, type ImageSource, type TaskMeta } from './makeTaskDataset.js';
 export { fileFingerprint, combineFingerprints } from './fingerprint.js';
 export { defaultDataRoot, hubCacheDir, locateDataset } from './locate.js';

@@ -7,7 +7,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import * as zlib from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { decodeImage } from './decodeImage.js';
-import { DatasetFormatError, readStringList } from './errors.js';
+import { DatasetFormatError, SplitMissing, readStringList } from './errors.js';
 import { combineFingerprints, filesFingerprint } from './fingerprint.js';
 import type { ImageSource } from './makeTaskDataset.js';
 import { hashString32, seededShuffle } from './SeededRng.js';
@@ -143,7 +143,7 @@ export async function loadParquetSplit(
   columns: { readonly image?: string; readonly label?: string } = {},
 ): Promise<{ source: ImageSource; fingerprint: string; numClasses: number }> {
   const files = parquetSplitFiles(root, split);
-  if (files.length === 0) throw new DatasetFormatError(root, `no parquet files for split '${split}' (expected names like ${split}-00000-of-00001.parquet)`);
+  if (files.length === 0) throw new SplitMissing(root, split, `no parquet files for split '${split}' (expected names like ${split}-00000-of-00001.parquet)`);
   const fingerprint = await filesFingerprint(`parquet:${split}`, files, (p) => relative(root, p));
   const labels: number[] = [];
   const images: Uint8Array[] = [];
