@@ -35,6 +35,8 @@ export async function runPretrain(ctx: StageContext): Promise<void> {
     warmup_steps: a.warmup_steps,
     seed: a.seed,
     vocab_size: a.vocab_size,
+    width: a.width,
+    vision_layers: a.vision_layers,
     max_train: a.max_train,
     ...(initFrom ? { init_from: initFrom } : {}),
     save_interval: a.save_interval,

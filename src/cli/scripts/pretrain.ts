@@ -39,7 +39,7 @@ if (!values['eval-only']) {
   await pretrainTinyClip({
     out: values.out, tasks,
     num_steps: a.num_steps, batch_size: a.batch_size, learning_rate: a.learning_rate, weight_decay: a.weight_decay, seed: a.seed,
-    vocab_size: a.vocab_size, max_train: a.max_train, save_interval: a.save_interval,
+    vocab_size: a.vocab_size, width: a.width, vision_layers: a.vision_layers, max_train: a.max_train, save_interval: a.save_interval,
     warmup_steps: a.warmup_steps,
     ...(values['init-from'] ? { init_from: values['init-from'] } : {}),
     onProgress: (p) => { if (p.step % 25 === 0 || p.step === p.total) console.log(`step ${p.step}/${p.total} loss ${p.loss.toFixed(4)} acc ${(p.accuracy * 100).toFixed(1)}% lr ${p.lr.toExponential(2)} ${p.throughput.toFixed(0)} pairs/s`); },

@@ -1,7 +1,8 @@
 // How the bundled tiny CLIP (models/clip-tiny) is made, end to end and deterministically: a BPE
 // tokenizer learned on the captions (templates × class names of the pretraining tasks), a
-// random-initialised CLIP of the tiny architecture (shared facts: vision 32px/patch 4/dim 64/
-// depth 4/4 heads, text dim 64/2 layers/32 positions, projection 64), contrastive pretraining on
+// random-initialised CLIP of the tiny architecture (vision 32px/patch 4/4 heads, text 2 layers/32
+// positions; width — 64 for clip-tiny, also the projection — and vision depth — 4 — are the
+// contrastive method's parameters), contrastive pretraining on
 // the tasks' train splits, saved in the Hugging Face layout.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +27,10 @@ export interface TinyClipArgs extends Omit<PretrainArgs, 'weight_decay'> {
   readonly out: string;
   readonly tasks: readonly DataRef[];
   readonly weight_decay: number;
+  /** hidden size of both towers and the projection, for a random init (4 heads, MLP 4 × width) */
+  readonly width: number;
+  /** vision transformer layers, for a random init */
+  readonly vision_layers: number;
   /** BPE vocabulary size (fewer tokens if the captions run out of pairs) */
   readonly vocab_size: number;
   /** use only the first N training images of each task (limits what pretraining sees); null = all */
@@ -60,10 +65,11 @@ export async function pretrainTinyClip(a: TinyClipArgs): Promise<TrainLogEntry[]
   }, null, 2) + '\n');
   const vocabSize = tok.vocabSize;
   if (tok.eot !== vocabSize - 1) throw new Error(`tokenizer puts <|endoftext|> at ${tok.eot}, expected the last id ${vocabSize - 1}`);
+  const w = a.width;
   const config = makeClipConfig({
-    projection_dim: 64,
-    vision: { image_size: 32, patch_size: 4, hidden_size: 64, intermediate_size: 256, num_hidden_layers: 4, num_attention_heads: 4 },
-    text: { vocab_size: vocabSize, max_position_embeddings: 32, hidden_size: 64, intermediate_size: 256, num_hidden_layers: 2, num_attention_heads: 4 },
+    projection_dim: w,
+    vision: { image_size: 32, patch_size: 4, hidden_size: w, intermediate_size: 4 * w, num_hidden_layers: a.vision_layers, num_attention_heads: 4 },
+    text: { vocab_size: vocabSize, max_position_embeddings: 32, hidden_size: w, intermediate_size: 4 * w, num_hidden_layers: 2, num_attention_heads: 4 },
   });
   const rng = new SeededRng(seed);
   const model = a.init_from ? await loadClip(a.init_from) : initClip(config, () => rng.next());

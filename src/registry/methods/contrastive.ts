@@ -21,6 +21,8 @@ export const contrastive = defineMethod({
       save_interval: int(100, { minimum: 1 }),
       seed: int(42, { minimum: 0, description: 'seeds the random init and the data/caption sampling' }),
       vocab_size: int(1024, { minimum: MIN_BPE_VOCAB_SIZE, description: 'BPE vocabulary learned on the captions (random init only; a continued model keeps its tokenizer)' }),
+      width: int(64, { minimum: 16, maximum: 1024, multipleOf: 4, description: 'hidden size of both towers and the projection (random init only): 4 attention heads, MLP 4 × width' }),
+      vision_layers: int(4, { minimum: 1, maximum: 24, description: 'vision transformer layers (random init only; the text tower keeps 2)' }),
       max_train: intOrNull(null, { minimum: 1, description: 'use only the first N training images of each task; null = all' }),
       devices: int(1, { minimum: 1 }),
     },
