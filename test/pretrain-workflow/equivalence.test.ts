@@ -48,6 +48,19 @@ test('workflow phases 1 and 2 == direct script phases 1 and 2, bit for bit', () 
   assert.is(losses(join(dir, 'wf/p2/train_log.json')).length, 3);
 });
 
+test('contrastive(width, vision_layers) pretrains a CLIP of that size; a continued phase keeps its parent\'s', () => {
+  writeFileSync(join(dir, 'wide.fbw'), [
+    `let w = pretrain clip-tiny on [${P1_TASKS.join(', ')}] contrastive(num_steps=2, batch_size=8, seed=42, max_train=16, width=32, vision_layers=2) -> save "wide/p1"`,
+    `pretrain w on [${P1_TASKS.join(', ')}] contrastive(num_steps=1, batch_size=8, seed=43, max_train=16, width=128) -> save "wide/p2"`,
+    '',
+  ].join('\n'));
+  run([BIN, 'run', 'wide.fbw', '--store', join(dir, 'store')]);
+  for (const phase of ['p1', 'p2']) {
+    const c = JSON.parse(readFileSync(join(dir, 'wide', phase, 'config.json'), 'utf8')) as { projection_dim: number; vision_config: { hidden_size: number; intermediate_size: number; num_hidden_layers: number }; text_config: { hidden_size: number; num_hidden_layers: number } };
+    assert.equal([c.projection_dim, c.vision_config.hidden_size, c.vision_config.intermediate_size, c.vision_config.num_hidden_layers, c.text_config.hidden_size, c.text_config.num_hidden_layers], [32, 32, 128, 2, 32, 2], phase);
+  }
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
